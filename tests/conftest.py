@@ -1,0 +1,115 @@
+"""Shared fixtures: the fake WeChat server on loopback, config files, and the CLI in a subprocess.
+
+Every test runs with its own config and cache folders (never the user's), English messages,
+and no proxy. MARKER is the token tests give the fake server; `assert_no_marker` searches
+outputs and files for it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomli_w
+
+from wxdash.fakeserver import FakeWeChat
+from wxdash.i18n import set_language
+
+# A token no real output could contain by accident: tests search everything for it.
+MARKER = "MARKER-TOKEN-5f3a9c1e7b2d4086"
+APPID = "wx0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    for name in (
+        "WXDASH_CONFIG",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "LANGUAGE",
+        "LC_MESSAGES",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    set_language("en")
+    yield
+    set_language("en")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeWeChat]:
+    """A fresh fake WeChat server, with no apps yet."""
+    with FakeWeChat() as server:
+        yield server
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    return tmp_path / "home" / ".config" / "wxdash" / "config.toml"
+
+
+@pytest.fixture
+def write_config(config_path: Path) -> Callable[[dict[str, Any] | str], Path]:
+    """Write a config (a dict for tomli-w, or raw TOML text) where wxdash looks for it."""
+
+    def write(content: dict[str, Any] | str) -> Path:
+        config_path.parent.mkdir(parents=True, exist_ok=True)
+        text = content if isinstance(content, str) else tomli_w.dumps(content)
+        config_path.write_text(text, encoding="utf-8")
+        return config_path
+
+    return write
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run `python -m wxdash ARGS` in a subprocess with the test's environment."""
+
+    def run(
+        *args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        full_env = {**os.environ, **(env or {})}
+        return subprocess.run(
+            [sys.executable, "-m", "wxdash", *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=full_env,
+            timeout=timeout,
+            cwd=tmp_path,
+        )
+
+    return run
+
+
+def assert_no_marker(
+    *texts: str, folders: tuple[Path, ...] = (), allowed: tuple[Path, ...] = ()
+) -> None:
+    """Fail if the marker token is in any text, or in any file under `folders` other than
+    the `allowed` ones (the config file the user asked to hold a literal token, and its .bak)."""
+    for text in texts:
+        assert MARKER not in text, f"token leaked into output: ...{text[:200]}..."
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.is_file() and path not in allowed:
+                assert MARKER.encode() not in path.read_bytes(), f"token leaked into {path}"
+
+
+def profile(name: str, appid: str = APPID, **keys: Any) -> dict[str, Any]:
+    """A [[profiles]] table; give the token source and api_base as keys."""
+    return {"name": name, "appid": appid, **keys}

@@ -1,0 +1,618 @@
+"""The `wxdash` command: headless commands for scripts and CI, and the entry to the dashboard.
+
+Nothing here imports Textual: the app is imported only when the dashboard is opened, so the
+headless commands start fast and run where Textual is not wanted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TextIO
+
+from wxdash import __version__
+from wxdash.i18n import LANGUAGES, _, detect_language, set_language
+from wxdash.profiles import (
+    TOKEN_KEYS,
+    Config,
+    ConfigError,
+    Profile,
+    ProfileStore,
+    add_profile,
+    check_profile,
+    config_path,
+    read_document,
+    remove_profile,
+    rename_profile,
+)
+from wxdash.safetext import visible
+from wxdash.wechat.models import Group, Protocol
+from wxdash.wechat.redact import RedactingFilter
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # at least one profile could not be fetched
+EXIT_USAGE = 2  # bad arguments or a bad config file
+# When several apply, the first in this order wins.
+_EXIT_PRECEDENCE = (EXIT_USAGE, EXIT_FAILED)
+
+
+def worst(*codes: int) -> int:
+    """The exit code to report when several apply."""
+    for code in _EXIT_PRECEDENCE:
+        if code in codes:
+            return code
+    return max(codes, default=EXIT_OK)
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called; printed with a hint, exit code 2."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+# -- argument parsing --------------------------------------------------------------------
+
+
+def _converter(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(_("expected a whole number above 0, got {value}").format(value=text))
+    return value
+
+
+def _language(text: str) -> str:
+    from wxdash.i18n import normalize_language
+
+    lang = normalize_language(text)
+    if lang is None:
+        raise ValueError(
+            _("unknown language {text!r}; choose from: {choices}").format(
+                text=text, choices=", ".join(LANGUAGES)
+            )
+        )
+    return lang
+
+
+def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """Options accepted both before and after the command name."""
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help=_("config file to use (default: $WXDASH_CONFIG, else the user config folder)"),
+    )
+    parser.add_argument(
+        "--lang",
+        type=_converter(_language),
+        default=default,
+        help=_("language of messages: en or zh (default: [ui] lang, else the locale)"),
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help=_("use the built-in demo merchants on a local fake server; no config is read"),
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help=_("log hosts, retries and timings to stderr (never a token)"),
+    )
+    parser.add_argument(
+        "--log",
+        metavar="FILE",
+        default=default,
+        help=_("write a debug log to FILE for support tickets (never a token)"),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wxdash",
+        description=_(
+            "See which server domains your WeChat mini programs have configured and which are "
+            "in effect. With no command, opens the dashboard."
+        ),
+        epilog=_("Exit codes: 0 ok, 1 a profile failed, 2 usage or config error."),
+    )
+    parser.add_argument("--version", action="version", version=f"wxdash {__version__}")
+    _common(parser, top=True)
+    parser.add_argument(
+        "-p",
+        "--profile",
+        metavar="NAME",
+        help=_("open the dashboard on this profile"),
+    )
+    commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
+
+    fetch = commands.add_parser(
+        "fetch",
+        help=_("fetch profiles' domains and print them"),
+        description=_("Fetch the domains of the named profiles (or all) and print them."),
+    )
+    _common(fetch, top=False)
+    fetch.add_argument(
+        "-p",
+        "--profile",
+        dest="profiles",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help=_("a profile to fetch (repeatable)"),
+    )
+    fetch.add_argument("--all", action="store_true", help=_("fetch every profile"))
+    fetch.add_argument(
+        "-g",
+        "--group",
+        dest="groups",
+        metavar="GROUP",
+        action="append",
+        type=_converter(Group.parse),
+        default=[],
+        help=_("only this group: effective, mp, third or direct (repeatable)"),
+    )
+    fetch.add_argument(
+        "-t",
+        "--protocol",
+        dest="protocols",
+        metavar="PROTOCOL",
+        action="append",
+        type=_converter(Protocol.parse),
+        default=[],
+        help=_("only this protocol: request, ws, upload, download, udp or tcp (repeatable)"),
+    )
+    fetch.add_argument(
+        "-f",
+        "--format",
+        choices=("text", "json", "csv"),
+        default="text",
+        help=_("output format (default: text)"),
+    )
+    fetch.add_argument(
+        "--concurrency",
+        metavar="N",
+        type=_converter(_positive),
+        help=_("profiles fetched at once (default: [network] concurrency, else 16)"),
+    )
+
+    config = commands.add_parser(
+        "config", help=_("show or check the config file"), description=_("The config file.")
+    )
+    _common(config, top=False)
+    config_commands = config.add_subparsers(dest="config_command", metavar=_("COMMAND"))
+    config_commands.required = True
+    _common(config_commands.add_parser("path", help=_("print the config file in use")), top=False)
+    _common(
+        config_commands.add_parser(
+            "check", help=_("check the config file; exit 0 if usable, 2 if not")
+        ),
+        top=False,
+    )
+
+    profile = commands.add_parser(
+        "profile", help=_("list, add, remove or rename profiles"), description=_("Profiles.")
+    )
+    _common(profile, top=False)
+    profile_commands = profile.add_subparsers(dest="profile_command", metavar=_("COMMAND"))
+    profile_commands.required = True
+    listing = profile_commands.add_parser("list", help=_("list the profiles"))
+    _common(listing, top=False)
+    listing.add_argument("-f", "--format", choices=("text", "json"), default="text")
+
+    add = profile_commands.add_parser(
+        "add",
+        help=_("add a profile"),
+        description=_(
+            "Add a profile. A literal token or appsecret is read from stdin, never from the "
+            "command line, where every user of the machine could see it."
+        ),
+    )
+    _common(add, top=False)
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--appid", required=True, help=_("the mini program's appid (wx...)"))
+    source = add.add_mutually_exclusive_group(required=True)
+    source.add_argument("--token-env", metavar="VAR", help=_("read the token from $VAR"))
+    source.add_argument(
+        "--token-command",
+        metavar="CMD",
+        help=_("run CMD (sh -c) to get the token; it sees $WXDASH_APPID and $WXDASH_PROFILE"),
+    )
+    source.add_argument(
+        "--appsecret-env",
+        metavar="VAR",
+        help=_("exchange the appsecret in $VAR for a token at stable_token"),
+    )
+    source.add_argument(
+        "--token-stdin", action="store_true", help=_("read a literal access_token from stdin")
+    )
+    source.add_argument(
+        "--appsecret-stdin", action="store_true", help=_("read a literal appsecret from stdin")
+    )
+    add.add_argument("--api-base", metavar="URL", help=_("API host (default: WeChat's)"))
+
+    remove = profile_commands.add_parser("remove", help=_("remove a profile"))
+    _common(remove, top=False)
+    remove.add_argument("name", metavar="NAME")
+
+    rename = profile_commands.add_parser("rename", help=_("rename a profile"))
+    _common(rename, top=False)
+    rename.add_argument("old", metavar="OLD")
+    rename.add_argument("new", metavar="NEW")
+    return parser
+
+
+# -- set-up ------------------------------------------------------------------------------
+
+
+def _prescan(argv: Sequence[str]) -> argparse.Namespace:
+    """Read --lang and --config before the real parser exists, so --help can be translated."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang")
+    early.add_argument("--config")
+    known, _rest = early.parse_known_args(argv)
+    return known
+
+
+def choose_language(argv: Sequence[str]) -> str:
+    """--lang, then [ui] lang in the config file, then the locale, else English."""
+    early = _prescan(argv)
+    if early.lang:
+        with contextlib.suppress(ValueError):
+            return _language(early.lang)
+    if "--demo" not in argv:
+        with contextlib.suppress(ConfigError):
+            found = read_document(config_path(early.config))
+            if found is not None:
+                ui = found[0].get("ui")
+                lang = ui.get("lang") if isinstance(ui, dict) else None
+                if lang in LANGUAGES:
+                    return lang
+    return detect_language()
+
+
+def _setup_logging(args: argparse.Namespace, *, tui: bool) -> None:
+    logger = logging.getLogger("wxdash")
+    handlers: list[logging.Handler] = []
+    if args.log:
+        try:
+            handler: logging.Handler = logging.FileHandler(args.log, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(
+                _("Cannot write the log file {path}: {reason}").format(
+                    path=args.log, reason=exc.strerror
+                )
+            ) from None
+        handlers.append(handler)
+    if args.verbose and not tui:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    for handler in handlers:
+        handler.addFilter(RedactingFilter())
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    if handlers:
+        logger.setLevel(logging.DEBUG)
+
+
+def _safe_streams() -> None:
+    # A terminal that cannot show a character gets an escape instead of a crash.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
+def _print_error(message: str, hint: str = "", stream: TextIO | None = None) -> None:
+    out = stream or sys.stderr
+    print(f"wxdash: {message}", file=out)
+    if hint:
+        print("  " + _("hint: {hint}").format(hint=hint), file=out)
+
+
+# -- config ------------------------------------------------------------------------------
+
+
+class Session:
+    """What a command works on: the config (or the demo's) and the store to save to."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.demo = None
+        self.store: ProfileStore | None = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.demo is not None:
+            self.demo.stop()
+
+    def config(self) -> Config:
+        if self.args.demo:
+            from wxdash.demo import Demo
+
+            self.demo = Demo(latency=0.0)
+            return self.demo.start()
+        self.store = ProfileStore(config_path(self.args.config))
+        return self.store.load()
+
+    def writable_store(self) -> ProfileStore:
+        if self.args.demo:
+            raise UsageError(_("--demo changes nothing: leave it out to manage your profiles"))
+        self.store = ProfileStore(config_path(self.args.config))
+        return self.store
+
+
+def _print_problems(config: Config) -> None:
+    for problem in config.problems:
+        print(f"wxdash: {problem}", file=sys.stderr)
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+def _select(config: Config, names: list[str], everything: bool) -> list[Profile]:
+    if everything:
+        if names:
+            raise UsageError(_("use either --all or -p NAME, not both"))
+        return list(config.profiles)
+    if names:
+        chosen: list[Profile] = []
+        for name in names:
+            profile = config.find(name)
+            if profile not in chosen:
+                chosen.append(profile)
+        return chosen
+    if len(config.profiles) == 1:
+        return list(config.profiles)
+    if not config.profiles:
+        raise UsageError(
+            _("No profiles in {path}").format(path=config.path),
+            _("Add one with: wxdash profile add NAME --appid wx... --token-env VAR"),
+        )
+    raise UsageError(
+        _("Which profiles? There are {count}.").format(count=len(config.profiles)),
+        _("Name them with -p NAME (repeatable), or use --all."),
+    )
+
+
+async def _fetch(config: Config, profiles: list[Profile], concurrency: int) -> list[Any]:
+    from wxdash.fleet import Fleet
+    from wxdash.wechat.client import WeChatClient
+
+    async with WeChatClient(config.network, max_connections=concurrency) as client:
+        fleet = Fleet(client, concurrency=concurrency, command_timeout=config.token_command_timeout)
+        return await fleet.fetch_all(profiles)
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from wxdash.output import Selection, error_text, render_csv, render_json, render_text
+
+    with Session(args) as session:
+        config = session.config()
+        _print_problems(config)
+        profiles = _select(config, args.profiles, args.all)
+        concurrency = args.concurrency or config.concurrency
+        outcomes = asyncio.run(_fetch(config, profiles, concurrency))
+    selection = Selection(args.groups, args.protocols)
+    render = {"json": render_json, "csv": render_csv, "text": render_text}[args.format]
+    sys.stdout.write(render(outcomes, selection))
+    sys.stdout.flush()
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in failed:
+        print(error_text(outcome), file=sys.stderr)
+    codes = [EXIT_FAILED if failed else EXIT_OK]
+    if config.errors:
+        codes.append(EXIT_USAGE)
+    return worst(*codes)
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    path = config_path(args.config)
+    if args.config_command == "path":
+        print(path)
+        return EXIT_OK
+    config = ProfileStore(path).load()
+    _print_problems(config)
+    if not config.exists:
+        print(_("{path} does not exist yet: no profiles.").format(path=path))
+        return EXIT_OK
+    summary = _("{path}: {count} profiles, {errors} errors, {warnings} warnings").format(
+        path=path,
+        count=len(config.profiles),
+        errors=len(config.errors),
+        warnings=len(config.warnings),
+    )
+    print(summary)
+    return EXIT_USAGE if config.errors else EXIT_OK
+
+
+def _read_secret(what: str) -> str:
+    if sys.stdin.isatty():
+        value = getpass.getpass(_("{what} (input hidden): ").format(what=what))
+    else:
+        value = sys.stdin.readline()
+    value = value.strip()
+    if not value:
+        raise UsageError(
+            _("No {what} on stdin").format(what=what),
+            _("Pipe it in, e.g.: wxdash profile add NAME --appid wx... --token-stdin < token.txt"),
+        )
+    return value
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    with Session(args) as session:
+        if args.profile_command == "list":
+            return _profile_list(session.config(), args.format)
+        store = session.writable_store()
+        config = store.load()
+        if args.profile_command == "add":
+            return _profile_add(store, config, args)
+        if args.profile_command == "remove":
+            profile = config.find(args.name)
+            result = store.save(remove_profile(profile.name))
+            message = _("Removed profile {name!r} from {path}")
+            print(message.format(name=visible(profile.name), path=store.path))
+        else:
+            profile = config.find(args.old)
+            new = args.new.strip()
+            if not new:
+                raise UsageError(_("The new name is empty"))
+            result = store.save(rename_profile(profile.name, new))
+            message = _("Renamed profile {old!r} to {new!r}")
+            print(message.format(old=visible(profile.name), new=visible(new)))
+        if result.notice:
+            print(f"wxdash: {result.notice}", file=sys.stderr)
+        return EXIT_OK
+
+
+def _profile_list(config: Config, fmt: str) -> int:
+    _print_problems(config)
+    if fmt == "json":
+        rows = [
+            {
+                "name": p.name,
+                "appid": p.appid,
+                "token_source": p.token.kind.value,
+                "api_base": p.api_base,
+            }
+            for p in config.profiles
+        ]
+        from wxdash.output import dumps
+
+        print(dumps({"profiles": rows}))
+        return EXIT_USAGE if config.errors else EXIT_OK
+    if not config.profiles:
+        print(_("No profiles yet. Add one with: wxdash profile add NAME --appid wx..."))
+    from wxdash.output import pad, width
+
+    names = [visible(p.name) for p in config.profiles]
+    column = max([width(n) for n in names] + [4]) + 2
+    for name, profile in zip(names, config.profiles, strict=True):
+        line = f"{pad(name, column)}{profile.appid}  {profile.token.describe()}"
+        if profile.api_base:
+            line += f"  {visible(profile.api_base)}"
+        print(line)
+    return EXIT_USAGE if config.errors else EXIT_OK
+
+
+_SOURCE_FLAGS = {
+    "token_env": "token_env",
+    "token_command": "token_command",
+    "appsecret_env": "appsecret_env",
+}
+
+
+def _profile_add(store: ProfileStore, config: Config, args: argparse.Namespace) -> int:
+    table: dict[str, str] = {"name": args.name.strip(), "appid": args.appid.strip()}
+    for flag, key in _SOURCE_FLAGS.items():
+        if getattr(args, flag):
+            table[key] = getattr(args, flag)
+    if args.token_stdin:
+        table["access_token"] = _read_secret("access_token")
+    if args.appsecret_stdin:
+        table["appsecret"] = _read_secret("appsecret")
+    if args.api_base:
+        table["api_base"] = args.api_base
+    assert any(k in table for k in TOKEN_KEYS)
+    profile, problems = check_profile(
+        table, taken={p.name for p in config.profiles}, path=store.path
+    )
+    for problem in problems:
+        print(f"wxdash: {problem}", file=sys.stderr)
+    if profile is None:
+        return EXIT_USAGE
+    result = store.save(add_profile(profile))
+    print(
+        _("Added profile {name!r} ({source}) to {path}").format(
+            name=visible(profile.name), source=profile.token.describe(), path=store.path
+        )
+    )
+    if result.notice:
+        print(f"wxdash: {result.notice}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_dashboard(args: argparse.Namespace) -> int:
+    if not sys.stdout.isatty():
+        raise UsageError(
+            _("The dashboard needs a terminal, and stdout is not one."),
+            _("For scripts and pipes use: wxdash fetch --all -f json"),
+        )
+    from wxdash.app import WxDashApp
+
+    app = WxDashApp(
+        config_file=args.config,
+        demo=args.demo,
+        profile=args.profile,
+        lang=args.lang,
+    )
+    app.run()
+    return app.return_code or EXIT_OK
+
+
+# -- entry point -------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _quiet_pipe() -> Iterator[None]:
+    """`wxdash fetch | head` should end quietly when head stops reading."""
+    try:
+        yield
+    except BrokenPipeError:
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(EXIT_FAILED) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _safe_streams()
+    set_language(choose_language(argv))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    commands: dict[str | None, Callable[[argparse.Namespace], int]] = {
+        "fetch": cmd_fetch,
+        "config": cmd_config,
+        "profile": cmd_profile,
+    }
+    handler = commands.get(args.command, run_dashboard)
+    try:
+        _setup_logging(args, tui=handler is run_dashboard)
+        with _quiet_pipe():
+            return handler(args)
+    except UsageError as error:
+        _print_error(error.message, error.hint)
+        return EXIT_USAGE
+    except ConfigError as error:
+        _print_error(error.message, error.hint)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

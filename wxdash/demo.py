@@ -1,0 +1,80 @@
+"""The built-in demo: made-up merchants served by the fake WeChat server on loopback.
+
+`--demo` reads and writes no config and no cache; everything lives in this process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wxdash import fakeserver
+from wxdash.profiles import Config, Profile
+from wxdash.wechat.tokens import TokenKind, TokenSpec
+
+DEMO_LATENCY = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class DemoMerchant:
+    name: str
+    appid: str
+    domains: Callable[[], dict[str, Any]]
+    scenario: str = "ok"
+
+
+MERCHANTS = (
+    DemoMerchant(
+        "Lotus Tea House",
+        "wx5a1e0c3f9b2d4e61",
+        lambda: fakeserver.shop_domains("lotustea", pending=True),
+    ),
+    DemoMerchant(
+        "Harbor Books", "wx7c2f4a9e1d3b5c80", lambda: fakeserver.shop_domains("harborbooks")
+    ),
+    DemoMerchant("Reference sample", "wx0123456789abcdef", fakeserver.sample_domains),
+    DemoMerchant(
+        "Night Market",
+        "wx9e8d7c6b5a4f3e21",
+        lambda: fakeserver.shop_domains("nightmarket"),
+        "errcode:42001",
+    ),
+    DemoMerchant("Grand Mall (4,800 domains)", "wx3b4c5d6e7f8a9b0c", fakeserver.big_domains),
+    DemoMerchant(
+        "Slow Noodles",
+        "wx1f2e3d4c5b6a7980",
+        lambda: fakeserver.shop_domains("slownoodles"),
+        "slow:4",
+    ),
+    DemoMerchant("Odd Data Co", "wx2468ace013579bdf", fakeserver.wrong_types_domains),
+)
+
+
+class Demo:
+    """The fake server with the demo merchants, and a Config whose profiles point at it."""
+
+    def __init__(self, latency: float = DEMO_LATENCY) -> None:
+        self.server = fakeserver.FakeWeChat(latency=latency)
+
+    def start(self) -> Config:
+        self.server.start()
+        profiles = []
+        for merchant in MERCHANTS:
+            token = f"demo-token-{merchant.appid}"
+            self.server.add_app(
+                merchant.appid, token=token, domains=merchant.domains(), scenario=merchant.scenario
+            )
+            profiles.append(
+                Profile(
+                    name=merchant.name,
+                    appid=merchant.appid,
+                    token=TokenSpec(TokenKind.ACCESS_TOKEN, token),
+                    api_base=self.server.url,
+                )
+            )
+        return Config(path=Path("(demo)"), profiles=tuple(profiles))
+
+    def stop(self) -> None:
+        self.server.stop()

@@ -1,0 +1,123 @@
+"""Fetching many profiles at once: one client, one token source per profile, bounded concurrency.
+
+Both the headless CLI and the app fetch through a `Fleet`. A fetch never raises: every outcome,
+good or bad, is a `FetchOutcome` value with the time it was taken.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from wxdash.i18n import N_, _
+from wxdash.profiles import DEFAULT_CONCURRENCY, Profile
+from wxdash.wechat.client import WeChatClient
+from wxdash.wechat.errors import WxDashError
+from wxdash.wechat.models import DomainReport
+from wxdash.wechat.redact import redact
+from wxdash.wechat.tokens import COMMAND_TIMEOUT, TokenSource, TokenSpec, make_source
+
+log = logging.getLogger("wxdash.fleet")
+
+
+class UnexpectedError(WxDashError):
+    """A bug in wxdash, shown as a value rather than a traceback."""
+
+    kind = "internal"
+
+    @property
+    def hint(self) -> str:
+        return _("This is a bug in wxdash; run with --log FILE and report it.")
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOutcome:
+    """The result of fetching one profile: a report or an error, and when."""
+
+    profile: Profile
+    fetched_at: datetime
+    report: DomainReport | None = None
+    error: WxDashError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+class Fleet:
+    """Fetches profiles' domains through one shared client."""
+
+    def __init__(
+        self,
+        client: WeChatClient,
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        command_timeout: float = COMMAND_TIMEOUT,
+    ) -> None:
+        self.client = client
+        self.concurrency = max(1, concurrency)
+        self.command_timeout = command_timeout
+        self._sources: dict[tuple[str, str, TokenSpec, str | None], TokenSource] = {}
+
+    def source(self, profile: Profile) -> TokenSource:
+        """The profile's token source, kept for the fleet's life so its cached token is reused."""
+        key = (profile.name, profile.appid, profile.token, profile.api_base)
+        source = self._sources.get(key)
+        if source is None:
+            source = make_source(
+                profile.token,
+                appid=profile.appid,
+                profile=profile.name,
+                client=self.client,
+                api_base=profile.api_base,
+                command_timeout=self.command_timeout,
+            )
+            self._sources[key] = source
+        return source
+
+    async def fetch(self, profile: Profile) -> FetchOutcome:
+        """Fetch one profile's domains; errors come back as values."""
+        try:
+            report = await self.client.get_effective_domain(profile.api_base, self.source(profile))
+        except WxDashError as error:
+            log.info("profile %r failed: %s %s", profile.name, error.kind, error.message)
+            return FetchOutcome(profile, now(), error=error)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            log.exception("unexpected error fetching %r", profile.name)
+            error = UnexpectedError(
+                N_("Unexpected {type}: {detail}"), type=type(exc).__name__, detail=redact(str(exc))
+            )
+            return FetchOutcome(profile, now(), error=error)
+        return FetchOutcome(profile, now(), report=report)
+
+    async def fetch_each(self, profiles: Iterable[Profile]) -> AsyncIterator[FetchOutcome]:
+        """Fetch many profiles, at most `concurrency` at a time, yielding outcomes as they land."""
+        queue = list(profiles)
+        limit = asyncio.Semaphore(self.concurrency)
+
+        async def one(profile: Profile) -> FetchOutcome:
+            async with limit:
+                return await self.fetch(profile)
+
+        tasks = [asyncio.ensure_future(one(p)) for p in queue]
+        try:
+            for finished in asyncio.as_completed(tasks):
+                yield await finished
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def fetch_all(self, profiles: Iterable[Profile]) -> list[FetchOutcome]:
+        """Fetch many profiles; outcomes in the order the profiles were given."""
+        wanted = list(profiles)
+        results = {id(o.profile): o async for o in self.fetch_each(wanted)}
+        return [results[id(p)] for p in wanted]

@@ -1,0 +1,77 @@
+"""Translations: every user-facing string goes through `_()`, so wxdash speaks English and Chinese.
+
+Messages are written in English in the code and looked up at call time (not at import time),
+so switching the language while the app runs changes every label drawn afterwards.
+Catalogs are standard gettext files under `wxdash/locale/`.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+DOMAIN = "wxdash"
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("en", "zh")
+# gettext looks these up under LOCALE_DIR/<code>/LC_MESSAGES/wxdash.mo
+_CATALOG_CODES = {"en": None, "zh": "zh_CN"}
+
+_translations: gettext.NullTranslations = gettext.NullTranslations()
+_language = "en"
+
+
+def _(message: str) -> str:
+    """Translate `message` into the current language."""
+    return _translations.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Translate a message whose wording depends on a count."""
+    return _translations.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark `message` for the catalog without translating it yet (for tables built at import)."""
+    return message
+
+
+def language() -> str:
+    """The current language code: "en" or "zh"."""
+    return _language
+
+
+def set_language(lang: str) -> None:
+    """Switch every later `_()` call to `lang` ("en" or "zh")."""
+    global _translations, _language
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    code = _CATALOG_CODES[lang]
+    if code is None:
+        _translations = gettext.NullTranslations()
+    else:
+        _translations = gettext.translation(
+            DOMAIN, localedir=LOCALE_DIR, languages=[code], fallback=True
+        )
+    _language = lang
+
+
+def normalize_language(value: str) -> str | None:
+    """Map what a user types (`zh`, `zh_CN.UTF-8`, `en-US`, `中文`) to a language code."""
+    text = value.strip().lower()
+    if text.startswith("zh") or text in {"中文", "cn", "chinese"}:
+        return "zh"
+    if text.startswith("en") or text in {"c", "posix", "english"}:
+        return "en"
+    return None
+
+
+def detect_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language POSIX would pick: the first of LC_ALL, LC_MESSAGES, LANG that is set decides."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"

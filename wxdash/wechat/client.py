@@ -1,0 +1,322 @@
+"""The HTTP side of WeChat's API: one pooled async client with timeouts, retries and failover.
+
+Rules this module keeps, whatever the caller does:
+- the token goes only into the URL of a POST to https (or plain http to this machine);
+- redirects are never followed, and bodies over a size cap are refused;
+- errcode -1, 5xx and transport failures are retried with exponential backoff and jitter,
+  bounded by attempts and by total time; credential and permission errors are not;
+- on transport failures, a profile on WeChat's default host fails over to the backup hosts;
+- a token rejected with 40001/40014/42001 is refreshed once when its source can refresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from wxdash import __version__
+from wxdash.i18n import N_, _
+from wxdash.wechat.errors import (
+    ApiError,
+    HttpStatusError,
+    InsecureUrlError,
+    NetworkError,
+    ResponseFormatError,
+    WxDashError,
+)
+from wxdash.wechat.models import DomainReport, parse_domain_report, parse_json_body
+from wxdash.wechat.redact import redact
+
+log = logging.getLogger("wxdash.client")
+
+DEFAULT_API_BASE = "https://api.weixin.qq.com"
+# WeChat's disaster-recovery host first, then the regional access points.
+BACKUP_API_BASES = (
+    "https://api2.weixin.qq.com",
+    "https://sh.api.weixin.qq.com",
+    "https://sz.api.weixin.qq.com",
+    "https://hk.api.weixin.qq.com",
+)
+EFFECTIVE_DOMAIN_PATH = "/wxa/get_effective_domain"
+STABLE_TOKEN_PATH = "/cgi-bin/stable_token"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSettings:
+    """How patient wxdash is with the network; the config's `[network]` table sets these."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_attempts: int = 3
+    retry_time: float = 30.0
+    backoff: float = 0.5
+    max_response_bytes: int = 4 * 1024 * 1024
+
+
+class TokenProvider(Protocol):
+    """What the client needs from a token source (see `tokens`)."""
+
+    @property
+    def refreshable(self) -> bool: ...
+
+    async def get(self) -> str: ...
+
+    async def refresh(self, rejected: str) -> str: ...
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_base(api_base: str) -> str:
+    return api_base.strip().rstrip("/")
+
+
+def check_base(api_base: str) -> None:
+    """Raise InsecureUrlError unless `api_base` is https, or http to this machine."""
+    parts = urlsplit(api_base)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+        return
+    raise InsecureUrlError(redact(api_base))
+
+
+def _host_of(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+# Loopback never goes through a proxy, whatever HTTPS_PROXY and NO_PROXY say.
+_LOOPBACK_MOUNTS: dict[str, httpx.AsyncBaseTransport | None] = {
+    "all://127.0.0.1": None,
+    "all://localhost": None,
+    "all://[::1]": None,
+}
+
+
+class WeChatClient:
+    """Calls WeChat's API over one shared, pooled httpx client.
+
+    `transport` replaces the network (tests may pass one); `default_hosts` replaces WeChat's
+    host list for profiles that do not pin an api_base (tests point it at loopback servers).
+    """
+
+    def __init__(
+        self,
+        settings: NetworkSettings | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        default_hosts: Sequence[str] = (DEFAULT_API_BASE, *BACKUP_API_BASES),
+        max_connections: int = 64,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings or NetworkSettings()
+        self._default_hosts = tuple(normalize_base(h) for h in default_hosts)
+        # After a failover, later calls start on the host that answered.
+        self._preferred = 0
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(
+                self.settings.read_timeout, connect=self.settings.connect_timeout
+            ),
+            follow_redirects=False,
+            transport=transport,
+            mounts=_LOOPBACK_MOUNTS if transport is None else None,
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            headers={"User-Agent": f"wxdash/{__version__}"},
+        )
+
+    async def __aenter__(self) -> WeChatClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def default_api_base(self) -> str:
+        return self._default_hosts[0]
+
+    # -- the API calls -------------------------------------------------------------------
+
+    async def get_effective_domain(
+        self, api_base: str | None, token: TokenProvider
+    ) -> DomainReport:
+        """The four groups of server domains for the mini program the token belongs to."""
+        return await self.call_with_token(
+            api_base, EFFECTIVE_DOMAIN_PATH, token, parse_domain_report
+        )
+
+    async def call_with_token(
+        self,
+        api_base: str | None,
+        path: str,
+        token: TokenProvider,
+        parse: Callable[[bytes], T],
+        payload: dict[str, Any] | None = None,
+    ) -> T:
+        """POST `payload` (default `{}`) with the source's token; refresh it once if rejected."""
+        current = await token.get()
+        try:
+            return await self.post(api_base, path, parse, payload, token=current)
+        except ApiError as error:
+            if not (error.token_rejected and token.refreshable):
+                raise
+            log.info("errcode %s on %s: refreshing the token once", error.errcode, path)
+            fresh = await token.refresh(current)
+            return await self.post(api_base, path, parse, payload, token=fresh)
+
+    async def post_json(
+        self, api_base: str | None, path: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        """POST without a token (stable_token) and return the decoded object."""
+        return await self.post(api_base, path, parse_json_body, payload)
+
+    # -- retries and failover ------------------------------------------------------------
+
+    def _hosts(self, api_base: str | None) -> list[str]:
+        if api_base is None or normalize_base(api_base) == DEFAULT_API_BASE:
+            hosts = list(self._default_hosts)
+            start = self._preferred % len(hosts)
+            return hosts[start:] + hosts[:start]
+        return [normalize_base(api_base)]
+
+    def _remember(self, base: str) -> None:
+        if base in self._default_hosts:
+            self._preferred = self._default_hosts.index(base)
+
+    async def post(
+        self,
+        api_base: str | None,
+        path: str,
+        parse: Callable[[bytes], T],
+        payload: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+    ) -> T:
+        """POST with retries: every host in turn on transport errors, backoff between rounds."""
+        settings = self.settings
+        hosts = self._hosts(api_base)
+        for base in hosts:
+            check_base(base)
+        deadline = time.monotonic() + settings.retry_time
+        attempt = 1
+        index = 0
+        while True:
+            base = hosts[index]
+            started = time.monotonic()
+            try:
+                body = await self._post_once(base, path, payload or {}, token)
+                result = parse(body)
+            except WxDashError as error:
+                elapsed = time.monotonic() - started
+                log.debug(
+                    "POST %s%s attempt %d failed after %.3fs: %s",
+                    base,
+                    path,
+                    attempt,
+                    elapsed,
+                    error.message,
+                )
+                if not error.retryable:
+                    raise
+                if isinstance(error, NetworkError) and index + 1 < len(hosts):
+                    index += 1
+                    log.info("failing over from %s to %s", _host_of(base), _host_of(hosts[index]))
+                    if time.monotonic() >= deadline:
+                        raise
+                    continue
+                if attempt >= settings.max_attempts:
+                    raise
+                delay = settings.backoff * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
+                if time.monotonic() + delay >= deadline:
+                    raise
+                log.info("retrying %s in %.2fs (attempt %d)", path, delay, attempt + 1)
+                await self._sleep(delay)
+                attempt += 1
+                index = 0
+                continue
+            log.debug("POST %s%s ok in %.3fs", base, path, time.monotonic() - started)
+            self._remember(base)
+            return result
+
+    async def _post_once(
+        self, base: str, path: str, payload: dict[str, Any], token: str | None
+    ) -> bytes:
+        params = {"access_token": token} if token is not None else None
+        cap = self.settings.max_response_bytes
+        host = _host_of(base)
+        try:
+            async with self._http.stream(
+                "POST", base + path, params=params, json=payload
+            ) as response:
+                if response.status_code != 200:
+                    location = response.headers.get("location")
+                    raise HttpStatusError(
+                        response.status_code,
+                        response.reason_phrase,
+                        location_host=_host_of(redact(location)) if location else None,
+                    )
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > cap:
+                    raise _too_large(int(declared), cap)
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > cap:
+                        raise _too_large(size, cap)
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except httpx.TimeoutException as exc:
+            raise NetworkError(
+                N_("{host} did not answer in time ({what})"),
+                timeout=True,
+                host=host,
+                what=type(exc).__name__,
+            ) from None
+        except httpx.DecodingError:
+            raise ResponseFormatError(
+                N_("The response from {host} could not be decoded (bad compression)"), host=host
+            ) from None
+        except httpx.RequestError as exc:
+            reason = redact(str(exc)) or _describe(exc)
+            raise NetworkError(
+                N_("Could not reach {host}: {reason}"), host=host, reason=reason
+            ) from None
+
+
+def _describe(exc: httpx.RequestError) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return _("connection refused or host unreachable")
+    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError):
+        return _("the connection was closed or reset before an answer")
+    return type(exc).__name__
+
+
+def _too_large(size: int, cap: int) -> ResponseFormatError:
+    return ResponseFormatError(
+        N_("The response is over {cap} bytes ({size} so far); wxdash refused to read it."),
+        cap=cap,
+        size=size,
+    )

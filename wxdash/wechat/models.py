@@ -1,0 +1,335 @@
+"""What `get_effective_domain` returns, as immutable typed values, and the parser that builds them.
+
+The parser is strict about meaning and tolerant about shape: anything odd in a response becomes
+a `ParseWarning` attached to the result, never a crash and never silently dropped. A body that
+is not JSON at all, or an errcode other than 0, raises one of the errors in `errors`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from wxdash.i18n import N_, _
+from wxdash.safetext import preview
+from wxdash.wechat.errors import ApiError, ResponseFormatError
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class Protocol(StrEnum):
+    """A protocol list, named as the API names it. `short` is what users type."""
+
+    REQUEST = "requestdomain"
+    WS = "wsrequestdomain"
+    UPLOAD = "uploaddomain"
+    DOWNLOAD = "downloaddomain"
+    UDP = "udpdomain"
+    TCP = "tcpdomain"
+
+    @property
+    def short(self) -> str:
+        return _PROTOCOL_SHORT[self]
+
+    @property
+    def scheme(self) -> str:
+        """The URL scheme WeChat requires for domains of this protocol."""
+        return _PROTOCOL_SCHEME[self]
+
+    @property
+    def label(self) -> str:
+        """The console's name for the list, translated (`request合法域名` in Chinese)."""
+        return _(_PROTOCOL_LABEL[self])
+
+    @classmethod
+    def parse(cls, text: str) -> Protocol:
+        """Accept `request` or `requestdomain` (any case); raise ValueError naming the choices."""
+        return _parse_choice(cls, text, _PROTOCOL_SHORT, N_("protocol"))
+
+
+_PROTOCOL_SHORT = {
+    Protocol.REQUEST: "request",
+    Protocol.WS: "ws",
+    Protocol.UPLOAD: "upload",
+    Protocol.DOWNLOAD: "download",
+    Protocol.UDP: "udp",
+    Protocol.TCP: "tcp",
+}
+_PROTOCOL_SCHEME = {
+    Protocol.REQUEST: "https",
+    Protocol.WS: "wss",
+    Protocol.UPLOAD: "https",
+    Protocol.DOWNLOAD: "https",
+    Protocol.UDP: "udp",
+    Protocol.TCP: "tcp",
+}
+_PROTOCOL_LABEL = {
+    Protocol.REQUEST: N_("request"),
+    Protocol.WS: N_("socket"),
+    Protocol.UPLOAD: N_("uploadFile"),
+    Protocol.DOWNLOAD: N_("downloadFile"),
+    Protocol.UDP: N_("udp"),
+    Protocol.TCP: N_("tcp"),
+}
+
+
+class Group(StrEnum):
+    """Where a list comes from, named as the API names it. `short` is what users type."""
+
+    EFFECTIVE = "effective_domain"
+    MP = "mp_domain"
+    THIRD = "third_domain"
+    DIRECT = "direct_domain"
+
+    @property
+    def short(self) -> str:
+        return self.value.removesuffix("_domain")
+
+    @property
+    def label(self) -> str:
+        """The tab title: Effective, MP, Third-party, Direct (translated)."""
+        return _(_GROUP_LABEL[self])
+
+    @property
+    def description(self) -> str:
+        """One line on what the group means, for the help screen."""
+        return _(_GROUP_DESCRIPTION[self])
+
+    @classmethod
+    def parse(cls, text: str) -> Group:
+        """Accept `mp` or `mp_domain` (any case); raise ValueError naming the choices."""
+        return _parse_choice(cls, text, {g: g.short for g in cls}, N_("group"))
+
+
+_GROUP_LABEL = {
+    Group.EFFECTIVE: N_("Effective"),
+    Group.MP: N_("MP"),
+    Group.THIRD: N_("Third-party"),
+    Group.DIRECT: N_("Direct"),
+}
+_GROUP_DESCRIPTION = {
+    Group.EFFECTIVE: N_("What is live: the lists as of the last code submission or release."),
+    Group.MP: N_("Configured in the mini program's own admin console (mp.weixin.qq.com)."),
+    Group.THIRD: N_("Configured by a third-party platform through modify_domain."),
+    Group.DIRECT: N_("Configured through the modify_domain_directly API."),
+}
+
+
+def _parse_choice(enum: type[E], text: str, short: Mapping[E, str], what: str) -> E:
+    wanted = text.strip().lower()
+    for member in enum:
+        if wanted in (member.value, short[member]):
+            return member
+    choices = ", ".join(short[m] for m in enum)
+    raise ValueError(
+        _("unknown {what} {text!r}; choose from: {choices}").format(
+            what=_(what), text=text, choices=choices
+        )
+    )
+
+
+def _frozen(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True, slots=True)
+class DomainGroup:
+    """The six protocol lists of one group, plus protocol keys wxdash does not know yet."""
+
+    lists: Mapping[Protocol, tuple[str, ...]]
+    extra: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _frozen({}))
+
+    @classmethod
+    def of(cls, lists: Mapping[Protocol, Any] | None = None, **extra: Any) -> DomainGroup:
+        """Build a group; protocols left out are empty."""
+        given = lists or {}
+        return cls(
+            _frozen({p: tuple(given.get(p, ())) for p in Protocol}),
+            _frozen({k: tuple(v) for k, v in extra.items()}),
+        )
+
+    def __getitem__(self, protocol: Protocol) -> tuple[str, ...]:
+        return self.lists[protocol]
+
+    def __iter__(self) -> Iterator[tuple[Protocol, tuple[str, ...]]]:
+        return iter((p, self.lists[p]) for p in Protocol)
+
+    @property
+    def total(self) -> int:
+        return sum(len(v) for v in self.lists.values()) + sum(len(v) for v in self.extra.values())
+
+    def to_json(self) -> dict[str, list[str]]:
+        out = {p.value: list(self.lists[p]) for p in Protocol}
+        out.update({k: list(v) for k, v in self.extra.items()})
+        return out
+
+
+# The warnings the parser can attach; later features (lint) add kinds of their own.
+_WARNING_MESSAGES = {
+    "wrong_type": N_("An entry is a {detail}, not a string; it was left out."),
+    "not_a_list": N_("The list was sent as a single string; it was read as one domain."),
+    "bad_list": N_("The list is a {detail}, not an array; it was read as empty."),
+    "bad_group": N_("The group is a {detail}, not an object; it was read as not returned."),
+    "unknown_protocol": N_("Unknown protocol key, kept as extra: WeChat may have added a list."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ParseWarning:
+    """Something in a response that was odd but did not stop it being read."""
+
+    kind: str
+    group: str | None = None
+    protocol: str | None = None
+    domain: str | None = None
+    detail: str | None = None
+
+    @property
+    def message(self) -> str:
+        template = _WARNING_MESSAGES.get(self.kind, self.kind)
+        return _(template).format(detail=self.detail or "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "group": self.group,
+            "protocol": self.protocol,
+            "domain": self.domain,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DomainReport:
+    """One successful answer: each group's lists, or None where the API did not return the group."""
+
+    groups: Mapping[Group, DomainGroup | None]
+    warnings: tuple[ParseWarning, ...] = ()
+
+    @classmethod
+    def of(
+        cls, groups: Mapping[Group, DomainGroup | None], warnings: tuple[ParseWarning, ...] = ()
+    ) -> DomainReport:
+        return cls(_frozen({g: groups.get(g) for g in Group}), tuple(warnings))
+
+    def __getitem__(self, group: Group) -> DomainGroup | None:
+        return self.groups[group]
+
+    def to_json(self) -> dict[str, dict[str, list[str]] | None]:
+        return {
+            g.value: (dg.to_json() if dg is not None else None) for g, dg in self.groups.items()
+        }
+
+
+def _type_name(value: Any) -> str:
+    return {
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        str: "string",
+        list: "array",
+        dict: "object",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+def _parse_list(
+    value: Any, group: Group, key: str, warnings: list[ParseWarning]
+) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        warnings.append(ParseWarning("not_a_list", group.value, key, value))
+        return (value,)
+    if not isinstance(value, list):
+        detail = _type_name(value)
+        warnings.append(ParseWarning("bad_list", group.value, key, None, detail))
+        return ()
+    domains = []
+    for entry in value:
+        if isinstance(entry, str):
+            domains.append(entry)
+        else:
+            shown = json.dumps(entry, ensure_ascii=False)[:80]
+            detail = _type_name(entry)
+            warnings.append(ParseWarning("wrong_type", group.value, key, shown, detail))
+    return tuple(domains)
+
+
+def _parse_group(value: Any, group: Group, warnings: list[ParseWarning]) -> DomainGroup | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        warnings.append(ParseWarning("bad_group", group.value, None, None, _type_name(value)))
+        return None
+    known = {p.value for p in Protocol}
+    lists = {p: _parse_list(value.get(p.value), group, p.value, warnings) for p in Protocol}
+    extra = {}
+    for key, raw in value.items():
+        if key not in known:
+            warnings.append(ParseWarning("unknown_protocol", group.value, key))
+            extra[key] = _parse_list(raw, group, key, warnings)
+    return DomainGroup(_frozen(lists), _frozen(extra))
+
+
+def _format_error(body: bytes, exc: Exception) -> ResponseFormatError:
+    start, size = preview(body), len(body)
+    if isinstance(exc, json.JSONDecodeError) and body.lstrip().startswith(b"{"):
+        if not body.rstrip().endswith(b"}") or exc.pos >= len(body.rstrip()) - 1:
+            return ResponseFormatError(
+                N_("The response is truncated JSON ({size} bytes), starting with: {start}"),
+                size=size,
+                start=start,
+            )
+        return ResponseFormatError(
+            N_("The response is invalid JSON at line {line}, column {column}: {start}"),
+            line=exc.lineno,
+            column=exc.colno,
+            start=start,
+        )
+    return ResponseFormatError(
+        N_("The response is not JSON ({size} bytes), starting with: {start}"),
+        size=size,
+        start=start,
+    )
+
+
+def parse_json_body(body: bytes) -> dict[str, Any]:
+    """Decode a WeChat response body; raise ResponseFormatError (quoting its start) if it is not
+    a JSON object, or ApiError if its errcode is not 0."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise _format_error(body, exc) from None
+    if not isinstance(data, dict):
+        raise ResponseFormatError(
+            N_("The response is a JSON {type}, not an object: {start}"),
+            type=_type_name(data),
+            start=preview(body),
+        )
+    errcode = data.get("errcode", 0)
+    if isinstance(errcode, str):
+        try:
+            errcode = int(errcode.strip())
+        except ValueError:
+            errcode = None
+    if isinstance(errcode, bool) or not isinstance(errcode, int):
+        raise ResponseFormatError(
+            N_("The response's errcode is not a number: {start}"), start=preview(body)
+        )
+    if errcode != 0:
+        errmsg = data.get("errmsg")
+        raise ApiError(errcode, errmsg if isinstance(errmsg, str) else json.dumps(errmsg))
+    return data
+
+
+def parse_domain_report(body: bytes) -> DomainReport:
+    """Read a `get_effective_domain` body into a DomainReport."""
+    data = parse_json_body(body)
+    warnings: list[ParseWarning] = []
+    groups = {g: _parse_group(data.get(g.value), g, warnings) for g in Group}
+    return DomainReport(_frozen(groups), tuple(warnings))

@@ -1,0 +1,62 @@
+"""Keep secrets out of every text wxdash shows or logs.
+
+Every token and appsecret wxdash obtains is registered here; `redact()` removes registered
+secrets and anything that looks like an `access_token=` or `secret=` parameter from a text.
+Errors, log lines and CLI output are built from redacted text only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+
+MASK = "••••"
+# Short strings would redact ordinary words; real tokens are far longer.
+_MIN_SECRET_LENGTH = 8
+_PARAM = re.compile(r"((?:access_token|secret|appsecret)=)[^&\s\"']+", re.IGNORECASE)
+
+_secrets: set[str] = set()
+_lock = threading.Lock()
+
+
+def register_secret(secret: str | None) -> None:
+    """Remember `secret` so that `redact()` removes it from any text from now on."""
+    if secret and len(secret) >= _MIN_SECRET_LENGTH:
+        with _lock:
+            _secrets.add(secret)
+
+
+def redact(text: str) -> str:
+    """`text` with every registered secret and token-like URL parameter masked."""
+    text = _PARAM.sub(lambda m: m.group(1) + MASK, text)
+    if _secrets:
+        with _lock:
+            secrets = sorted(_secrets, key=len, reverse=True)
+        for secret in secrets:
+            if secret in text:
+                text = text.replace(secret, MASK)
+    return text
+
+
+def mask(secret: str) -> str:
+    """A token as the header shows it: only its last four characters (`••••3f2a`)."""
+    tail = secret[-4:] if len(secret) >= 12 else ""
+    return MASK + tail
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that redacts each record's final message (attach it to every handler)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        if record.exc_info:
+            # A traceback could quote a URL with a token: keep only the exception's type.
+            record.msg = (
+                f"{record.msg} [{record.exc_info[0].__name__ if record.exc_info[0] else ''}]"
+            )
+            record.exc_info = record.exc_text = None
+        return True

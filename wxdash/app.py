@@ -1,0 +1,742 @@
+"""WxDashApp: the dashboard. Wiring, bindings and workers; widgets draw, the core layer fetches.
+
+Every fetch runs in a worker of its own profile's group, so fetching one profile never cancels
+another's, and a result always lands on the profile it was fetched for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import Iterable
+from functools import partial
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.events import Resize
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent, TabPane
+
+from wxdash import clipboard
+from wxdash.fleet import FetchOutcome, Fleet
+from wxdash.i18n import _, detect_language, ngettext, set_language
+from wxdash.profiles import (
+    Change,
+    Config,
+    ConfigError,
+    Profile,
+    ProfileStore,
+    add_profile,
+    config_path,
+    remove_profile,
+    update_profile,
+)
+from wxdash.safetext import visible
+from wxdash.screens.confirm import ConfirmScreen
+from wxdash.screens.help import HelpScreen
+from wxdash.screens.picker import PickerScreen
+from wxdash.screens.profile_form import ProfileFormScreen
+from wxdash.state import Filters, ProfileState, Status
+from wxdash.wechat.client import WeChatClient
+from wxdash.wechat.models import Group, Protocol
+from wxdash.widgets.domain_tree import DomainTree
+from wxdash.widgets.error_banner import ErrorBanner
+from wxdash.widgets.filter_bar import FilterBar, ProtocolToggle
+from wxdash.widgets.profile_header import ProfileHeader
+from wxdash.widgets.profile_list import ProfileList
+
+# Below this width the profile list folds away so the tabs keep their room.
+NARROW = 100
+# `R` on more profiles than this asks first: each fetch spends daily quota.
+ASK_BEFORE_FETCHING = 50
+# Moving through the list shows a profile at once; it is fetched once the cursor rests.
+FETCH_DELAY = 0.3
+
+
+def _plain_highlight(candidate: str, query: str, provider: Provider) -> Content:
+    """Like Matcher.highlight, but the candidate is text, never markup (names are user data)."""
+    content = Content(candidate)
+    matcher = provider.matcher(query)
+    score, offsets = matcher.fuzzy_search.match(query, candidate)
+    if score:
+        for offset in offsets:
+            if not candidate[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+class ProfileCommands(Provider):
+    """Command palette entries that switch to a profile by name."""
+
+    def _entries(self) -> Iterable[tuple[str, str, str]]:
+        app = self.app
+        assert isinstance(app, WxDashApp)
+        for state in app.states.values():
+            name = state.profile.name
+            title = _("Switch to profile: {name}").format(name=visible(name))
+            yield name, title, f"{state.profile.appid} · {state.status.label}"
+
+    async def discover(self) -> Hits:
+        for name, title, help_text in list(self._entries())[:30]:
+            yield DiscoveryHit(Content(title), partial(self._switch, name), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, title, help_text in self._entries():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    _plain_highlight(title, query, self),
+                    partial(self._switch, name),
+                    text=title,
+                    help=help_text,
+                )
+
+    def _switch(self, name: str) -> None:
+        app = self.app
+        assert isinstance(app, WxDashApp)
+        app.switch_to(name)
+
+
+class WxDashApp(App[int]):
+    """The wxdash dashboard. With no arguments it reads the same config as `wxdash`."""
+
+    CSS_PATH = "wxdash.tcss"
+    TITLE = "wxdash"
+    COMMANDS: ClassVar = App.COMMANDS | {ProfileCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", _("Quit")),
+        Binding("question_mark,f1", "help", _("Help"), key_display="?"),
+        Binding("p", "pick", _("Pick")),
+        Binding("b", "toggle_sidebar", _("List")),
+        Binding("r", "refetch", _("Refetch")),
+        Binding("R", "refetch_all", _("All"), show=False, key_display="R"),
+        Binding("slash", "filter_text", _("Filter"), key_display="/"),
+        Binding("c", "copy", _("Copy")),
+        Binding("C,shift+c", "copy_json", _("JSON"), show=False, key_display="C"),
+        Binding("left_square_bracket", "tab(-1)", _("Tab"), show=False, key_display="["),
+        Binding("right_square_bracket", "tab(1)", _("Tab"), show=False, key_display="]"),
+        Binding("escape", "clear_filter", _("Clear filter"), show=False),
+        Binding("a", "add_profile", _("Add"), show=False),
+        Binding("e", "edit_profile", _("Edit"), show=False),
+        Binding("d", "delete_profile", _("Delete"), show=False),
+        *(
+            Binding(str(key), f"toggle_protocol({key - 1})", protocol.short, show=False)
+            for key, protocol in enumerate(Protocol, start=1)
+        ),
+    ]
+
+    def __init__(
+        self,
+        *,
+        config_file: str | None = None,
+        demo: bool = False,
+        profile: str | None = None,
+        lang: str | None = None,
+        config: Config | None = None,
+    ) -> None:
+        self._demo_server: Any = None
+        self.store: ProfileStore | None = None
+        self._load_error: ConfigError | None = None
+        if config is not None:
+            self.config = config
+        elif demo:
+            from wxdash.demo import Demo
+
+            self._demo_server = Demo()
+            self.config = self._demo_server.start()
+        else:
+            self.store = ProfileStore(config_path(config_file))
+            try:
+                self.config = self.store.load()
+            except ConfigError as error:
+                self._load_error = error
+                self.config = Config(path=self.store.path)
+        set_language(lang or self.config.lang or detect_language())
+        super().__init__()
+        self.demo = demo
+        self.states: dict[str, ProfileState] = {}
+        self.current: str | None = None
+        self.filters = Filters()
+        self._wanted = profile
+        self._dirty: set[Group] = set(Group)
+        self._fetch_timer: Timer | None = None
+        self._summary_dirty = True
+        self._client: WeChatClient | None = None
+        self.fleet: Fleet | None = None
+        self._limit: asyncio.Semaphore | None = None
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            with Vertical(id="sidebar"):
+                yield Static(id="sidebar-title")
+                yield ProfileList(id="profiles")
+                yield Static(id="summary")
+            with ContentSwitcher(id="main", initial="dashboard"):
+                with Vertical(id="dashboard"):
+                    yield ProfileHeader(id="header")
+                    yield ErrorBanner(id="banner")
+                    yield FilterBar(id="filters")
+                    with TabbedContent(id="tabs"):
+                        for group in Group:
+                            with TabPane(group.label, id=f"tab-{group.short}"):
+                                yield DomainTree(group, id=f"tree-{group.short}")
+                yield Static(id="empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        settings = self.config.network
+        self._client = WeChatClient(settings, max_connections=max(self.config.concurrency, 8))
+        self.fleet = Fleet(
+            self._client,
+            concurrency=self.config.concurrency,
+            command_timeout=self.config.token_command_timeout,
+        )
+        self._limit = asyncio.Semaphore(self.config.concurrency)
+        self._set_states(self.config.profiles)
+        self.set_interval(0.25, self._draw_summary)
+        if self._load_error is not None:
+            self._show_empty(self._load_error)
+        else:
+            self._report_config_problems(self.config)
+        start = self._initial_profile()
+        if start is not None:
+            self.switch_to(start)
+        self._layout_for(self.size.width)
+
+    async def on_unmount(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+        if self._demo_server is not None:
+            self._demo_server.stop()
+
+    def _initial_profile(self) -> str | None:
+        if not self.states:
+            return None
+        if self._wanted:
+            try:
+                return self.config.find(self._wanted).name
+            except ConfigError as error:
+                self.notify(
+                    error.message, title=_("No such profile"), severity="warning", markup=False
+                )
+        return next(iter(self.states))
+
+    def on_resize(self, event: Resize) -> None:
+        self._layout_for(event.size.width)
+
+    def _layout_for(self, width: int) -> None:
+        self.screen.set_class(width < NARROW, "narrow")
+
+    # -- state ---------------------------------------------------------------------------
+
+    def _set_states(self, profiles: Iterable[Profile]) -> None:
+        """Adopt a new list of profiles, keeping what is known about those that did not change."""
+        old = self.states
+        self.states = {}
+        for profile in profiles:
+            state = old.get(profile.name)
+            if state is None or state.profile != profile:
+                state = ProfileState(profile)
+            self.states[profile.name] = state
+        listing = self.query_one(ProfileList)
+        listing.set_profiles(list(self.states.values()), self.current)
+        title = self.query_one("#sidebar-title", Static)
+        title.update(
+            Content.styled(
+                ngettext("{n} profile", "{n} profiles", len(self.states)).format(
+                    n=len(self.states)
+                ),
+                "bold",
+            )
+        )
+        self._summary_dirty = True
+        if not self.states:
+            self.current = None
+            self._show_empty(self._load_error)
+        else:
+            self.query_one("#main", ContentSwitcher).current = "dashboard"
+            if self.current not in self.states:
+                self.switch_to(next(iter(self.states)))
+
+    def _state(self) -> ProfileState | None:
+        return self.states.get(self.current or "")
+
+    def _draw_summary(self) -> None:
+        if not self._summary_dirty:
+            return
+        self._summary_dirty = False
+        counts = Counter(state.status for state in self.states.values())
+        parts: list[tuple[str, str] | str] = []
+        for status, style in (
+            (Status.OK, "$text-success"),
+            (Status.ERROR, "$text-error"),
+            (Status.STALE, "$text-warning"),
+            (Status.FETCHING, "$text-accent"),
+            (Status.NOT_FETCHED, "$text-muted"),
+        ):
+            if counts[status]:
+                parts.append((f"{status.mark} {counts[status]} {status.label}", style))
+                parts.append("  ")
+        self.query_one("#summary", Static).update(Content.assemble(*parts[:-1]))
+
+    def _changed(self, name: str) -> None:
+        """A profile's state changed: redraw what shows it."""
+        self.query_one(ProfileList).refresh_profile(name)
+        self._summary_dirty = True
+        if name == self.current:
+            self._refresh_view()
+
+    def _show_empty(self, error: ConfigError | None) -> None:
+        empty = self.query_one("#empty", Static)
+        if error is not None:
+            text = Content.assemble(
+                (_("The config file cannot be read") + "\n\n", "bold $text-error"),
+                visible(error.message) + "\n\n",
+                (error.hint + "\n\n" if error.hint else "", "italic"),
+                (
+                    _("wxdash has not changed the file. Fix it, then start wxdash again."),
+                    "$text-muted",
+                ),
+            )
+        else:
+            text = Content.assemble(
+                (_("No profiles yet") + "\n\n", "bold"),
+                _("A profile is a mini program's appid and where its access_token comes from.")
+                + "\n\n",
+                (_("Press a to add one."), "bold $text-accent"),
+                "\n",
+                _("Or try the built-in demo first: wxdash --demo") + "\n\n",
+                (_("Profiles are kept in {path}").format(path=self.config.path), "$text-muted"),
+            )
+        empty.update(text)
+        self.query_one("#main", ContentSwitcher).current = "empty"
+
+    def _report_config_problems(self, config: Config) -> None:
+        if not config.problems:
+            return
+        shown = "\n".join(str(p) for p in config.problems[:4])
+        more = len(config.problems) - 4
+        if more > 0:
+            shown += "\n" + _("… and {n} more: run wxdash config check").format(n=more)
+        self.notify(
+            shown,
+            title=_("Problems in the config file"),
+            severity="error" if config.errors else "warning",
+            timeout=15,
+            markup=False,
+        )
+
+    # -- showing a profile ---------------------------------------------------------------
+
+    def switch_to(self, name: str, *, fetch: bool = True) -> None:
+        """Show the profile called `name`; fetch it if it has never been fetched."""
+        if name not in self.states:
+            return
+        self.current = name
+        self.query_one(ProfileList).move_to(name)
+        self._refresh_view()
+        state = self.states[name]
+        if fetch and state.status == Status.NOT_FETCHED:
+            self.fetch(name)
+
+    def _refresh_view(self) -> None:
+        state = self._state()
+        if state is None:
+            return
+        self.query_one(ProfileHeader).show_state(state)
+        stale_since = state.fetched_at if state.report is not None else None
+        self.query_one(ErrorBanner).show_error(state.error, stale_since)
+        self._dirty = set(Group)
+        self._draw_active_tree()
+
+    def _active_group(self) -> Group:
+        active = self.query_one(TabbedContent).active or "tab-effective"
+        return Group.parse(active.removeprefix("tab-"))
+
+    def _tree(self, group: Group | None = None) -> DomainTree:
+        group = group or self._active_group()
+        return self.query_one(f"#tree-{group.short}", DomainTree)
+
+    def _placeholder(self, state: ProfileState) -> str:
+        match state.status:
+            case Status.FETCHING:
+                return _("Fetching…")
+            case Status.ERROR:
+                return _("No data: the fetch failed (see above).")
+            case _:
+                return _("Not fetched yet: press r.")
+
+    def _draw_active_tree(self) -> None:
+        """Rebuild only the tab on screen; other tabs are rebuilt when they are shown."""
+        state = self._state()
+        if state is None:
+            return
+        group = self._active_group()
+        if group in self._dirty:
+            self._dirty.discard(group)
+            self._tree(group).show(state.report, self.filters, self._placeholder(state))
+        matches = self.filters.count(state.report) if state.report is not None else None
+        self.query_one(FilterBar).show_filters(self.filters, matches)
+        self._label_tabs(state)
+
+    def _label_tabs(self, state: ProfileState) -> None:
+        """While a filter is on, each tab says how many of its domains pass it."""
+        tabs = self.query_one(TabbedContent)
+        for group in Group:
+            label = group.label
+            data = state.report[group] if state.report is not None else None
+            if self.filters.active and data is not None:
+                count = sum(len(v) for v in self.filters.visible(data).values())
+                label = f"{label} ({count})"
+            tab = tabs.get_tab(f"tab-{group.short}")
+            if tab.label.plain != label:
+                tab.label = Content(label)
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _tab_shown(self) -> None:
+        self._draw_active_tree()
+
+    @on(ProfileList.Highlighted)
+    def _highlighted(self, event: ProfileList.Highlighted) -> None:
+        name = event.state.profile.name
+        if name == self.current:
+            return
+        self.switch_to(name, fetch=False)
+        if self._fetch_timer is not None:
+            self._fetch_timer.stop()
+        self._fetch_timer = self.set_timer(FETCH_DELAY, partial(self._fetch_if_resting, name))
+
+    def _fetch_if_resting(self, name: str) -> None:
+        state = self.states.get(name)
+        if name == self.current and state is not None and state.status == Status.NOT_FETCHED:
+            self.fetch(name)
+
+    @on(ProfileList.Selected)
+    def _selected(self, event: ProfileList.Selected) -> None:
+        self.switch_to(event.state.profile.name)
+        if self.screen.has_class("narrow") and self.screen.has_class("sidebar-flipped"):
+            self.screen.remove_class("sidebar-flipped")
+            self._tree().focus()
+
+    # -- fetching ------------------------------------------------------------------------
+
+    def fetch(self, name: str) -> None:
+        """Fetch one profile in the background, in a worker group of its own."""
+        state = self.states.get(name)
+        if state is None:
+            return
+        state.fetching = True
+        self._changed(name)
+        self.run_worker(
+            self._fetch(state.profile),
+            name=f"fetch {name}",
+            group=f"fetch:{name}",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _fetch(self, profile: Profile) -> None:
+        assert self.fleet is not None and self._limit is not None
+        async with self._limit:
+            outcome = await self.fleet.fetch(profile)
+        self._land(outcome)
+
+    def _land(self, outcome: FetchOutcome) -> None:
+        """Put a result on the profile it was fetched for (which may no longer be on screen)."""
+        state = self.states.get(outcome.profile.name)
+        if state is None or state.profile != outcome.profile:
+            return  # the profile was edited or deleted while the fetch ran
+        if outcome.report is not None:
+            state.succeeded(outcome.report, outcome.fetched_at)
+        elif outcome.error is not None:
+            state.failed(outcome.error, outcome.fetched_at)
+        self._changed(state.profile.name)
+
+    def action_refetch(self) -> None:
+        if self.current is not None:
+            self.fetch(self.current)
+
+    def action_refetch_all(self) -> None:
+        count = len(self.states)
+        if count <= ASK_BEFORE_FETCHING:
+            self._fetch_all(True)
+            return
+        self.push_screen(
+            ConfirmScreen(
+                _("Fetch every profile?"),
+                _(
+                    "This fetches {n} profiles, {c} at a time. Each fetch counts against its "
+                    "mini program's daily quota for the API."
+                ).format(n=count, c=self.config.concurrency),
+                _("Fetch {n}").format(n=count),
+            ),
+            self._fetch_all,
+        )
+
+    def _fetch_all(self, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        # The shown profile first, then the rest in list order.
+        names = sorted(self.states, key=lambda n: n != self.current)
+        for name in names:
+            self.fetch(name)
+
+    # -- keys ----------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_pick(self) -> None:
+        if not self.states:
+            self.notify(_("No profiles yet: press a to add one."), severity="warning")
+            return
+        self.push_screen(PickerScreen(list(self.states.values()), self.current), self._picked)
+
+    def _picked(self, name: str | None) -> None:
+        if name is not None:
+            self.switch_to(name)
+            self._tree().focus()
+
+    def action_tab(self, delta: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        ids = [f"tab-{g.short}" for g in Group]
+        index = ids.index(tabs.active) if tabs.active in ids else 0
+        tabs.active = ids[(index + delta) % len(ids)]
+
+    def action_toggle_protocol(self, index: int) -> None:
+        protocols = list(Protocol)
+        if 0 <= index < len(protocols):
+            self.filters.toggle(protocols[index])
+            self._filters_changed()
+
+    @on(ProtocolToggle.Toggled)
+    def _toggle_clicked(self, event: ProtocolToggle.Toggled) -> None:
+        self.filters.toggle(event.protocol)
+        self._filters_changed()
+
+    def action_filter_text(self) -> None:
+        self.query_one(FilterBar).open_text()
+
+    @on(FilterBar.TextChanged)
+    def _text_changed(self, event: FilterBar.TextChanged) -> None:
+        self.filters.text = event.text
+        self._filters_changed()
+
+    @on(FilterBar.Done)
+    def _filter_done(self) -> None:
+        self.screen.set_focus(self._tree())
+
+    def action_clear_filter(self) -> None:
+        bar = self.query_one(FilterBar)
+        if self.filters.text or bar.input.has_focus:
+            self.filters.text = ""
+            bar.input.value = ""
+            self._filters_changed()
+            self.screen.set_focus(self._tree())
+
+    def _filters_changed(self) -> None:
+        self._dirty = set(Group)
+        self._draw_active_tree()
+
+    def action_toggle_sidebar(self) -> None:
+        self.screen.toggle_class("sidebar-flipped")
+        sidebar_shown = self.query_one("#sidebar").display
+        if sidebar_shown:
+            self.query_one(ProfileList).focus()
+
+    # -- copying -------------------------------------------------------------------------
+
+    def _copy_target(self) -> tuple[list[str], str]:
+        """The domains `c` copies, and a description: the focused node, else the whole tab."""
+        state = self._state()
+        group = self._active_group()
+        tree = self._tree(group)
+        shown = tree.visible_domains(state.report if state else None, self.filters)
+        node = tree.cursor_node if tree.has_focus else None
+        info = node.data if node is not None else None
+        if info is not None and info.kind == "domain" and info.domain is not None:
+            return [info.domain], f"{_short(info.protocol)}, {group.label}"
+        if info is not None and info.kind in ("protocol", "extra") and info.protocol:
+            return list(shown.get(info.protocol, [])), f"{_short(info.protocol)}, {group.label}"
+        return [d for domains in shown.values() for d in domains], group.label
+
+    def action_copy(self) -> None:
+        domains, where = self._copy_target()
+        self._copy("\n".join(domains), len(domains), where)
+
+    def action_copy_json(self) -> None:
+        state = self._state()
+        group = self._active_group()
+        shown = self._tree(group).visible_domains(state.report if state else None, self.filters)
+        count = sum(len(v) for v in shown.values())
+        text = json.dumps(shown, ensure_ascii=False, indent=2)
+        self._copy(
+            text, count, _("{group}, as JSON").format(group=group.label), allow_empty=bool(shown)
+        )
+
+    def _copy(self, text: str, count: int, where: str, *, allow_empty: bool = False) -> None:
+        if count == 0 and not allow_empty:
+            self.notify(_("Nothing to copy: no domain is shown here."), severity="warning")
+            return
+        self.copy_to_clipboard(text)  # OSC 52: works over SSH, but nothing confirms it
+        self._copy_native(text, count, where)
+
+    @work(thread=True, group="clipboard", exclusive=True, exit_on_error=False)
+    def _copy_native(self, text: str, count: int, where: str) -> None:
+        copied = clipboard.copy_native(text)
+        self.call_from_thread(self._copied, copied, count, where)
+
+    def _copied(self, native: bool, count: int, where: str) -> None:
+        if native:
+            message = ngettext("Copied {n} domain ({where})", "Copied {n} domains ({where})", count)
+        else:
+            message = ngettext(
+                "Sent {n} domain to the terminal clipboard (OSC 52; {where})",
+                "Sent {n} domains to the terminal clipboard (OSC 52; {where})",
+                count,
+            )
+        self.notify(message.format(n=count, where=visible(where)), markup=False)
+
+    # -- managing profiles ---------------------------------------------------------------
+
+    def _apply(self, change: Change, describe: str) -> str | None:
+        """Save a change (or keep it in memory in the demo); an error message if it failed."""
+        if self.store is None:
+            document = {"profiles": [p.to_table() for p in self.config.profiles]}
+            try:
+                change(document)
+            except ConfigError as error:
+                return error.message
+            from wxdash.profiles import build_config
+
+            self.config = build_config(self.config.path, document)
+            self._set_states(self.config.profiles)
+            self.notify(describe + "\n" + _("Demo: kept until you quit, not saved."), markup=False)
+            return None
+        try:
+            result = self.store.save(change)
+        except ConfigError as error:
+            return f"{error.message}\n{error.hint}" if error.hint else error.message
+        self.config = result.config
+        self._set_states(self.config.profiles)
+        self.notify(describe, markup=False)
+        if result.notice:
+            self.notify(
+                result.notice,
+                title=_("Config file changed"),
+                severity="warning",
+                timeout=12,
+                markup=False,
+            )
+        return None
+
+    def action_add_profile(self) -> None:
+        def save(profile: Profile) -> str | None:
+            described = _("Added profile {name}").format(name=visible(profile.name))
+            failure = self._apply(add_profile(profile), described)
+            if failure is None:
+                self.call_after_refresh(self.switch_to, profile.name)
+            return failure
+
+        self.push_screen(ProfileFormScreen(save, taken=self.states))
+
+    def action_edit_profile(self) -> None:
+        state = self._state()
+        if state is None:
+            self.action_add_profile()
+            return
+        old = state.profile.name
+
+        def save(profile: Profile) -> str | None:
+            described = _("Saved profile {name}").format(name=visible(profile.name))
+            failure = self._apply(update_profile(old, profile), described)
+            if failure is None:
+                self.current = profile.name if old == self.current else self.current
+                self.call_after_refresh(self.switch_to, profile.name)
+            return failure
+
+        self.push_screen(ProfileFormScreen(save, taken=self.states, profile=state.profile))
+
+    def action_delete_profile(self) -> None:
+        state = self._state()
+        if state is None:
+            return
+        name = state.profile.name
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                failure = self._apply(
+                    remove_profile(name), _("Deleted profile {name}").format(name=visible(name))
+                )
+                if failure is not None:
+                    self.notify(failure, title=_("Not deleted"), severity="error", markup=False)
+
+        self.push_screen(
+            ConfirmScreen(
+                _("Delete profile"),
+                _("Delete the profile {name} ({appid})? Its mini program is not affected.").format(
+                    name=visible(name), appid=state.profile.appid
+                ),
+                _("Delete"),
+            ),
+            confirmed,
+        )
+
+    # -- command palette -----------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            _("Refetch this profile"), _("Fetch its domains again (r)"), self.action_refetch
+        )
+        yield SystemCommand(
+            _("Refetch all profiles"), _("Fetch every profile (R)"), self.action_refetch_all
+        )
+        yield SystemCommand(_("Pick a profile"), _("Switch profile by name (p)"), self.action_pick)
+        yield SystemCommand(
+            _("Add a profile"), _("Open the profile form (a)"), self.action_add_profile
+        )
+        yield SystemCommand(
+            _("Edit this profile"), _("Open the profile form (e)"), self.action_edit_profile
+        )
+        yield SystemCommand(
+            _("Delete this profile"), _("Asks first (d)"), self.action_delete_profile
+        )
+        yield SystemCommand(
+            _("Copy"), _("Copy the focused domain, protocol or tab (c)"), self.action_copy
+        )
+        yield SystemCommand(
+            _("Copy as JSON"), _("Copy this tab's shown domains as JSON (C)"), self.action_copy_json
+        )
+        yield SystemCommand(_("Filter domains"), _("Filter by text (/)"), self.action_filter_text)
+        yield SystemCommand(
+            _("Toggle the profile list"), _("Show or hide it (b)"), self.action_toggle_sidebar
+        )
+        for key, protocol in enumerate(Protocol, start=1):
+            yield SystemCommand(
+                _("Toggle protocol {name}").format(name=protocol.short),
+                _("Show or hide {name} domains ({key})").format(name=protocol.short, key=key),
+                partial(self.action_toggle_protocol, key - 1),
+            )
+        yield SystemCommand(_("Keys and groups"), _("The help screen (? or f1)"), self.action_help)
+
+
+def _short(key: str | None) -> str:
+    if key is None:
+        return ""
+    try:
+        return Protocol(key).short
+    except ValueError:
+        return key

@@ -1,0 +1,1 @@
+"""The dashboard's modal screens: help, profile picker, profile form, confirmation."""

@@ -1,0 +1,84 @@
+"""The help screen (`?` or `f1`): every key, and what the four groups mean."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from wxdash.i18n import N_, _
+from wxdash.wechat.models import Group
+
+# (keys, what they do): the same list the footer and the command palette are built from.
+KEYS: tuple[tuple[str, str], ...] = (
+    ("↑ ↓  enter", N_("move in the profile list / the tree; enter shows a profile")),
+    ("tab", N_("move between the profile list, the tabs and the tree")),
+    ("[  ]", N_("previous / next tab")),
+    ("1 – 6", N_("show or hide a protocol: request, ws, upload, download, udp, tcp")),
+    ("/", N_("filter domains by text (escape clears)")),
+    ("p", N_("pick a profile by name")),
+    ("r", N_("refetch this profile")),
+    ("R", N_("refetch every profile")),
+    ("c", N_("copy the focused domain, protocol or tab (one per line)")),
+    ("C", N_("copy this tab's shown domains as JSON")),
+    ("a  e  d", N_("add, edit or delete a profile")),
+    ("b", N_("show or hide the profile list")),
+    ("ctrl+p", N_("command palette: every action, and any profile by name")),
+    ("? f1", N_("this help")),
+    ("q", N_("quit")),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """A modal listing keys and groups; any of escape, q, ? closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "dismiss", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+        #help {
+            width: 90;
+            max-width: 100%;
+            height: auto;
+            max-height: 100%;
+            border: round $primary;
+            background: $surface;
+            padding: 0 1;
+        }
+        .help-heading { text-style: bold; color: $text-accent; margin-top: 1; }
+        .help-row { height: auto; }
+        .help-key { width: 14; text-style: bold; }
+        .help-what { width: 1fr; }
+        .help-note { color: $text-muted; margin-top: 1; }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help") as scroll:
+            scroll.border_title = _("wxdash help")
+            scroll.border_subtitle = _("escape closes")
+            yield Static(_("Keys"), classes="help-heading")
+            for keys, what in KEYS:
+                with Horizontal(classes="help-row"):
+                    yield Static(keys, classes="help-key", markup=False)
+                    yield Static(_(what), classes="help-what", markup=False)
+            yield Static(_("The four groups"), classes="help-heading")
+            for group in Group:
+                with Horizontal(classes="help-row"):
+                    yield Static(group.label, classes="help-key", markup=False)
+                    yield Static(group.description, classes="help-what", markup=False)
+            yield Static(
+                _(
+                    "Changes to MP, Third-party and Direct take effect at the next code "
+                    "submission or release; Effective is what is live now."
+                ),
+                classes="help-note",
+                markup=False,
+            )

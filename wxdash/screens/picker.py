@@ -1,0 +1,128 @@
+"""The profile picker (`p`): type part of a name or appid, `enter` switches to the first match."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList
+from textual.widgets.option_list import Option
+
+from wxdash.i18n import _, ngettext
+from wxdash.safetext import visible
+from wxdash.state import ProfileState
+
+# Drawing thousands of options for a few letters typed helps nobody: show the first matches.
+SHOWN = 200
+
+
+class PickerScreen(ModalScreen[str | None]):
+    """Dismisses with the chosen profile's name, or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", show=False),
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    PickerScreen {
+        align: center top;
+        #picker {
+            width: 70;
+            max-width: 100%;
+            height: auto;
+            max-height: 80%;
+            margin-top: 2;
+            border: round $primary;
+            background: $surface;
+        }
+        #picker-input { border: none; height: 1; margin: 0 1 1 1; padding: 0; }
+        #picker-options { height: auto; max-height: 20; border: none; }
+    }
+    """
+
+    def __init__(self, states: Sequence[ProfileState], current: str | None = None) -> None:
+        super().__init__()
+        self._states = list(states)
+        self._current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker") as box:
+            box.border_title = _("Switch profile")
+            box.border_subtitle = _("enter switches · escape cancels")
+            yield Input(placeholder=_("type part of a name or appid"), id="picker-input")
+            yield OptionList(id="picker-options")
+
+    def on_mount(self) -> None:
+        self._fill("")
+
+    def _fill(self, text: str) -> None:
+        needle = text.strip().casefold()
+        matches = [
+            s
+            for s in self._states
+            if needle in s.profile.name.casefold() or needle in s.profile.appid.casefold()
+        ]
+        options = [
+            Option(
+                Content.assemble(
+                    (s.status.mark + " ", ""),
+                    (visible(s.profile.name), "bold" if s.profile.name == self._current else ""),
+                    ("  " + s.profile.appid, "$text-muted"),
+                ),
+                id=s.profile.name,
+            )
+            for s in matches[:SHOWN]
+        ]
+        if len(matches) > SHOWN:
+            more = len(matches) - SHOWN
+            note = ngettext(
+                "… {n} more: type more to narrow", "… {n} more: type more to narrow", more
+            )
+            options.append(
+                Option(Content.styled(note.format(n=more), "$text-muted"), disabled=True)
+            )
+        if not matches:
+            options.append(
+                Option(Content.styled(_("no profile matches"), "$text-muted"), disabled=True)
+            )
+        option_list = self.query_one(OptionList)
+        option_list.set_options(options)
+        option_list.highlighted = 0 if matches else None
+        box = self.query_one("#picker")
+        box.border_subtitle = ngettext(
+            "{n} profile · enter switches · escape cancels",
+            "{n} profiles · enter switches · escape cancels",
+            len(matches),
+        ).format(n=len(matches))
+
+    @on(Input.Changed, "#picker-input")
+    def _typed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#picker-input")
+    def _submit(self) -> None:
+        option_list = self.query_one(OptionList)
+        if option_list.highlighted is not None:
+            option = option_list.get_option_at_index(option_list.highlighted)
+            if option.id is not None:
+                self.dismiss(option.id)
+
+    @on(OptionList.OptionSelected, "#picker-options")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.dismiss(event.option.id)
+
+    def action_move(self, delta: int) -> None:
+        option_list = self.query_one(OptionList)
+        if delta > 0:
+            option_list.action_cursor_down()
+        else:
+            option_list.action_cursor_up()

@@ -1,0 +1,167 @@
+"""The profile form (`a` to add, `e` to edit): checked as the config loader checks, errors shown
+next to their field, secrets typed into masked inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from wxdash.i18n import N_, _
+from wxdash.profiles import Profile, check_profile
+from wxdash.safetext import visible
+from wxdash.wechat.tokens import TokenKind
+
+_SOURCE_LABEL = {
+    TokenKind.TOKEN_ENV: N_("environment variable holding the token"),
+    TokenKind.TOKEN_COMMAND: N_("command that prints the token"),
+    TokenKind.APPSECRET_ENV: N_("environment variable holding the appsecret"),
+    TokenKind.ACCESS_TOKEN: N_("token typed here (saved in the file)"),
+    TokenKind.APPSECRET: N_("appsecret typed here (saved in the file)"),
+}
+_VALUE_PLACEHOLDER = {
+    TokenKind.TOKEN_ENV: N_("e.g. WX_SHOP_A_TOKEN"),
+    TokenKind.TOKEN_COMMAND: N_("e.g. my-token-service get $WXDASH_APPID"),
+    TokenKind.APPSECRET_ENV: N_("e.g. WX_SHOP_A_SECRET"),
+    TokenKind.ACCESS_TOKEN: N_("paste the access_token"),
+    TokenKind.APPSECRET: N_("paste the appsecret"),
+}
+
+# Where check_profile() reports a problem -> the widget it belongs next to.
+_FIELDS = ("name", "appid", "token", "api_base")
+
+
+class ProfileFormScreen(ModalScreen[Profile | None]):
+    """`save` stores the profile and returns an error message, or None when it was saved."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", show=False),
+        Binding("ctrl+s", "save", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    ProfileFormScreen {
+        align: center middle;
+        #form {
+            width: 76;
+            max-width: 100%;
+            height: auto;
+            max-height: 100%;
+            border: round $primary;
+            background: $surface;
+            padding: 0 1;
+        }
+        Label { margin-top: 1; color: $text-muted; }
+        Input, Select { width: 1fr; }
+        .field-error { color: $text-error; height: auto; display: none; }
+        .field-error.shown { display: block; }
+        .field-warning { color: $text-warning; }
+        #form-buttons { height: auto; margin-top: 1; align-horizontal: right; }
+        #form-buttons Button { margin-left: 2; }
+    }
+    """
+
+    def __init__(
+        self,
+        save: Callable[[Profile], str | None],
+        *,
+        taken: Collection[str],
+        profile: Profile | None = None,
+    ) -> None:
+        super().__init__()
+        self._save = save
+        self._taken = set(taken) - ({profile.name} if profile else set())
+        self._profile = profile
+
+    def compose(self) -> ComposeResult:
+        profile = self._profile
+        kind = profile.token.kind if profile else TokenKind.TOKEN_ENV
+        with VerticalScroll(id="form") as form:
+            form.border_title = _("Edit profile") if profile else _("Add a profile")
+            form.border_subtitle = _("ctrl+s saves · escape cancels")
+            yield Label(_("Name"))
+            yield Input(profile.name if profile else "", id="name", placeholder=_("e.g. Shop A"))
+            yield Static(classes="field-error", id="name-error", markup=False)
+            yield Label(_("AppID"))
+            yield Input(
+                profile.appid if profile else "", id="appid", placeholder="wx0123456789abcdef"
+            )
+            yield Static(classes="field-error", id="appid-error", markup=False)
+            yield Label(_("Token source"))
+            yield Select(
+                [(f"{k.value} — {_(label)}", k) for k, label in _SOURCE_LABEL.items()],
+                value=kind,
+                allow_blank=False,
+                id="kind",
+            )
+            yield Input(
+                profile.token.value if profile else "",
+                id="value",
+                password=kind.secret,
+                placeholder=_(_VALUE_PLACEHOLDER[kind]),
+            )
+            yield Static(classes="field-error", id="token-error", markup=False)
+            yield Label(_("API host (optional)"))
+            yield Input(
+                (profile.api_base or "") if profile else "",
+                id="api_base",
+                placeholder=_("leave empty for WeChat's own, with failover"),
+            )
+            yield Static(classes="field-error", id="api_base-error", markup=False)
+            yield Static(classes="field-error", id="form-error", markup=False)
+            with Horizontal(id="form-buttons"):
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Save"), id="save", variant="primary")
+
+    @on(Select.Changed, "#kind")
+    def _kind_changed(self, event: Select.Changed) -> None:
+        if not isinstance(event.value, TokenKind):
+            return
+        value = self.query_one("#value", Input)
+        value.password = event.value.secret
+        value.placeholder = _(_VALUE_PLACEHOLDER[event.value])
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#save")
+    @on(Input.Submitted)
+    def action_save(self) -> None:
+        kind = self.query_one("#kind", Select).value
+        assert isinstance(kind, TokenKind)
+        table = {
+            "name": self.query_one("#name", Input).value.strip(),
+            "appid": self.query_one("#appid", Input).value.strip(),
+            kind.value: self.query_one("#value", Input).value.strip(),
+        }
+        api_base = self.query_one("#api_base", Input).value.strip()
+        if api_base:
+            table["api_base"] = api_base
+        profile, problems = check_profile(table, taken=self._taken)
+        errors = {f: [] for f in (*_FIELDS, "form")}
+        for problem in problems:
+            errors[problem.field or "form"].append(problem)
+        for field, found in errors.items():
+            widget = self.query_one(f"#{field}-error", Static)
+            widget.update("\n".join(visible(p.message) for p in found))
+            widget.set_class(bool(found), "shown")
+            widget.set_class(all(p.severity == "warning" for p in found), "field-warning")
+        if profile is None:
+            first = next(p for p in problems if p.severity == "error")
+            target = {"token": "value", None: "name"}.get(first.field, first.field)
+            self.query_one(f"#{target}", Input).focus()
+            return
+        failure = self._save(profile)
+        if failure is not None:
+            error = self.query_one("#form-error", Static)
+            error.update(failure)
+            error.add_class("shown")
+            return
+        self.dismiss(profile)

@@ -1,0 +1,140 @@
+"""What the dashboard knows about each profile, and what the filters let through.
+
+Plain data, no Textual: widgets draw from these values, the app changes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from wxdash.i18n import N_, _
+from wxdash.profiles import Profile
+from wxdash.wechat.errors import WxDashError
+from wxdash.wechat.models import DomainGroup, DomainReport, Group, Protocol
+
+
+class Status(StrEnum):
+    """A profile's status mark in the list."""
+
+    NOT_FETCHED = "not_fetched"
+    FETCHING = "fetching"
+    OK = "ok"
+    ERROR = "error"
+    STALE = "stale"
+
+    @property
+    def mark(self) -> str:
+        return _STATUS_MARK[self]
+
+    @property
+    def label(self) -> str:
+        return _(_STATUS_LABEL[self])
+
+
+_STATUS_MARK = {
+    Status.NOT_FETCHED: "·",
+    Status.FETCHING: "↻",
+    Status.OK: "✓",
+    Status.ERROR: "✗",
+    Status.STALE: "◐",
+}
+_STATUS_LABEL = {
+    Status.NOT_FETCHED: N_("not fetched"),
+    Status.FETCHING: N_("fetching"),
+    Status.OK: N_("ok"),
+    Status.ERROR: N_("error"),
+    Status.STALE: N_("stale"),
+}
+
+
+@dataclass
+class ProfileState:
+    """One profile's last good data, its last error, and whether a fetch is running."""
+
+    profile: Profile
+    report: DomainReport | None = None
+    fetched_at: datetime | None = None
+    error: WxDashError | None = None
+    failed_at: datetime | None = None
+    fetching: bool = False
+
+    @property
+    def status(self) -> Status:
+        if self.fetching:
+            return Status.FETCHING
+        if self.error is not None:
+            return Status.STALE if self.report is not None else Status.ERROR
+        if self.report is not None:
+            return Status.OK
+        return Status.NOT_FETCHED
+
+    def succeeded(self, report: DomainReport, at: datetime) -> None:
+        self.report, self.fetched_at = report, at
+        self.error = self.failed_at = None
+        self.fetching = False
+
+    def failed(self, error: WxDashError, at: datetime) -> None:
+        self.error, self.failed_at = error, at
+        self.fetching = False
+
+
+@dataclass
+class Filters:
+    """The protocol toggles and the text filter; they apply to every tab and every profile."""
+
+    protocols: set[Protocol] = field(default_factory=lambda: set(Protocol))
+    text: str = ""
+
+    def shows(self, protocol: Protocol) -> bool:
+        return protocol in self.protocols
+
+    def matches(self, domain: str) -> bool:
+        return not self.text or self.text.casefold() in domain.casefold()
+
+    @property
+    def active(self) -> bool:
+        return bool(self.text) or len(self.protocols) < len(Protocol)
+
+    def toggle(self, protocol: Protocol) -> None:
+        self.protocols ^= {protocol}
+
+    def visible(self, group: DomainGroup) -> dict[Protocol, list[str]]:
+        """The group's domains that pass the filters, per shown protocol (in protocol order)."""
+        return {
+            protocol: [d for d in group[protocol] if self.matches(d)]
+            for protocol in Protocol
+            if self.shows(protocol)
+        }
+
+    def count(self, report: DomainReport | None) -> int:
+        """How many domains pass the filters across all groups."""
+        if report is None:
+            return 0
+        return sum(
+            len(domains)
+            for group in Group
+            if (data := report[group]) is not None
+            for domains in self.visible(data).values()
+        )
+
+
+def age(moment: datetime, now: datetime | None = None) -> str:
+    """`just now`, `5 min ago`, `3 h ago`, `2 d ago`."""
+    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
+    if seconds < 45:
+        return _("just now")
+    if seconds < 3600:
+        return _("{n} min ago").format(n=max(1, round(seconds / 60)))
+    if seconds < 86400:
+        return _("{n} h ago").format(n=round(seconds / 3600))
+    return _("{n} d ago").format(n=round(seconds / 86400))
+
+
+def clock(moment: datetime) -> str:
+    """A fetch time as the user reads it: local time, date added when it is not today."""
+    local = moment.astimezone()
+    if local.date() == datetime.now().astimezone().date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,197 @@
+"""One group's domains as a tree: a node per protocol with its count, the domains as leaves.
+
+Labels are Rich Text built from escaped strings, never markup: a domain holding `[bold]` or an
+ESC shows exactly those characters. The tree keeps its cursor on the same node when it is
+rebuilt (a filter changed, new data arrived).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from rich.text import Text
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from wxdash.i18n import _, ngettext
+from wxdash.safetext import visible
+from wxdash.state import Filters
+from wxdash.wechat.models import DomainReport, Group, Protocol
+
+NodeKind = Literal["protocol", "domain", "extra", "note", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """What a node stands for, so that copying knows what to copy."""
+
+    kind: NodeKind
+    protocol: str | None = None  # the API's key, e.g. "requestdomain"
+    domain: str | None = None
+
+
+def _highlight(text: Text, needle: str, style: str) -> None:
+    if not needle:
+        return
+    plain = text.plain.casefold()
+    target = needle.casefold()
+    if len(plain) != len(text.plain):
+        return  # casefolding changed lengths (rare scripts): skip highlighting
+    start = plain.find(target)
+    while start >= 0:
+        text.stylize(style, start, start + len(target))
+        start = plain.find(target, start + len(target))
+
+
+class DomainTree(Tree[NodeInfo]):
+    """The tree of one group tab."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "domain-tree--count",
+        "domain-tree--empty",
+        "domain-tree--note",
+        "domain-tree--warning",
+        "domain-tree--match",
+    }
+
+    DEFAULT_CSS = """
+    DomainTree {
+        background: $surface;
+        padding: 0 1;
+        & > .domain-tree--count { color: $text-muted; }
+        & > .domain-tree--empty { color: $text-disabled; }
+        & > .domain-tree--note { color: $text-muted; text-style: italic; }
+        & > .domain-tree--warning { color: $text-warning; }
+        & > .domain-tree--match { text-style: bold underline; color: $text-accent; }
+    }
+    """
+
+    def __init__(self, group: Group, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.group = group
+        self.show_root = False
+        self.guide_depth = 3
+        self.auto_expand = False
+
+    def _style(self, name: str) -> str:
+        return str(self.get_component_rich_style(name, partial=True))
+
+    def show(
+        self, report: DomainReport | None, filters: Filters, placeholder: str | None = None
+    ) -> None:
+        """Rebuild from `report` through `filters`; `placeholder` is shown when there is no data."""
+        keep = self.cursor_node.data if self.cursor_node is not None else None
+        keep_line = self.cursor_line
+        self.clear()
+        root = self.root
+        if report is None:
+            root.add_leaf(
+                Text(placeholder or "", style=self._style("domain-tree--note")),
+                data=NodeInfo("note"),
+            )
+            return
+        warnings = [w for w in report.warnings if w.group == self.group.value]
+        if warnings:
+            label = ngettext("⚠ {n} parse warning", "⚠ {n} parse warnings", len(warnings))
+            node = root.add(
+                Text(label.format(n=len(warnings)), style=self._style("domain-tree--warning")),
+                data=NodeInfo("warning"),
+                expand=True,
+            )
+            for warning in warnings:
+                where = visible(warning.protocol or "")
+                detail = f" {visible(warning.domain)}" if warning.domain else ""
+                node.add_leaf(
+                    Text(
+                        f"{where}{detail}: {warning.message}",
+                        style=self._style("domain-tree--warning"),
+                    ),
+                    data=NodeInfo("warning", warning.protocol),
+                )
+        data = report[self.group]
+        if data is None:
+            root.add_leaf(
+                Text(_("not returned by the API"), style=self._style("domain-tree--note")),
+                data=NodeInfo("note"),
+            )
+            return
+        for protocol, domains in filters.visible(data).items():
+            self._add_protocol(
+                protocol.short, protocol.value, domains, len(data[protocol]), filters
+            )
+        for key, domains in data.extra.items():
+            matching = [d for d in domains if filters.matches(d)]
+            self._add_protocol(key, key, matching, len(domains), filters, extra=True)
+        self._restore(keep, keep_line)
+
+    def _add_protocol(
+        self,
+        name: str,
+        key: str,
+        domains: list[str],
+        total: int,
+        filters: Filters,
+        *,
+        extra: bool = False,
+    ) -> None:
+        count = f"({len(domains)}/{total})" if filters.text else f"({total})"
+        label = Text.assemble(visible(name), " ", (count, self._style("domain-tree--count")))
+        if extra:
+            label.append("  " + _("unknown to wxdash"), style=self._style("domain-tree--warning"))
+        if total == 0:
+            label.append("  " + _("none"), style=self._style("domain-tree--empty"))
+            label.stylize(self._style("domain-tree--empty"))
+        kind: NodeKind = "extra" if extra else "protocol"
+        node = self.root.add(
+            label, data=NodeInfo(kind, key), expand=True, allow_expand=bool(domains)
+        )
+        match = self._style("domain-tree--match")
+        for domain in domains:
+            text = Text(visible(domain))
+            _highlight(text, filters.text, match)
+            node.add_leaf(text, data=NodeInfo("domain", key, domain))
+
+    def _restore(self, keep: NodeInfo | None, line: int) -> None:
+        if keep is None:
+            return
+        fallback: TreeNode[NodeInfo] | None = None
+        for node in self._all_nodes():
+            if node.data == keep:
+                self.call_after_refresh(self.move_cursor, node, animate=False)
+                return
+            if fallback is None and node.data is not None and node.data.protocol == keep.protocol:
+                fallback = node
+        if fallback is not None:
+            self.call_after_refresh(self.move_cursor, fallback, animate=False)
+        else:
+            self.call_after_refresh(self.move_cursor_to_line, max(0, line))
+
+    def _all_nodes(self) -> list[TreeNode[NodeInfo]]:
+        nodes: list[TreeNode[NodeInfo]] = []
+        stack = list(reversed(self.root.children))
+        while stack:
+            node = stack.pop()
+            nodes.append(node)
+            stack.extend(reversed(node.children))
+        return nodes
+
+    def visible_domains(
+        self, report: DomainReport | None, filters: Filters
+    ) -> dict[str, list[str]]:
+        """The domains this tab shows, by the API's protocol key (for copying)."""
+        if report is None or (data := report[self.group]) is None:
+            return {}
+        out = {p.value: domains for p, domains in filters.visible(data).items()}
+        for key, domains in data.extra.items():
+            out[key] = [d for d in domains if filters.matches(d)]
+        return out
+
+    def focus_domain(self, protocol: Protocol | str, domain: str) -> bool:
+        """Move the cursor to a domain; False if it is not shown."""
+        key = protocol.value if isinstance(protocol, Protocol) else protocol
+        for node in self._all_nodes():
+            if node.data == NodeInfo("domain", key, domain):
+                self.move_cursor(node, animate=False)
+                return True
+        return False

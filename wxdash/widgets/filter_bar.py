@@ -1,0 +1,122 @@
+"""The filters: a toggle per protocol (keys 1-6) and a text filter (`/`) with its match count."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from wxdash.i18n import _, ngettext
+from wxdash.state import Filters
+from wxdash.wechat.models import Protocol
+
+
+class ProtocolToggle(Static):
+    """`1 request`: bright when shown, dim and struck through when hidden. Click to toggle."""
+
+    DEFAULT_CSS = """
+    ProtocolToggle {
+        width: auto;
+        padding: 0 1 0 0;
+        color: $text-accent;
+        &.off { color: $text-disabled; text-style: strike; }
+    }
+    """
+
+    class Toggled(Message):
+        def __init__(self, protocol: Protocol) -> None:
+            super().__init__()
+            self.protocol = protocol
+
+    def __init__(self, protocol: Protocol, key: int) -> None:
+        super().__init__(id=f"toggle-{protocol.short}")
+        self.protocol = protocol
+        self.key = key
+
+    def render_label(self) -> Text:
+        return Text.assemble((str(self.key), "bold"), " ", self.protocol.short)
+
+    def on_mount(self) -> None:
+        self.update(self.render_label())
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.post_message(self.Toggled(self.protocol))
+
+
+class FilterInput(Input):
+    """The text filter: filters as you type, `enter` returns to the tree, `escape` clears."""
+
+    DEFAULT_CSS = """
+    FilterInput {
+        border: none;
+        height: 1;
+        width: 1fr;
+        min-width: 10;
+        padding: 0 1;
+        margin-left: 1;
+        background: $boost;
+        &:focus { border: none; background: $surface-lighten-1; }
+    }
+    """
+
+
+class FilterBar(Horizontal):
+    """The filter row; posts `ProtocolToggle.Toggled` and `FilterBar.TextChanged`."""
+
+    DEFAULT_CSS = """
+    FilterBar {
+        height: 1;
+        padding: 0 0 0 1;
+        background: $panel;
+        #match-count { width: auto; color: $text-muted; padding: 0 1; }
+        #match-count.empty { display: none; }
+    }
+    """
+
+    class TextChanged(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def compose(self) -> ComposeResult:
+        for key, protocol in enumerate(Protocol, start=1):
+            yield ProtocolToggle(protocol, key)
+        yield FilterInput(placeholder=_("/ filter"), id="filter-input")
+        yield Static(id="match-count", classes="empty")
+
+    @property
+    def input(self) -> FilterInput:
+        return self.query_one(FilterInput)
+
+    def open_text(self) -> None:
+        # Synchronously: keys typed right after `/` must land in the input.
+        self.screen.set_focus(self.input)
+
+    def show_filters(self, filters: Filters, matches: int | None) -> None:
+        """Draw the toggles and the match count for the current profile."""
+        for toggle in self.query(ProtocolToggle):
+            toggle.set_class(not filters.shows(toggle.protocol), "off")
+        if self.input.value != filters.text:
+            self.input.value = filters.text
+        count = self.query_one("#match-count", Static)
+        shown = matches is not None and filters.active
+        count.set_class(not shown, "empty")
+        if shown:
+            count.update(ngettext("{n} match", "{n} matches", matches).format(n=matches))
+
+    @on(Input.Changed, "#filter-input")
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.TextChanged(event.value))
+
+    class Done(Message):
+        """Enter in the text filter: the user wants to go back to the domains."""
+
+    @on(Input.Submitted, "#filter-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Done())

@@ -1,0 +1,71 @@
+"""The line above the tabs: which profile this is, where its token comes from, how fresh it is."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from wxdash.i18n import _
+from wxdash.safetext import visible
+from wxdash.state import ProfileState, Status, age, clock
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+class ProfileHeader(Static):
+    """Name, appid, masked token source, fetch time; a spinner while a fetch runs."""
+
+    DEFAULT_CSS = """
+    ProfileHeader {
+        height: auto;
+        padding: 0 1;
+        background: $panel;
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._state: ProfileState | None = None
+        self._frame = 0
+
+    def on_mount(self) -> None:
+        self.set_interval(0.1, self._spin)
+        self.set_interval(30, self._redraw)
+
+    def show_state(self, state: ProfileState | None) -> None:
+        self._state = state
+        self._redraw()
+
+    def _spin(self) -> None:
+        if self._state is not None and self._state.fetching:
+            self._frame = (self._frame + 1) % len(SPINNER)
+            self._redraw()
+
+    def _redraw(self) -> None:
+        state = self._state
+        if state is None:
+            self.update("")
+            return
+        profile = state.profile
+        who = Content.assemble((visible(profile.name), "bold $text"), "  " + profile.appid)
+        status = state.status
+        if status == Status.FETCHING:
+            when = Content.styled(f"{SPINNER[self._frame]} " + _("fetching…"), "$text-accent")
+        elif state.fetched_at is not None:
+            fetched = _("fetched {time} ({age})").format(
+                time=clock(state.fetched_at), age=age(state.fetched_at)
+            )
+            if status == Status.STALE:
+                fetched += " · " + _("stale")
+            when = Content.styled(fetched, "$text-warning" if status == Status.STALE else "")
+        else:
+            when = Content(status.label)
+        how = Content.assemble(profile.token.describe(), "  ", when)
+        one_line = Content.assemble(who, "  ", how)
+        # Break between who and how, not in the middle of a time, when the line is too narrow.
+        fits = one_line.cell_length <= self.content_region.width or not self.content_region.width
+        self.update(one_line if fits else Content("\n").join([who, how]))
+
+    def on_resize(self) -> None:
+        self._redraw()

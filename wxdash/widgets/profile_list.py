@@ -1,0 +1,190 @@
+"""The profile list: a status mark, the name and the appid of every profile, two lines each.
+
+It draws only the rows on screen, so a thousand profiles cost no more than ten. It reads each
+profile's status from the shared `ProfileState` objects when it draws; the app calls
+`refresh_profile()` when one changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from wxdash.safetext import visible
+from wxdash.state import ProfileState, Status
+
+ROW_HEIGHT = 2
+
+
+class ProfileList(ScrollView, can_focus=True):
+    """A virtual list of profiles; posts `Highlighted` as the cursor moves, `Selected` on enter."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", show=False),
+        Binding("down,j", "cursor(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("home", "jump(0)", show=False),
+        Binding("end", "jump(-1)", show=False),
+        Binding("enter", "select", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "profile-list--cursor",
+        "profile-list--appid",
+        "profile-list--ok",
+        "profile-list--error",
+        "profile-list--stale",
+        "profile-list--fetching",
+        "profile-list--not-fetched",
+    }
+
+    DEFAULT_CSS = """
+    ProfileList {
+        background: $surface;
+        & > .profile-list--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .profile-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+        }
+        & > .profile-list--appid { color: $text-muted; }
+        & > .profile-list--ok { color: $success; }
+        & > .profile-list--error { color: $error; text-style: bold; }
+        & > .profile-list--stale { color: $warning; }
+        & > .profile-list--fetching { color: $accent; }
+        & > .profile-list--not-fetched { color: $text-muted; }
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, init=False)
+
+    class Highlighted(Message):
+        def __init__(self, state: ProfileState) -> None:
+            super().__init__()
+            self.state = state
+
+    class Selected(Message):
+        def __init__(self, state: ProfileState) -> None:
+            super().__init__()
+            self.state = state
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._states: list[ProfileState] = []
+        self._row_of: dict[str, int] = {}
+
+    # -- content -------------------------------------------------------------------------
+
+    def set_profiles(self, states: Sequence[ProfileState], current: str | None = None) -> None:
+        """Show these profiles, with the cursor on `current` if given."""
+        self._states = list(states)
+        self._row_of = {s.profile.name: i for i, s in enumerate(self._states)}
+        self.virtual_size = Size(self.size.width, len(self._states) * ROW_HEIGHT)
+        index = self._row_of.get(current or "", 0)
+        self.set_reactive(ProfileList.cursor, min(index, max(0, len(self._states) - 1)))
+        self.refresh()
+        self.call_after_refresh(self._scroll_to_cursor)
+
+    @property
+    def current(self) -> ProfileState | None:
+        if 0 <= self.cursor < len(self._states):
+            return self._states[self.cursor]
+        return None
+
+    def move_to(self, name: str) -> None:
+        """Put the cursor on the profile called `name`, without posting messages."""
+        if name in self._row_of:
+            self.set_reactive(ProfileList.cursor, self._row_of[name])
+            self.refresh()
+            self._scroll_to_cursor()
+
+    def refresh_profile(self, name: str) -> None:
+        """Redraw one profile's rows (its status changed)."""
+        row = self._row_of.get(name)
+        if row is not None:
+            self.refresh_lines(row * ROW_HEIGHT, ROW_HEIGHT)
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        line = scroll_y + y
+        width = self.size.width
+        base = self.rich_style
+        index, part = divmod(line, ROW_HEIGHT)
+        if index >= len(self._states):
+            return Strip.blank(width, base)
+        state = self._states[index]
+        cursor = index == self.cursor
+        style = base + self.get_component_rich_style("profile-list--cursor") if cursor else base
+        if part == 0:
+            status = state.status
+            mark_style = self.get_component_rich_style(f"profile-list--{status.replace('_', '-')}")
+            text = Text.assemble(
+                (" " + status.mark + " ", mark_style + Style(bold=status == Status.ERROR)),
+                visible(state.profile.name),
+                style=style,
+            )
+        else:
+            appid = self.get_component_rich_style("profile-list--appid")
+            text = Text.assemble(("   " + state.profile.appid, appid), style=style)
+        text.truncate(width, overflow="ellipsis", pad=True)
+        segments = [
+            Segment(seg.text, style + seg.style if seg.style else style)
+            for seg in text.render(self.app.console)
+        ]
+        return Strip(segments, width).crop(scroll_x, scroll_x + width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self._states) * ROW_HEIGHT)
+
+    # -- moving --------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_lines(old * ROW_HEIGHT, ROW_HEIGHT)
+        self.refresh_lines(new * ROW_HEIGHT, ROW_HEIGHT)
+        self._scroll_to_cursor()
+        if self.current is not None:
+            self.post_message(self.Highlighted(self.current))
+
+    def _scroll_to_cursor(self) -> None:
+        top = self.cursor * ROW_HEIGHT
+        if top < self.scroll_offset.y:
+            self.scroll_to(y=top, animate=False)
+        elif top + ROW_HEIGHT > self.scroll_offset.y + self.size.height:
+            self.scroll_to(y=top + ROW_HEIGHT - self.size.height, animate=False)
+
+    def _set_cursor(self, index: int) -> None:
+        if self._states:
+            self.cursor = max(0, min(index, len(self._states) - 1))
+
+    def action_cursor(self, delta: int) -> None:
+        self._set_cursor(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        rows = max(1, self.size.height // ROW_HEIGHT)
+        self._set_cursor(self.cursor + direction * rows)
+
+    def action_jump(self, index: int) -> None:
+        self._set_cursor(index if index >= 0 else len(self._states) - 1)
+
+    def action_select(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Selected(self.current))
+
+    def on_click(self, event: events.Click) -> None:
+        index = (event.y + self.scroll_offset.y) // ROW_HEIGHT
+        if 0 <= index < len(self._states):
+            self.cursor = index
+            self.post_message(self.Selected(self._states[index]))

@@ -113,3 +113,8 @@ def assert_no_marker(
 def profile(name: str, appid: str = APPID, **keys: Any) -> dict[str, Any]:
     """A [[profiles]] table; give the token source and api_base as keys."""
     return {"name": name, "appid": appid, **keys}
+
+
+def screen_text(app: Any) -> str:
+    """Everything the app's screen shows right now, as plain text lines."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

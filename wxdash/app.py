@@ -14,12 +14,14 @@ from functools import partial
 from typing import Any, ClassVar
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, ScreenStackError, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.events import Resize
+from textual.markup import escape
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent, TabPane
@@ -81,7 +83,9 @@ class ProfileCommands(Provider):
         for state in app.states.values():
             name = state.profile.name
             title = _("Switch to profile: {name}").format(name=visible(name))
-            yield name, title, f"{state.profile.appid} · {state.status.label}"
+            # The palette reads help as markup: the appid is escaped for it.
+            help_text = f"{escape(visible(state.profile.appid))} · {state.status.label}"
+            yield name, title, help_text
 
     async def discover(self) -> Hits:
         for name, title, help_text in list(self._entries())[:30]:
@@ -204,13 +208,16 @@ class WxDashApp(App[int]):
             command_timeout=self.config.token_command_timeout,
         )
         self._limit = asyncio.Semaphore(self.config.concurrency)
+        start = self._initial_profile()
+        # Current before the states exist, so adopting them does not show (and fetch) the first
+        # profile when --profile names another.
+        self.current = start
         self._set_states(self.config.profiles)
         self.set_interval(0.25, self._draw_summary)
         if self._load_error is not None:
             self._show_empty(self._load_error)
         else:
             self._report_config_problems(self.config)
-        start = self._initial_profile()
         if start is not None:
             self.switch_to(start)
         self._layout_for(self.size.width)
@@ -222,7 +229,7 @@ class WxDashApp(App[int]):
             self._demo_server.stop()
 
     def _initial_profile(self) -> str | None:
-        if not self.states:
+        if not self.config.profiles:
             return None
         if self._wanted:
             try:
@@ -231,7 +238,7 @@ class WxDashApp(App[int]):
                 self.notify(
                     error.message, title=_("No such profile"), severity="warning", markup=False
                 )
-        return next(iter(self.states))
+        return self.config.profiles[0].name
 
     def on_resize(self, event: Resize) -> None:
         self._layout_for(event.size.width)
@@ -276,6 +283,10 @@ class WxDashApp(App[int]):
     def _draw_summary(self) -> None:
         if not self._summary_dirty:
             return
+        try:
+            summary = self.query_one("#summary", Static)
+        except (NoMatches, ScreenStackError):
+            return  # quitting: this timer can outlive the screen's widgets
         self._summary_dirty = False
         counts = Counter(state.status for state in self.states.values())
         parts: list[tuple[str, str] | str] = []
@@ -289,7 +300,7 @@ class WxDashApp(App[int]):
             if counts[status]:
                 parts.append((f"{status.mark} {counts[status]} {status.label}", style))
                 parts.append("  ")
-        self.query_one("#summary", Static).update(Content.assemble(*parts[:-1]))
+        summary.update(Content.assemble(*parts[:-1]))
 
     def _changed(self, name: str) -> None:
         """A profile's state changed: redraw what shows it."""
@@ -687,7 +698,7 @@ class WxDashApp(App[int]):
             ConfirmScreen(
                 _("Delete profile"),
                 _("Delete the profile {name} ({appid})? Its mini program is not affected.").format(
-                    name=visible(name), appid=state.profile.appid
+                    name=visible(name), appid=visible(state.profile.appid)
                 ),
                 _("Delete"),
             ),

@@ -35,6 +35,9 @@ from wxdash.safetext import visible
 from wxdash.wechat.models import Group, Protocol
 from wxdash.wechat.redact import RedactingFilter
 
+# Without any handler, logging's last resort would print an error's traceback to stderr.
+logging.getLogger("wxdash").addHandler(logging.NullHandler())
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # at least one profile could not be fetched
 EXIT_USAGE = 2  # bad arguments or a bad config file
@@ -374,7 +377,10 @@ def _print_problems(config: Config) -> None:
 def _select(config: Config, names: list[str], everything: bool) -> list[Profile]:
     if everything:
         if names:
-            raise UsageError(_("use either --all or -p NAME, not both"))
+            raise UsageError(
+                _("use either --all or -p NAME, not both"),
+                _("Drop --all to fetch only the named profiles."),
+            )
         return list(config.profiles)
     if names:
         chosen: list[Profile] = []
@@ -406,7 +412,14 @@ async def _fetch(config: Config, profiles: list[Profile], concurrency: int) -> l
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from wxdash.output import Selection, error_text, render_csv, render_json, render_text
+    from wxdash.output import (
+        Selection,
+        error_text,
+        render_csv,
+        render_json,
+        render_text,
+        warning_text,
+    )
 
     with Session(args) as session:
         config = session.config()
@@ -418,6 +431,12 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     render = {"json": render_json, "csv": render_csv, "text": render_text}[args.format]
     sys.stdout.write(render(outcomes, selection))
     sys.stdout.flush()
+    if args.format != "text":
+        # Text shows parse warnings inline; JSON has them as data; CSV has no place for them.
+        # Either way a person watching the terminal should see that data was odd.
+        for outcome in outcomes:
+            if text := warning_text(outcome):
+                print(text, file=sys.stderr)
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
         print(error_text(outcome), file=sys.stderr)
@@ -470,21 +489,38 @@ def cmd_profile(args: argparse.Namespace) -> int:
         if args.profile_command == "add":
             return _profile_add(store, config, args)
         if args.profile_command == "remove":
-            profile = config.find(args.name)
-            result = store.save(remove_profile(profile.name))
+            name = _name_in_file(config, args.name)
+            result = store.save(remove_profile(name))
             message = _("Removed profile {name!r} from {path}")
-            print(message.format(name=visible(profile.name), path=store.path))
+            print(message.format(name=visible(name), path=store.path))
         else:
-            profile = config.find(args.old)
+            name = _name_in_file(config, args.old)
             new = args.new.strip()
             if not new:
-                raise UsageError(_("The new name is empty"))
-            result = store.save(rename_profile(profile.name, new))
+                raise UsageError(
+                    _("The new name is empty"), _("Give the profile a name that is not blank.")
+                )
+            result = store.save(rename_profile(name, new))
             message = _("Renamed profile {old!r} to {new!r}")
-            print(message.format(old=visible(profile.name), new=visible(new)))
+            print(message.format(old=visible(name), new=visible(new)))
         if result.notice:
             print(f"wxdash: {result.notice}", file=sys.stderr)
         return EXIT_OK
+
+
+def _name_in_file(config: Config, name: str) -> str:
+    """The profile called `name`: a usable one, else one the file holds that failed the checks
+    (`config check` names it, so removing or renaming it must work too)."""
+    try:
+        return config.find(name).name
+    except ConfigError:
+        found = read_document(config.path)
+        tables = found[0].get("profiles") if found else None
+        if isinstance(tables, list) and any(
+            isinstance(t, dict) and t.get("name") == name for t in tables
+        ):
+            return name
+        raise
 
 
 def _profile_list(config: Config, fmt: str) -> int:
@@ -510,7 +546,7 @@ def _profile_list(config: Config, fmt: str) -> int:
     names = [visible(p.name) for p in config.profiles]
     column = max([width(n) for n in names] + [4]) + 2
     for name, profile in zip(names, config.profiles, strict=True):
-        line = f"{pad(name, column)}{profile.appid}  {profile.token.describe()}"
+        line = f"{pad(name, column)}{visible(profile.appid)}  {profile.token.describe()}"
         if profile.api_base:
             line += f"  {visible(profile.api_base)}"
         print(line)

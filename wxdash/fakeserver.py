@@ -63,6 +63,13 @@ def _rid() -> str:
     return "rid: " + secrets.token_hex(4) + "-" + secrets.token_hex(4) + "-" + secrets.token_hex(4)
 
 
+class _Server(ThreadingHTTPServer):
+    # Class attributes: listen() runs in the constructor, so setting the backlog on the
+    # instance afterwards would be too late (and the default of 5 drops bursts of connects).
+    daemon_threads = True
+    request_queue_size = 1024
+
+
 @dataclass
 class FakeApp:
     """One mini program the server knows: its credentials, its data and how it behaves."""
@@ -86,9 +93,7 @@ class FakeWeChat:
         self._by_token: dict[str, FakeApp] = {}
         self._lock = threading.Lock()
         self.requests: Counter[str] = Counter()
-        self._server = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 1024
+        self._server = _Server((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -100,7 +105,10 @@ class FakeWeChat:
 
     def start(self) -> FakeWeChat:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-wechat", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() waits up to this long
+            name="fake-wechat",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -176,6 +184,9 @@ def _make_handler(server: FakeWeChat) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "FakeWeChat/1"
+        # Headers and body go out in separate writes: with Nagle's algorithm on, each answer on
+        # a kept-alive connection would wait ~40 ms for a delayed ACK, a latency WeChat lacks.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: the tests read stderr

@@ -17,7 +17,7 @@ from wxdash.fleet import FetchOutcome
 from wxdash.i18n import _
 from wxdash.safetext import json_safe, visible
 from wxdash.wechat.errors import WxDashError
-from wxdash.wechat.models import DomainGroup, Group, Protocol
+from wxdash.wechat.models import DomainGroup, Group, ParseWarning, Protocol
 
 FORMATS = ("text", "json", "csv")
 
@@ -119,22 +119,31 @@ def render_text(outcomes: Iterable[FetchOutcome], selection: Selection) -> str:
         if lines:
             lines.append("")
         name = visible(outcome.profile.name)
-        head = f"{name}  {outcome.profile.appid}"
+        head = f"{name}  {visible(outcome.profile.appid)}"
         if outcome.report is None:
             lines.append(_("{head}  failed: {message}").format(head=head, message=_short(outcome)))
             continue
         lines.append(_("{head}  fetched {time}").format(head=head, time=local_time(outcome)))
         lines.extend(_group_lines(outcome, selection))
-        for warning in outcome.report.warnings:
-            where = " ".join(x for x in (warning.group, warning.protocol) if x)
-            domain = f" {visible(warning.domain)}" if warning.domain else ""
-            lines.append(
-                "  "
-                + _("warning: {where}{domain}: {message}").format(
-                    where=where, domain=domain, message=warning.message
-                )
-            )
+        lines.extend("  " + _warning_line(warning) for warning in outcome.report.warnings)
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def _warning_line(warning: ParseWarning) -> str:
+    # The group and protocol may be keys the server made up (kept as extra): escape them too.
+    where = visible(" ".join(x for x in (warning.group, warning.protocol) if x))
+    domain = f" {visible(warning.domain)}" if warning.domain else ""
+    return _("warning: {where}{domain}: {message}").format(
+        where=where, domain=domain, message=warning.message
+    )
+
+
+def warning_text(outcome: FetchOutcome) -> str:
+    """The stderr lines for a profile's parse warnings (empty if it has none)."""
+    if outcome.report is None:
+        return ""
+    name = visible(outcome.profile.name)
+    return "\n".join(f"wxdash: {name}: {_warning_line(w)}" for w in outcome.report.warnings)
 
 
 def _short(outcome: FetchOutcome) -> str:
@@ -148,7 +157,7 @@ def _group_lines(outcome: FetchOutcome, selection: Selection) -> list[str]:
     lines = []
     labels = {p.value: p.short for p in Protocol}
     keys = {k for g in outcome.report.groups.values() if g for k, _d in selection.lists(g)}
-    column = max([8, *(width(labels.get(k, k)) for k in keys)]) + 2
+    column = max([8, *(width(labels.get(k, visible(k))) for k in keys)]) + 2
     for group in selection.groups:
         data = outcome.report[group]
         if data is None:
@@ -156,7 +165,7 @@ def _group_lines(outcome: FetchOutcome, selection: Selection) -> list[str]:
             continue
         lines.append(f"  {group.label}")
         for key, domains in selection.lists(data):
-            label = pad(labels.get(key, key), column)
+            label = pad(labels.get(key, visible(key)), column)
             if not domains:
                 lines.append(f"    {label}{_('(none)')}")
             for index, domain in enumerate(domains):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import math
 import os
 import re
 import tempfile
@@ -166,7 +167,7 @@ def read_document(path: Path) -> tuple[dict[str, Any], bytes] | None:
             reason=exc.strerror or type(exc).__name__,
         ) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a BOM (Notepad) is not TOML's business
     except UnicodeDecodeError as exc:
         raise ConfigError(
             N_("{path} is not UTF-8 text (byte {position})"),
@@ -368,7 +369,13 @@ def _table(checker: _Checker, doc: Mapping[str, Any], key: str) -> Mapping[str, 
 
 def _number(checker: _Checker, table: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     value = table[key]
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    # TOML allows nan and inf; neither is a usable timeout or count.
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         checker.add(
             "error",
             checker.where(where, key),
@@ -612,11 +619,31 @@ class ProfileStore:
         doc, raw = found if found is not None else ({}, None)
         merged = raw != self._seen
         change(doc)
-        data = tomli_w.dumps(doc).encode("utf-8")
+        data = dumps_document(doc).encode("utf-8")
         config = build_config(self.path, tomllib.loads(data.decode("utf-8")))
         write_atomic(self.path, data, backup=raw)
         self._seen = data
         return SaveResult(config, merged=merged)
+
+
+def dumps_document(doc: Mapping[str, Any]) -> str:
+    """The document as TOML, each profile under its own `[[profiles]]` header.
+
+    tomli-w writes an array of short tables inline (`profiles = [{...}]`), and TOML forbids
+    adding `[[profiles]]` to an inline array: a person who then appends a profile by hand, as
+    the README shows, would break the file.
+    """
+    profiles = doc.get("profiles")
+    if not (isinstance(profiles, list) and all(isinstance(t, dict) for t in profiles)):
+        return tomli_w.dumps(doc)
+    rest = {k: v for k, v in doc.items() if k != "profiles"}
+    parts = [tomli_w.dumps(rest)] if rest else []
+    for table in profiles:
+        # Sub-tables of a profile belong to it: [notes] becomes [profiles.notes].
+        body = re.sub(r"^(\[+)", r"\1profiles.", tomli_w.dumps(table), flags=re.MULTILINE)
+        parts.append("[[profiles]]\n" + body)
+    text = "\n".join(parts)
+    return text if tomllib.loads(text) == doc else tomli_w.dumps(doc)
 
 
 def _secure_folder(folder: Path) -> None:
@@ -628,15 +655,32 @@ def _secure_folder(folder: Path) -> None:
             os.chmod(folder, 0o700)
 
 
+_TEMP_PID = re.compile(r"\.(\d+)\.[^.]+\.tmp$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, it is just not ours
+    return True
+
+
 def _remove_stale_temps(path: Path) -> None:
-    """Temporary files left by a save that was killed half-way."""
+    """Temporary files left by a save that was killed half-way. Each carries the saving
+    process's id, so a save in progress in another wxdash is left alone."""
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
+        found = _TEMP_PID.search(stale.name)
+        if found is None or not _alive(int(found.group(1))):
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
 
 def _replace_with(path: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    prefix = f".{path.name}.{os.getpid()}."
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -654,8 +698,11 @@ def write_atomic(path: Path, data: bytes, *, backup: bytes | None) -> None:
     """Write `data` to `path` so that a crash at any point leaves the old or the new file whole.
 
     `backup`, the file's previous content, goes to `<name>.bak` first (also atomically).
+    A symlinked file (dotfiles) is written where it points, so the link stays a link.
     """
     try:
+        if path.is_symlink():
+            path = path.resolve()
         _secure_folder(path.parent)
         _remove_stale_temps(path)
         if backup is not None:

@@ -65,17 +65,19 @@ class PickerScreen(ModalScreen[str | None]):
 
     def _fill(self, text: str) -> None:
         needle = text.strip().casefold()
-        matches = [
-            s
-            for s in self._states
-            if needle in s.profile.name.casefold() or needle in s.profile.appid.casefold()
+        # Names first: appids are hex, so a letter a-f typed for a name is in nearly every one.
+        by_name = [s for s in self._states if needle in s.profile.name.casefold()]
+        named = {id(s) for s in by_name}
+        by_appid = [
+            s for s in self._states if id(s) not in named and needle in s.profile.appid.casefold()
         ]
+        matches = by_name + by_appid
         options = [
             Option(
                 Content.assemble(
                     (s.status.mark + " ", ""),
                     (visible(s.profile.name), "bold" if s.profile.name == self._current else ""),
-                    ("  " + s.profile.appid, "$text-muted"),
+                    ("  " + visible(s.profile.appid), "$text-muted"),
                 ),
                 id=s.profile.name,
             )

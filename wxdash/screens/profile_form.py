@@ -40,6 +40,8 @@ _FIELDS = ("name", "appid", "token", "api_base")
 class ProfileFormScreen(ModalScreen[Profile | None]):
     """`save` stores the profile and returns an error message, or None when it was saved."""
 
+    AUTO_FOCUS = "#name"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", show=False),
         Binding("ctrl+s", "save", show=False),
@@ -59,6 +61,8 @@ class ProfileFormScreen(ModalScreen[Profile | None]):
         }
         Label { margin-top: 1; color: $text-muted; }
         Input, Select { width: 1fr; }
+        Input { background: $boost; }
+        #value { margin-top: 1; }
         .field-error { color: $text-error; height: auto; display: none; }
         .field-error.shown { display: block; }
         .field-warning { color: $text-warning; }
@@ -86,11 +90,19 @@ class ProfileFormScreen(ModalScreen[Profile | None]):
             form.border_title = _("Edit profile") if profile else _("Add a profile")
             form.border_subtitle = _("ctrl+s saves · escape cancels")
             yield Label(_("Name"))
-            yield Input(profile.name if profile else "", id="name", placeholder=_("e.g. Shop A"))
+            yield Input(
+                visible(profile.name) if profile else "",
+                id="name",
+                placeholder=_("e.g. Shop A"),
+                compact=True,
+            )
             yield Static(classes="field-error", id="name-error", markup=False)
             yield Label(_("AppID"))
             yield Input(
-                profile.appid if profile else "", id="appid", placeholder="wx0123456789abcdef"
+                visible(profile.appid) if profile else "",
+                id="appid",
+                placeholder="wx0123456789abcdef",
+                compact=True,
             )
             yield Static(classes="field-error", id="appid-error", markup=False)
             yield Label(_("Token source"))
@@ -99,25 +111,28 @@ class ProfileFormScreen(ModalScreen[Profile | None]):
                 value=kind,
                 allow_blank=False,
                 id="kind",
+                compact=True,
             )
             yield Input(
-                profile.token.value if profile else "",
+                visible(profile.token.value) if profile else "",
                 id="value",
                 password=kind.secret,
                 placeholder=_(_VALUE_PLACEHOLDER[kind]),
+                compact=True,
             )
             yield Static(classes="field-error", id="token-error", markup=False)
             yield Label(_("API host (optional)"))
             yield Input(
-                (profile.api_base or "") if profile else "",
+                visible(profile.api_base or "") if profile else "",
                 id="api_base",
                 placeholder=_("leave empty for WeChat's own, with failover"),
+                compact=True,
             )
             yield Static(classes="field-error", id="api_base-error", markup=False)
             yield Static(classes="field-error", id="form-error", markup=False)
             with Horizontal(id="form-buttons"):
-                yield Button(_("Cancel"), id="cancel")
-                yield Button(_("Save"), id="save", variant="primary")
+                yield Button(_("Cancel"), id="cancel", compact=True)
+                yield Button(_("Save"), id="save", variant="primary", compact=True)
 
     @on(Select.Changed, "#kind")
     def _kind_changed(self, event: Select.Changed) -> None:
@@ -131,17 +146,26 @@ class ProfileFormScreen(ModalScreen[Profile | None]):
     def _cancel(self) -> None:
         self.dismiss(None)
 
+    def _typed(self, field: str, old: str | None) -> str:
+        """The field's text. The form shows control characters escaped (`visible`): a field
+        left as it was shown keeps the profile's own value."""
+        typed = self.query_one(f"#{field}", Input).value.strip()
+        if old is not None and typed == visible(old).strip():
+            return old.strip()
+        return typed
+
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)
     def action_save(self) -> None:
         kind = self.query_one("#kind", Select).value
         assert isinstance(kind, TokenKind)
+        old = self._profile
         table = {
-            "name": self.query_one("#name", Input).value.strip(),
-            "appid": self.query_one("#appid", Input).value.strip(),
-            kind.value: self.query_one("#value", Input).value.strip(),
+            "name": self._typed("name", old.name if old else None),
+            "appid": self._typed("appid", old.appid if old else None),
+            kind.value: self._typed("value", old.token.value if old else None),
         }
-        api_base = self.query_one("#api_base", Input).value.strip()
+        api_base = self._typed("api_base", old.api_base if old else None)
         if api_base:
             table["api_base"] = api_base
         profile, problems = check_profile(table, taken=self._taken)

@@ -30,6 +30,7 @@ from wxdash.wechat.errors import (
     HttpStatusError,
     InsecureUrlError,
     NetworkError,
+    ProxyRefusedError,
     ResponseFormatError,
     WxDashError,
 )
@@ -201,8 +202,10 @@ class WeChatClient:
             return hosts[start:] + hosts[:start]
         return [normalize_base(api_base)]
 
-    def _remember(self, base: str) -> None:
-        if base in self._default_hosts:
+    def _remember(self, hosts: list[str], base: str) -> None:
+        # Only a call that could fail over moves the start: a profile pinned to a backup host
+        # says nothing about whether WeChat's main host is reachable.
+        if len(hosts) > 1 and base in self._default_hosts:
             self._preferred = self._default_hosts.index(base)
 
     async def post(
@@ -238,6 +241,8 @@ class WeChatClient:
                     elapsed,
                     error.message,
                 )
+                if isinstance(error, NetworkError):
+                    error.failed_over = len(hosts) > 1
                 if not error.retryable:
                     raise
                 if isinstance(error, NetworkError) and index + 1 < len(hosts):
@@ -257,7 +262,7 @@ class WeChatClient:
                 index = 0
                 continue
             log.debug("POST %s%s ok in %.3fs", base, path, time.monotonic() - started)
-            self._remember(base)
+            self._remember(hosts, base)
             return result
 
     async def _post_once(
@@ -274,7 +279,7 @@ class WeChatClient:
                     location = response.headers.get("location")
                     raise HttpStatusError(
                         response.status_code,
-                        response.reason_phrase,
+                        redact(response.reason_phrase),
                         location_host=_host_of(redact(location)) if location else None,
                     )
                 declared = response.headers.get("content-length", "")
@@ -294,6 +299,12 @@ class WeChatClient:
                 timeout=True,
                 host=host,
                 what=type(exc).__name__,
+            ) from None
+        except httpx.ProxyError as exc:
+            raise ProxyRefusedError(
+                N_("The proxy refused the connection to {host}: {reason}"),
+                host=host,
+                reason=redact(str(exc)) or type(exc).__name__,
             ) from None
         except httpx.DecodingError:
             raise ResponseFormatError(

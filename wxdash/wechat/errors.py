@@ -4,6 +4,7 @@ WxDashError             anything that stops one profile from being fetched
 ├── ApiError            WeChat answered with a non-zero errcode
 ├── HttpStatusError     the HTTP status was not 200 (a 5xx page, a redirect, a proxy refusal)
 ├── NetworkError        no host could be reached: DNS, refused, reset, timeout, TLS
+│   └── ProxyRefusedError   the HTTPS_PROXY refused to connect us
 ├── ResponseFormatError the body is not the JSON WeChat sends (HTML, truncated, too large)
 ├── TokenError          the profile's token source gave no token
 └── InsecureUrlError    plain http:// to a host that is not this machine
@@ -176,6 +177,8 @@ class NetworkError(WxDashError):
 
     def __init__(self, template: str, /, *, timeout: bool = False, **params: Any) -> None:
         self.timeout = timeout
+        # Set by the client when WeChat's backup hosts were tried too.
+        self.failed_over = False
         super().__init__(template, **params)
 
     @property
@@ -185,14 +188,32 @@ class NetworkError(WxDashError):
                 "The server did not answer in time: check the network, or raise read_timeout "
                 "in the [network] table of the config."
             )
-        return _(
-            "Check the network, DNS and HTTPS_PROXY; for WeChat's own host, wxdash already "
-            "tried the backup hosts."
-        )
+        if self.failed_over:
+            return _(
+                "Check the network, DNS and HTTPS_PROXY; wxdash also tried WeChat's backup hosts."
+            )
+        return _("Check the network, DNS, HTTPS_PROXY and the profile's api_base.")
 
     @property
     def retryable(self) -> bool:
         return True
+
+
+class ProxyRefusedError(NetworkError):
+    """The proxy in HTTPS_PROXY would not connect us (a 407 for credentials, a 403 by policy).
+
+    Not retried and no failover: every WeChat host goes through the same proxy.
+    """
+
+    @property
+    def hint(self) -> str:
+        return _(
+            "Check HTTPS_PROXY: its address, and its credentials (http://user:password@host:port)."
+        )
+
+    @property
+    def retryable(self) -> bool:
+        return False
 
 
 class ResponseFormatError(WxDashError):

@@ -8,6 +8,7 @@ is not JSON at all, or an errcode other than 0, raises one of the errors in `err
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 from wxdash.i18n import N_, _
 from wxdash.safetext import preview
 from wxdash.wechat.errors import ApiError, ResponseFormatError
+from wxdash.wechat.redact import redact
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -175,6 +177,7 @@ _WARNING_MESSAGES = {
     "bad_list": N_("The list is a {detail}, not an array; it was read as empty."),
     "bad_group": N_("The group is a {detail}, not an object; it was read as not returned."),
     "unknown_protocol": N_("Unknown protocol key, kept as extra: WeChat may have added a list."),
+    "unknown_group": N_("Unknown group, not shown: WeChat may have added one; update wxdash."),
 }
 
 
@@ -276,10 +279,18 @@ def _parse_group(value: Any, group: Group, warnings: list[ParseWarning]) -> Doma
     return DomainGroup(_frozen(lists), _frozen(extra))
 
 
+def _start(body: bytes) -> str:
+    """The body's first bytes for an error message, with any token it quotes masked first (a
+    proxy or captive portal may echo the URL it was asked for)."""
+    head = body[:4096].decode("utf-8", errors="backslashreplace")
+    return preview(redact(head).encode("utf-8"))
+
+
 def _format_error(body: bytes, exc: Exception) -> ResponseFormatError:
-    start, size = preview(body), len(body)
+    start, size = _start(body), len(body)
     if isinstance(exc, json.JSONDecodeError) and body.lstrip().startswith(b"{"):
-        if not body.rstrip().endswith(b"}") or exc.pos >= len(body.rstrip()) - 1:
+        cut_short = not body.rstrip().endswith(b"}") and not exc.msg.startswith("Extra data")
+        if cut_short or exc.pos >= len(body.rstrip()) - 1:
             return ResponseFormatError(
                 N_("The response is truncated JSON ({size} bytes), starting with: {start}"),
                 size=size,
@@ -309,21 +320,20 @@ def parse_json_body(body: bytes) -> dict[str, Any]:
         raise ResponseFormatError(
             N_("The response is a JSON {type}, not an object: {start}"),
             type=_type_name(data),
-            start=preview(body),
+            start=_start(body),
         )
     errcode = data.get("errcode", 0)
     if isinstance(errcode, str):
-        try:
-            errcode = int(errcode.strip())
-        except ValueError:
-            errcode = None
+        # Plain ASCII digits only: int() would also take "4_0001" and full-width digits.
+        text = errcode.strip()
+        errcode = int(text) if re.fullmatch(r"-?[0-9]+", text) else None
     if isinstance(errcode, bool) or not isinstance(errcode, int):
         raise ResponseFormatError(
-            N_("The response's errcode is not a number: {start}"), start=preview(body)
+            N_("The response's errcode is not a number: {start}"), start=_start(body)
         )
     if errcode != 0:
         errmsg = data.get("errmsg")
-        raise ApiError(errcode, errmsg if isinstance(errmsg, str) else json.dumps(errmsg))
+        raise ApiError(errcode, redact(errmsg if isinstance(errmsg, str) else json.dumps(errmsg)))
     return data
 
 
@@ -332,4 +342,9 @@ def parse_domain_report(body: bytes) -> DomainReport:
     data = parse_json_body(body)
     warnings: list[ParseWarning] = []
     groups = {g: _parse_group(data.get(g.value), g, warnings) for g in Group}
+    known = {g.value for g in Group}
+    for key, value in data.items():
+        # A group WeChat may add one day: say so rather than drop it without a word.
+        if key.endswith("_domain") and key not in known and isinstance(value, dict):
+            warnings.append(ParseWarning("unknown_group", key))
     return DomainReport(_frozen(groups), tuple(warnings))

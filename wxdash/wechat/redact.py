@@ -54,9 +54,8 @@ class RedactingFilter(logging.Filter):
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
         if record.exc_info:
-            # A traceback could quote a URL with a token: keep only the exception's type.
-            record.msg = (
-                f"{record.msg} [{record.exc_info[0].__name__ if record.exc_info[0] else ''}]"
-            )
+            # Keep the traceback for support, redacted: it may quote a URL with a token.
+            trace = redact(logging.Formatter().formatException(record.exc_info))
+            record.msg = f"{record.msg}\n{trace}"
             record.exc_info = record.exc_text = None
         return True

@@ -102,9 +102,11 @@ class DomainTree(Tree[NodeInfo]):
             for warning in warnings:
                 where = visible(warning.protocol or "")
                 detail = f" {visible(warning.domain)}" if warning.domain else ""
+                # A warning about a whole group has no protocol: no dangling ": " before it.
+                prefix = f"{where}{detail}: ".lstrip() if where or detail else ""
                 node.add_leaf(
                     Text(
-                        f"{where}{detail}: {warning.message}",
+                        f"{prefix}{warning.message}",
                         style=self._style("domain-tree--warning"),
                     ),
                     data=NodeInfo("warning", warning.protocol),

@@ -55,7 +55,7 @@ class FilterInput(Input):
         border: none;
         height: 1;
         width: 1fr;
-        min-width: 10;
+        min-width: 4;  /* at 100 columns, with the list shown, the count needs the room */
         padding: 0 1;
         margin-left: 1;
         background: $boost;
@@ -72,7 +72,7 @@ class FilterBar(Horizontal):
         height: 1;
         padding: 0 0 0 1;
         background: $panel;
-        #match-count { width: auto; color: $text-muted; padding: 0 1; }
+        #match-count { width: auto; color: $text-muted; padding: 0 0 0 1; }
         #match-count.empty { display: none; }
     }
     """

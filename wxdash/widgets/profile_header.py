@@ -48,7 +48,7 @@ class ProfileHeader(Static):
             self.update("")
             return
         profile = state.profile
-        who = Content.assemble((visible(profile.name), "bold $text"), "  " + profile.appid)
+        who = Content.assemble((visible(profile.name), "bold $text"), "  " + visible(profile.appid))
         status = state.status
         if status == Status.FETCHING:
             when = Content.styled(f"{SPINNER[self._frame]} " + _("fetching…"), "$text-accent")

@@ -127,18 +127,23 @@ class ProfileList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         state = self._states[index]
         cursor = index == self.cursor
-        style = base + self.get_component_rich_style("profile-list--cursor") if cursor else base
+        if cursor:
+            style = base + self.get_component_rich_style("profile-list--cursor", partial=True)
+        else:
+            style = base
         if part == 0:
             status = state.status
-            mark_style = self.get_component_rich_style(f"profile-list--{status.replace('_', '-')}")
+            mark_style = self.get_component_rich_style(
+                f"profile-list--{status.replace('_', '-')}", partial=True
+            )
             text = Text.assemble(
                 (" " + status.mark + " ", mark_style + Style(bold=status == Status.ERROR)),
                 visible(state.profile.name),
                 style=style,
             )
         else:
-            appid = self.get_component_rich_style("profile-list--appid")
-            text = Text.assemble(("   " + state.profile.appid, appid), style=style)
+            appid = self.get_component_rich_style("profile-list--appid", partial=True)
+            text = Text.assemble(("   " + visible(state.profile.appid), appid), style=style)
         text.truncate(width, overflow="ellipsis", pad=True)
         segments = [
             Segment(seg.text, style + seg.style if seg.style else style)

@@ -1,0 +1,282 @@
+"""Copying: what lands on the clipboard (OSC 52 as Textual writes it, and a native tool), and
+what the notification says about it."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import screen_text
+from textual.drivers.headless_driver import HeadlessDriver
+from tuikit import (
+    APPID_A,
+    Writer,
+    decode_osc52,
+    make_app,
+    notices,
+    running,
+    settle,
+    shop,
+    wait_for_text,
+)
+
+from wxdash.fakeserver import FakeWeChat
+
+EFFECTIVE_A = [
+    "https://api.shopa.com",
+    "https://pay.shopa.com",
+    "wss://push.shopa.com",
+    "https://upload.shopa.com",
+    "https://cdn.shopa.com",
+    "https://img.shopa.com",
+]
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Everything the app writes to the (headless) terminal."""
+    written: list[str] = []
+    monkeypatch.setattr(HeadlessDriver, "write", lambda self, data: written.append(data))
+    yield written
+
+
+@pytest.fixture
+def no_native_clipboard(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine with no clipboard tool to run (as over SSH)."""
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "WSL_DISTRO_NAME", "WSL_INTEROP"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def xclip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fake `xclip` first on PATH, with an X display: it saves its stdin and arguments."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    out = tmp_path / "xclip.out"
+    tool = folder / "xclip"
+    tool.write_text(f'#!/bin/sh\necho "$@" > "{out}.args"\ncat > "{out}"\n', encoding="utf-8")
+    tool.chmod(0o755)
+    for name in ("WAYLAND_DISPLAY", "WSL_DISTRO_NAME", "WSL_INTEROP"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ.get('PATH', '')}")
+    return out
+
+
+async def focus_tree_line(pilot, line: int) -> None:  # type: ignore[no-untyped-def]
+    """Put the focus in the tree and move its cursor down to `line` (0 is the first node)."""
+    pilot.app._tree().focus()
+    await pilot.pause()
+    await pilot.press(*["down"] * (line + 1))
+
+
+# -- c: a domain, a protocol, a tab ----------------------------------------------------------
+
+
+async def test_c_on_a_domain_copies_that_domain(
+    fake: FakeWeChat, write_config: Writer, terminal: list[str], no_native_clipboard: None
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await focus_tree_line(pilot, 2)  # request (2), api, pay
+        await pilot.press("c")
+        await settle(pilot)
+        assert decode_osc52(terminal) == ["https://pay.shopa.com"]
+        assert app.clipboard == "https://pay.shopa.com"
+        assert notices(app) == [
+            "Sent 1 domain to the terminal clipboard (OSC 52; request, Effective)"
+        ]
+        await wait_for_text(pilot, "Sent 1 domain to the terminal clipboard")
+
+
+async def test_c_on_a_protocol_copies_its_domains_one_per_line(
+    fake: FakeWeChat, write_config: Writer, terminal: list[str], no_native_clipboard: None
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await focus_tree_line(pilot, 3)  # request, api, pay, ws (1)
+        await pilot.press("c")
+        await settle(pilot)
+        assert decode_osc52(terminal) == ["wss://push.shopa.com"]
+        assert notices(app) == ["Sent 1 domain to the terminal clipboard (OSC 52; ws, Effective)"]
+
+        await pilot.press("up", "up", "up", "c")  # back on request (2)
+        await settle(pilot)
+        assert decode_osc52(terminal)[-1] == "https://api.shopa.com\nhttps://pay.shopa.com"
+        assert notices(app)[-1] == (
+            "Sent 2 domains to the terminal clipboard (OSC 52; request, Effective)"
+        )
+
+
+async def test_c_outside_the_tree_copies_the_whole_tab(
+    fake: FakeWeChat, write_config: Writer, terminal: list[str], no_native_clipboard: None
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        assert not app._tree().has_focus  # the profile list has it
+        await pilot.press("c")
+        await settle(pilot)
+        assert decode_osc52(terminal) == ["\n".join(EFFECTIVE_A)]
+        assert notices(app) == ["Sent 6 domains to the terminal clipboard (OSC 52; Effective)"]
+
+        await pilot.press("right_square_bracket", "c")
+        await settle(pilot)
+        assert decode_osc52(terminal)[-1] == "\n".join(
+            [
+                "https://api.shopa.com",
+                "https://api-v2.shopa.com",
+                "wss://push.shopa.com",
+                "https://upload.shopa.com",
+                "https://cdn.shopa.com",
+            ]
+        )
+        assert notices(app)[-1] == "Sent 5 domains to the terminal clipboard (OSC 52; MP)"
+
+
+async def test_copies_respect_the_filters(
+    fake: FakeWeChat, write_config: Writer, terminal: list[str], no_native_clipboard: None
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        # download hidden; only domains holding an "i" (api, img); enter goes to the tree.
+        await pilot.press("4", "slash", "I", "enter")
+        await pilot.press("down", "c")  # request (1/2)
+        await settle(pilot)
+        assert decode_osc52(terminal) == ["https://api.shopa.com"]
+        assert notices(app)[-1] == (
+            "Sent 1 domain to the terminal clipboard (OSC 52; request, Effective)"
+        )
+
+        app.query_one("#profiles").focus()
+        await pilot.press("c")  # the tab: img.shopa.com is hidden with download
+        await settle(pilot)
+        assert decode_osc52(terminal)[-1] == "https://api.shopa.com"
+        assert notices(app)[-1] == "Sent 1 domain to the terminal clipboard (OSC 52; Effective)"
+
+        await pilot.press("4", "c")
+        await settle(pilot)
+        assert decode_osc52(terminal)[-1] == "https://api.shopa.com\nhttps://img.shopa.com"
+        assert notices(app)[-1] == "Sent 2 domains to the terminal clipboard (OSC 52; Effective)"
+
+
+async def test_nothing_to_copy_says_so_and_sends_nothing(
+    fake: FakeWeChat, write_config: Writer, terminal: list[str], no_native_clipboard: None
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await pilot.press("slash", *"zz", "enter")
+        app.query_one("#profiles").focus()
+        await pilot.press("c")
+        await settle(pilot)
+        assert decode_osc52(terminal) == []
+        assert notices(app) == ["Nothing to copy: no domain is shown here."]
+
+
+# -- C: the tab as JSON ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["C", "shift+c"])
+async def test_shift_c_copies_the_tab_as_json_keyed_by_api_names(
+    fake: FakeWeChat,
+    write_config: Writer,
+    terminal: list[str],
+    no_native_clipboard: None,
+    key: str,
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await pilot.press(key)
+        await settle(pilot)
+        (payload,) = decode_osc52(terminal)
+        assert json.loads(payload) == {
+            "requestdomain": ["https://api.shopa.com", "https://pay.shopa.com"],
+            "wsrequestdomain": ["wss://push.shopa.com"],
+            "uploaddomain": ["https://upload.shopa.com"],
+            "downloaddomain": ["https://cdn.shopa.com", "https://img.shopa.com"],
+            "udpdomain": [],
+            "tcpdomain": [],
+        }
+        assert list(json.loads(payload)) == [
+            "requestdomain",
+            "wsrequestdomain",
+            "uploaddomain",
+            "downloaddomain",
+            "udpdomain",
+            "tcpdomain",
+        ]
+        assert notices(app) == [
+            "Sent 6 domains to the terminal clipboard (OSC 52; Effective, as JSON)"
+        ]
+
+
+async def test_shift_c_json_respects_the_filters(
+    fake: FakeWeChat, write_config: Writer, terminal: list[str], no_native_clipboard: None
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await pilot.press("1", "6", "slash", *"load", "enter", "right_square_bracket", "C")
+        await settle(pilot)
+        assert json.loads(decode_osc52(terminal)[-1]) == {
+            "wsrequestdomain": [],
+            "uploaddomain": ["https://upload.shopa.com"],
+            "downloaddomain": [],
+            "udpdomain": [],
+        }
+        assert notices(app)[-1] == "Sent 1 domain to the terminal clipboard (OSC 52; MP, as JSON)"
+
+
+# -- the native clipboard --------------------------------------------------------------------
+
+
+async def test_a_native_clipboard_tool_gets_the_text_too_and_the_notice_says_copied(
+    fake: FakeWeChat, write_config: Writer, terminal: list[str], xclip: Path
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await focus_tree_line(pilot, 0)
+        await pilot.press("c")
+        await settle(pilot)
+        assert xclip.read_text(encoding="utf-8") == "https://api.shopa.com\nhttps://pay.shopa.com"
+        assert Path(f"{xclip}.args").read_text(encoding="utf-8").split() == [
+            "-selection",
+            "clipboard",
+        ]
+        # OSC 52 is sent as well: the terminal may be elsewhere (SSH).
+        assert decode_osc52(terminal) == ["https://api.shopa.com\nhttps://pay.shopa.com"]
+        assert notices(app) == ["Copied 2 domains (request, Effective)"]
+        await wait_for_text(pilot, "Copied 2 domains (request, Effective)")
+
+        await pilot.press("C")
+        await settle(pilot)
+        assert json.loads(xclip.read_text(encoding="utf-8"))["downloaddomain"] == [
+            "https://cdn.shopa.com",
+            "https://img.shopa.com",
+        ]
+        assert notices(app)[-1] == "Copied 6 domains (Effective, as JSON)"
+
+
+async def test_a_failing_native_tool_is_not_reported_as_a_copy(
+    fake: FakeWeChat, write_config: Writer, terminal: list[str], xclip: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "bin" / "xclip").write_text("#!/bin/sh\ncat >/dev/null\nexit 1\n")
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        assert decode_osc52(terminal) == ["\n".join(EFFECTIVE_A)]
+        assert notices(app) == ["Sent 6 domains to the terminal clipboard (OSC 52; Effective)"]
+
+
+async def test_without_a_native_tool_the_notice_says_osc52_was_sent(
+    fake: FakeWeChat, write_config: Writer, terminal: list[str], no_native_clipboard: None
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await pilot.press("c")
+        await settle(pilot)
+        text = await wait_for_text(pilot, "Sent 6 domains to the terminal clipboard (OSC")
+        assert "Copied" not in text
+        assert "Copied" not in screen_text(app)

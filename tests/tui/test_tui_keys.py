@@ -1,0 +1,460 @@
+"""Every key of the dashboard, pressed against the fake server, checked on the screen."""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+from conftest import profile, screen_text
+from tuikit import (
+    APPID_A,
+    APPID_B,
+    APPID_C,
+    Writer,
+    active_tab,
+    main_lines,
+    make_app,
+    notices,
+    paste,
+    running,
+    settle,
+    shop,
+    tree_text,
+    wait_for_text,
+    widget_strips,
+    widget_text,
+)
+
+from wxdash import fakeserver
+from wxdash.fakeserver import FakeWeChat, big_domains, shop_domains
+from wxdash.screens.confirm import ConfirmScreen
+from wxdash.screens.picker import PickerScreen
+from wxdash.screens.profile_form import ProfileFormScreen
+
+PROTOCOLS = ("request", "ws", "upload", "download", "udp", "tcp")
+
+
+def protocol_nodes(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """The protocol nodes the tree shows, by name (`request`, `ws`, ...)."""
+    names = []
+    for line in tree_text(app).splitlines():
+        words = line.replace("▼", " ").split()
+        if len(words) >= 2 and words[0] in PROTOCOLS and words[1].startswith("("):
+            names.append(words[0])
+    return names
+
+
+def toggle_is_struck(app, short: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the protocol's toggle in the filter row is drawn struck through (hidden)."""
+    strips = widget_strips(app, app.query_one(f"#toggle-{short}"))
+    return all(
+        segment.style is not None and bool(segment.style.strike)
+        for strip in strips
+        for segment in strip
+        if segment.text.strip()
+    )
+
+
+# -- protocol toggles and the text filter ----------------------------------------------------
+
+
+async def test_number_keys_hide_protocols_on_every_tab_and_across_profile_switches(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A), shop(fake, "Shop B", APPID_B))
+    async with running(app) as pilot:
+        assert protocol_nodes(app) == list(PROTOCOLS)
+        assert "matches" not in screen_text(app)
+
+        await pilot.press("1")
+        assert protocol_nodes(app) == ["ws", "upload", "download", "udp", "tcp"]
+        assert "https://api.shopa.com" not in screen_text(app)
+        assert toggle_is_struck(app, "request")
+        assert not toggle_is_struck(app, "ws")
+        # The match count across all tabs: 4 in Effective, 3 in MP, 0 in Third-party, 1 in Direct.
+        assert "8 matches" in widget_text(app, "#filters")
+
+        await pilot.press("right_square_bracket")
+        assert active_tab(app) == "tab-mp"
+        assert "request" not in protocol_nodes(app)
+        assert "https://api-v2.shopa.com" not in tree_text(app)
+
+        await pilot.press("p")
+        await paste(pilot, "Shop B")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert main_lines(app)[0].startswith(" Shop B")
+        assert "request" not in protocol_nodes(app)
+        assert "wss://push.shopb.com" in tree_text(app)
+        assert toggle_is_struck(app, "request")
+
+        await pilot.press("1")
+        assert protocol_nodes(app) == list(PROTOCOLS)
+        assert "https://api.shopb.com" in tree_text(app)
+        assert not toggle_is_struck(app, "request")
+        assert "matches" not in screen_text(app)
+
+        for key, short in enumerate(PROTOCOLS[1:], start=2):
+            await pilot.press(str(key))
+            assert protocol_nodes(app) == [p for p in PROTOCOLS if p != short], short
+            assert toggle_is_struck(app, short)
+            await pilot.press(str(key))
+            assert protocol_nodes(app) == list(PROTOCOLS), short
+
+
+async def test_slash_filters_every_tab_case_insensitively_and_escape_clears_it(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await pilot.press("slash", *"API")
+        text = screen_text(app)
+        # Effective 1, MP 2 (api and api-v2), Third-party 1, Direct 0.
+        assert "4 matches" in text
+        assert "Effective (1)  MP (2)  Third-party (1)  Direct (0)" in text
+        tree = tree_text(app)
+        assert tree.splitlines()[:2] == [" ▼ request (1/2)", " └─ https://api.shopa.com"]
+        assert "pay.shopa.com" not in tree
+        assert " ws (0/1)" in tree
+        assert "push.shopa.com" not in tree
+
+        # enter goes back to the domains; the filter stays on.
+        await pilot.press("enter", "right_square_bracket")
+        assert active_tab(app) == "tab-mp"
+        tree = tree_text(app)
+        assert " ▼ request (2/2)" in tree
+        assert "https://api-v2.shopa.com" in tree
+        assert "cdn.shopa.com" not in tree
+
+        await pilot.press("escape")
+        text = screen_text(app)
+        assert "matches" not in text
+        assert "Effective  MP  Third-party  Direct" in text
+        tree = tree_text(app)
+        assert " ▼ download (1)" in tree
+        assert "https://cdn.shopa.com" in tree
+        assert app.query_one("#filter-input").value == ""
+
+        # escape while typing clears too.
+        await pilot.press("slash", *"img")
+        assert "1 match" in widget_text(app, "#filters")
+        assert "Effective (1)  MP (0)" in screen_text(app)
+        await pilot.press("escape")
+        assert "match" not in widget_text(app, "#filters")
+        assert "https://api-v2.shopa.com" in tree_text(app)
+
+
+async def test_a_filter_matching_nothing_says_zero(fake: FakeWeChat, write_config: Writer) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await pilot.press("slash", *"zz")
+        assert "0 matches" in screen_text(app)
+        assert "Effective (0)" in screen_text(app)
+        assert "https://" not in tree_text(app)
+
+
+async def test_the_match_count_fits_at_100_columns_with_the_list_shown(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(write_config, shop(fake, "Grand Mall", APPID_A, domains=big_domains(200)))
+    async with running(app, size=(100, 30)) as pilot:
+        await pilot.press("slash", *"com")
+        row = widget_text(app, "#filters")
+        assert row.startswith(" 1 request 2 ws 3 upload 4 download 5 udp 6 tcp")
+        assert row.endswith(" 4800 matches"), row
+        assert "Effective (1200)  MP (1200)  Third-party (1200)  Direct (1200)" in screen_text(app)
+
+
+# -- tabs ------------------------------------------------------------------------------------
+
+
+async def test_brackets_move_between_tabs_and_wrap(fake: FakeWeChat, write_config: Writer) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        seen = []
+        for _ in range(4):
+            await pilot.press("right_square_bracket")
+            seen.append(active_tab(app))
+        assert seen == ["tab-mp", "tab-third", "tab-direct", "tab-effective"]
+        await pilot.press("left_square_bracket")
+        assert active_tab(app) == "tab-direct"
+        assert "udp://live.shopa.com:8443" in tree_text(app)
+        await pilot.press("left_square_bracket")
+        assert active_tab(app) == "tab-third"
+        assert "https://analytics.example-platform.com" in tree_text(app)
+
+
+# -- fetching --------------------------------------------------------------------------------
+
+
+async def test_r_refetches_the_shown_profile(fake: FakeWeChat, write_config: Writer) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A), shop(fake, "Shop B", APPID_B))
+    async with running(app) as pilot:
+        assert "https://api.shopa.com" in tree_text(app)
+        fake.app(APPID_A).domains = shop_domains("renamed")
+        await pilot.press("r")
+        await settle(pilot)
+        assert "https://api.renamed.com" in tree_text(app)
+        assert "https://api.shopa.com" not in tree_text(app)
+        assert fake.app(APPID_A).domain_calls == 2
+        assert fake.app(APPID_B).domain_calls == 0
+
+
+async def test_shift_r_refetches_every_profile(fake: FakeWeChat, write_config: Writer) -> None:
+    app = make_app(
+        write_config,
+        shop(fake, "Shop A", APPID_A),
+        shop(fake, "Shop B", APPID_B),
+        shop(fake, "Shop C", APPID_C),
+    )
+    async with running(app) as pilot:
+        assert " · Shop B" in screen_text(app)
+        await pilot.press("R")
+        await settle(pilot)
+        assert [fake.app(a).domain_calls for a in (APPID_A, APPID_B, APPID_C)] == [2, 1, 1]
+        text = await wait_for_text(pilot, "✓ 3 ok")
+        assert " ✓ Shop B" in text
+        assert " ✓ Shop C" in text
+        # Still on the profile that was shown.
+        assert main_lines(app)[0].startswith(" Shop A")
+
+
+class InFlight:
+    """Counts the fake server's requests that are inside a `slow:` sleep at the same time."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.most = 0
+        self._lock = threading.Lock()
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            time.sleep(seconds)
+        finally:
+            with self._lock:
+                self.now -= 1
+
+
+async def test_shift_r_fetches_with_bounded_concurrency(
+    fake: FakeWeChat, write_config: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_flight = InFlight()
+    monkeypatch.setattr(fakeserver, "time", SimpleNamespace(sleep=in_flight.sleep))
+    appids = [f"wx{i:016d}" for i in range(1, 7)]
+    shops = [shop(fake, f"Shop {i}", appid, scenario="slow:0.2") for i, appid in enumerate(appids)]
+    app = make_app(write_config, *shops, concurrency=2)
+    async with running(app) as pilot:
+        await pilot.press("R")
+        await settle(pilot)
+        assert [fake.app(a).domain_calls for a in appids] == [2, 1, 1, 1, 1, 1]
+        assert 1 <= in_flight.most <= 2
+        await wait_for_text(pilot, "✓ 6 ok")
+
+
+async def test_shift_r_asks_first_when_there_are_many_profiles(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    token = fake.add_app(APPID_A).token
+    many = [
+        profile(f"Shop {i:02d}", APPID_A, access_token=token, api_base=fake.url) for i in range(51)
+    ]
+    app = make_app(write_config, *many)
+    async with running(app) as pilot:
+        assert fake.app(APPID_A).domain_calls == 1
+        await pilot.press("R")
+        text = screen_text(app)
+        assert "Fetch every profile?" in text
+        assert "This fetches 51 profiles, 16 at a time." in text
+        await pilot.press("n")
+        await settle(pilot)
+        assert "Fetch every profile?" not in screen_text(app)
+        assert fake.app(APPID_A).domain_calls == 1
+        await pilot.press("R", "y")
+        await settle(pilot)
+        assert fake.app(APPID_A).domain_calls == 52
+
+
+# -- the picker ------------------------------------------------------------------------------
+
+
+async def test_p_picks_a_profile_by_part_of_its_name(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(
+        write_config,
+        shop(fake, "Lotus Tea", APPID_A),
+        shop(fake, "Harbor Books", APPID_B),
+        shop(fake, "Night Market", APPID_C),
+    )
+    async with running(app) as pilot:
+        await pilot.press("p")
+        text = screen_text(app)
+        assert "Switch profile" in text
+        assert "3 profiles · enter switches · escape cancels" in text
+        await pilot.press(*"BOOK")
+        text = screen_text(app)
+        assert "1 profile · enter switches" in text
+        picker = widget_text(app, "#picker-options")
+        assert "Harbor Books  " + APPID_B in picker
+        assert "Lotus Tea" not in picker
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, PickerScreen)
+        assert main_lines(app)[0].startswith(" Harbor Books  " + APPID_B)
+        assert "https://api.harborbooks.com" in tree_text(app)
+        assert fake.app(APPID_B).domain_calls == 1
+
+
+async def test_picker_prefers_names_over_appids(fake: FakeWeChat, write_config: Writer) -> None:
+    # Appids are hex: the letter b is in the first profile's appid, and in the second's name.
+    app = make_app(
+        write_config,
+        shop(fake, "Shop A", "wx0123456789abcdef"),
+        shop(fake, "Shop B", "wx9876543210fedcba"),
+    )
+    async with running(app) as pilot:
+        await pilot.press("p", "b", "enter")
+        await settle(pilot)
+        assert main_lines(app)[0].startswith(" Shop B  wx9876543210fedcba")
+
+
+async def test_picker_with_no_match_stays_open_and_escape_cancels(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A), shop(fake, "Shop B", APPID_B))
+    async with running(app) as pilot:
+        await pilot.press("p", *"zz", "enter")
+        assert isinstance(app.screen, PickerScreen)
+        assert "no profile matches" in screen_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, PickerScreen)
+        assert main_lines(app)[0].startswith(" Shop A")
+        assert fake.app(APPID_B).domain_calls == 0
+
+
+async def test_command_palette_switches_to_a_profile_by_name(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(
+        write_config, shop(fake, "Lotus Tea", APPID_A), shop(fake, "Harbor Books", APPID_B)
+    )
+    async with running(app) as pilot:
+        await pilot.press("ctrl+p", *"harbor")
+        await wait_for_text(pilot, "Switch to profile: Harbor Books")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert main_lines(app)[0].startswith(" Harbor Books  " + APPID_B)
+        assert "https://api.harborbooks.com" in tree_text(app)
+
+
+async def test_command_palette_offers_the_actions(fake: FakeWeChat, write_config: Writer) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A), shop(fake, "Shop B", APPID_B))
+    async with running(app) as pilot:
+        await pilot.press("ctrl+p", *"refetch all")
+        await wait_for_text(pilot, "Refetch all profiles")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert fake.app(APPID_B).domain_calls == 1
+
+
+# -- help and quitting -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["question_mark", "f1"])
+async def test_help_lists_the_keys_and_the_four_groups(
+    fake: FakeWeChat, write_config: Writer, key: str
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await pilot.press(key)
+        text = screen_text(app)
+        assert "wxdash help" in text
+        for keys, what in (
+            ("[  ]", "previous / next tab"),
+            ("1 – 6", "show or hide a protocol: request, ws, upload, download, udp, tcp"),
+            ("/", "filter domains by text (escape clears)"),
+            ("p", "pick a profile by name"),
+            ("r", "refetch this profile"),
+            ("R", "refetch every profile"),
+            ("c", "copy the focused domain, protocol or tab (one per line)"),
+            ("C", "copy this tab's shown domains as JSON"),
+            ("a  e  d", "add, edit or delete a profile"),
+            ("b", "show or hide the profile list"),
+            ("ctrl+p", "command palette: every action, and any profile by name"),
+            ("? f1", "this help"),
+            ("q", "quit"),
+        ):
+            assert any(
+                line.split("│")[1].split() == [*keys.split(), *what.split()]
+                for line in text.splitlines()
+                if line.count("│") >= 2
+            ), keys
+        assert "Effective     What is live: the lists as of the last code submission" in text
+        assert "MP            Configured in the mini program's own admin console" in text
+        assert "Third-party   Configured by a third-party platform through modify_domain." in text
+        assert "Direct        Configured through the modify_domain_directly API." in text
+        await pilot.press("escape")
+        assert "wxdash help" not in screen_text(app)
+        assert app.is_running
+
+
+@pytest.mark.parametrize("key", ["q", "ctrl+q"])
+async def test_q_quits(fake: FakeWeChat, write_config: Writer, key: str) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await pilot.press(key)
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code == 0
+
+
+# -- keys are text while an input has focus --------------------------------------------------
+
+
+async def test_letters_typed_into_the_filter_do_not_fire_keys(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A), shop(fake, "Shop B", APPID_B))
+    async with running(app) as pilot:
+        typed = "rRcdqpab1?e"
+        await pilot.press("slash", *typed)
+        await settle(pilot)
+        assert app.is_running
+        assert app.query_one("#filter-input").value == typed
+        assert not isinstance(app.screen, ConfirmScreen | PickerScreen | ProfileFormScreen)
+        assert fake.app(APPID_A).domain_calls == 1
+        assert fake.app(APPID_B).domain_calls == 0
+        assert not any(toggle_is_struck(app, short) for short in PROTOCOLS)
+        assert notices(app) == []
+        text = screen_text(app)
+        assert "0 matches" in text
+        assert " ✓ Shop A" in text
+        assert " · Shop B" in text
+        assert "wxdash help" not in text
+
+
+async def test_letters_typed_into_the_form_and_picker_do_not_fire_keys(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await pilot.press("a", *"rcdqp")
+        await settle(pilot)
+        assert isinstance(app.screen, ProfileFormScreen)
+        assert app.screen.query_one("#name").value == "rcdqp"
+        assert fake.app(APPID_A).domain_calls == 1
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ProfileFormScreen)
+        assert list(app.states) == ["Shop A"]
+
+        await pilot.press("p", *"rdq")
+        assert app.is_running
+        assert isinstance(app.screen, PickerScreen)
+        assert app.screen.query_one("#picker-input").value == "rdq"
+        await pilot.press("escape")
+        assert fake.app(APPID_A).domain_calls == 1

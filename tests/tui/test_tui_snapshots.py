@@ -1,0 +1,119 @@
+"""Snapshot tests (pytest-textual-snapshot): the main view, a filter applied, the error banner
+over stale data, and the profile form, at a fixed terminal size.
+
+Everything that varies between runs is fixed: the fetch time and its age (the clock), the
+time zone, the `rid:` WeChat puts in errmsg, and the token's last characters. Update with
+`python -m pytest tests/tui/test_tui_snapshots.py --snapshot-update`, then look at the SVGs
+in tests/tui/__snapshots__/.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from tuikit import APPID_A, APPID_B, APPID_C, Writer, make_app, settle, shop, wait_until
+
+from wxdash import fakeserver, fleet, state
+from wxdash.fakeserver import FakeWeChat
+
+SIZE = (100, 30)
+FETCHED = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
+
+
+class _Clock(datetime):
+    """`datetime` as the dashboard's state module sees it: five minutes after the fetch."""
+
+    @classmethod
+    def now(cls, tz: Any = None) -> Any:
+        moment = FETCHED + timedelta(minutes=5)
+        return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
+
+
+@pytest.fixture(autouse=True)
+def frozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    old_tz = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    monkeypatch.setattr(fleet, "now", lambda: FETCHED)
+    monkeypatch.setattr(state, "datetime", _Clock)
+    monkeypatch.setattr(fakeserver, "_rid", lambda: "rid: 5f3a9c1e-7b2d4086-0a1b2c3d")
+    yield
+    if old_tz is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old_tz
+    time.tzset()
+
+
+def shops(fake: FakeWeChat) -> list[dict[str, Any]]:
+    return [
+        shop(fake, "Lotus Tea", APPID_A, token="tok-lotus-3f2a"),
+        shop(fake, "Harbor Books", APPID_B, token="tok-harbor-9c1e"),
+        shop(fake, "Night Market", APPID_C, token="tok-night-7b2d"),
+    ]
+
+
+async def ready(pilot: Pilot[Any]) -> None:
+    """Fetches done, and the profile list's summary line caught up with them."""
+    await settle(pilot)
+    await wait_until(
+        pilot, lambda: not pilot.app._summary_dirty, "the summary line is redrawn", timeout=5
+    )
+    await pilot.pause()
+
+
+SnapCompare = Callable[..., bool]
+
+
+def test_main_view(fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare) -> None:
+    """Lotus Tea shown and fetched (its Effective tab), the two others not fetched yet."""
+    app = make_app(write_config, *shops(fake))
+    assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+
+
+def test_filtered_view(fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare) -> None:
+    """ws hidden (2), the text filter `api` on: counts per protocol and per tab, matches
+    highlighted, the MP tab shown."""
+    app = make_app(write_config, *shops(fake))
+
+    async def filtered(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        await pilot.press("2", "slash", *"api", "enter", "right_square_bracket")
+        await ready(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=filtered)
+
+
+def test_error_banner_over_stale_data(
+    fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare
+) -> None:
+    """Lotus Tea fetched, then its refetch failed with errcode 45009: the banner with errmsg,
+    rid and hint above the last good data, marked stale in the header and the list."""
+    app = make_app(write_config, *shops(fake))
+
+    async def failed(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        fake.set_scenario(APPID_A, "errcode:45009")
+        await pilot.press("r")
+        await ready(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=failed)
+
+
+def test_profile_form(fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare) -> None:
+    """The add form after saving with a duplicate name, a short appid and no token: each
+    error under its field."""
+    app = make_app(write_config, *shops(fake))
+
+    async def form(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        await pilot.press("a", *"Lotus Tea", "tab", *"wx12", "ctrl+s")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=form)

@@ -1,0 +1,310 @@
+"""What a user sees: the profile list, the header, the four tabs and their trees, the first-run
+screen, the narrow layout, and which profiles are fetched when the app opens."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import screen_text
+from tuikit import (
+    APPID_A,
+    APPID_B,
+    APPID_C,
+    Writer,
+    active_tab,
+    config,
+    main_lines,
+    make_app,
+    notices,
+    running,
+    settle,
+    shop,
+    tree_text,
+    wait_for_text,
+    widget_strips,
+)
+
+from wxdash.app import WxDashApp
+from wxdash.fakeserver import FakeWeChat, missing_groups_domains, wrong_types_domains
+
+
+async def test_opens_on_the_first_profile_with_its_header_tabs_and_effective_tree(
+    fake: FakeWeChat, write_config: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WX_SHOP_B", "tok-shop-b")
+    app = make_app(
+        write_config,
+        shop(fake, "Shop A", APPID_A, token="tok-shop-a-3f2a"),
+        shop(fake, "Shop B", APPID_B, token="tok-shop-b", token_env="WX_SHOP_B"),
+    )
+    async with running(app) as pilot:
+        lines = screen_text(app).splitlines()
+        # The profile list: status mark and name, the appid under it.
+        assert lines[1].startswith(" ✓ Shop A")
+        assert lines[2].startswith("   " + APPID_A)
+        assert lines[3].startswith(" · Shop B")
+        assert lines[4].startswith("   " + APPID_B)
+        main = main_lines(app)
+        assert re.match(
+            r" Shop A  wx1111111111111111  token ••••3f2a  fetched \d\d:\d\d:\d\d \(just now\)",
+            main[0],
+        ), main[0]
+        assert "tok-shop-a" not in screen_text(app)
+        assert re.search(r"\bEffective  MP  Third-party  Direct\b", screen_text(app))
+        assert active_tab(app) == "tab-effective"
+        tree = tree_text(app)
+        assert tree.splitlines()[:3] == [
+            " ▼ request (2)",
+            " ├─ https://api.shopa.com",
+            " └─ https://pay.shopa.com",
+        ]
+        assert " ▼ ws (1)" in tree
+        assert " ▼ download (2)" in tree
+        # The change pending in MP is not live: Effective does not show it.
+        assert "api-v2" not in tree
+        # Empty protocols say so.
+        assert " udp (0)  none" in tree
+        assert " tcp (0)  none" in tree
+
+        # The other profile's header names its token source without a value.
+        await pilot.press("p", *"Shop B", "enter")
+        await settle(pilot)
+        assert main_lines(app)[0].startswith(" Shop B  wx2222222222222222  env WX_SHOP_B  fetched")
+        assert "tok-shop-b" not in screen_text(app)
+
+
+async def test_each_tab_shows_its_own_group(fake: FakeWeChat, write_config: Writer) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert active_tab(app) == "tab-mp"
+        assert "https://api-v2.shopa.com" in tree_text(app)
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        tree = tree_text(app)
+        assert "https://analytics.example-platform.com" in tree
+        assert " ws (0)  none" in tree
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        tree = tree_text(app)
+        assert " ▼ udp (1)" in tree
+        assert "udp://live.shopa.com:8443" in tree
+        assert " request (0)  none" in tree
+
+
+async def test_a_group_the_api_did_not_return_says_so(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A, domains=missing_groups_domains()))
+    async with running(app) as pilot:
+        assert " ▼ request (1)" in tree_text(app)
+        for tab in ("tab-mp", "tab-third", "tab-direct"):
+            await pilot.press("right_square_bracket")
+            await pilot.pause()
+            assert active_tab(app) == tab
+            assert tree_text(app).strip() == "not returned by the API"
+
+
+async def test_parse_warnings_are_shown_in_the_tree(fake: FakeWeChat, write_config: Writer) -> None:
+    app = make_app(write_config, shop(fake, "Odd Data", APPID_A, domains=wrong_types_domains()))
+    async with running(app) as pilot:
+        tree = tree_text(app)
+        assert " ▼ ⚠ 5 parse warnings" in tree
+        assert "requestdomain 42: An entry is a number, not a string; it was left out." in tree
+        assert "requestdomain null: An entry is a null, not a string" in tree
+        assert "downloaddomain: The list is a number, not an array; it was read as empty." in tree
+        # What could be read is shown next to the warnings.
+        assert " ▼ request (1)" in tree
+        assert "https://ok.example.com" in tree
+        assert " ▼ ws (1)" in tree
+
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        tree = tree_text(app)
+        assert "⚠ 1 parse warning" in tree
+        assert "└─ The group is a array, not an object; it was read as not returned." in tree
+        assert "not returned by the API" in tree
+
+
+async def test_only_the_shown_profile_is_fetched_at_start(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(
+        write_config,
+        shop(fake, "Shop A", APPID_A),
+        shop(fake, "Shop B", APPID_B),
+        shop(fake, "Shop C", APPID_C),
+    )
+    async with running(app) as pilot:
+        assert fake.app(APPID_A).domain_calls == 1
+        assert fake.app(APPID_B).domain_calls == 0
+        assert fake.app(APPID_C).domain_calls == 0
+        text = await wait_for_text(pilot, "✓ 1 ok  · 2 not fetched")
+        assert " ✓ Shop A" in text
+        assert " · Shop B" in text
+        assert " · Shop C" in text
+
+
+async def test_profile_option_opens_on_that_profile(fake: FakeWeChat, write_config: Writer) -> None:
+    path = write_config(
+        {
+            "network": {"retries": 1},
+            "profiles": [shop(fake, "Shop A", APPID_A), shop(fake, "Shop B", APPID_B)],
+        }
+    )
+    app = WxDashApp(config_file=str(path), profile="Shop B")
+    async with running(app):
+        assert main_lines(app)[0].startswith(" Shop B  " + APPID_B)
+        assert "https://api.shopb.com" in tree_text(app)
+        assert fake.app(APPID_A).domain_calls == 0
+
+
+async def test_first_run_says_how_to_add_a_profile(config_path: Path) -> None:
+    assert not config_path.exists()
+    app = WxDashApp(config_file=str(config_path))
+    async with running(app, size=(100, 30)):
+        text = screen_text(app)
+        assert "No profiles yet" in text
+        assert "Press a to add one." in text
+        assert "wxdash --demo" in text
+        assert "0 profiles" in text
+        assert "Effective  MP" not in text
+
+
+async def test_narrow_terminal_folds_the_profile_list_and_b_brings_it_back(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A), shop(fake, "Shop B", APPID_B))
+    async with running(app, size=(90, 30)) as pilot:
+        lines = screen_text(app).splitlines()
+        # The main area starts at the left edge: no list, no list border.
+        assert lines[0].startswith(" Shop A  " + APPID_A)
+        assert "Shop B" not in screen_text(app)
+        assert "▕" not in "".join(lines[:-1])
+        assert re.search(r"Effective  MP  Third-party  Direct", screen_text(app))
+        await pilot.press("b")
+        await pilot.pause()
+        text = screen_text(app)
+        assert " ✓ Shop A" in text
+        assert " · Shop B" in text
+        await pilot.press("b")
+        await pilot.pause()
+        assert "Shop B" not in screen_text(app)
+
+
+async def test_wide_terminal_shows_the_profile_list_and_b_hides_it(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A), shop(fake, "Shop B", APPID_B))
+    async with running(app, size=(100, 30)) as pilot:
+        assert " · Shop B" in screen_text(app)
+        await pilot.press("b")
+        await pilot.pause()
+        assert "Shop B" not in screen_text(app)
+        assert screen_text(app).startswith(" Shop A  " + APPID_A)
+        await pilot.press("b")
+        await pilot.pause()
+        assert " · Shop B" in screen_text(app)
+
+
+async def test_nothing_is_cut_off_at_80x24(fake: FakeWeChat, write_config: Writer) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A, token="tok-shop-a-3f2a"))
+    async with running(app, size=(80, 24)):
+        text = screen_text(app)
+        assert "Shop A  wx1111111111111111" in text
+        assert re.search(r"token ••••3f2a  fetched \d\d:\d\d:\d\d \(just now\)", text)
+        assert "1 request 2 ws 3 upload 4 download 5 udp 6 tcp" in text
+        assert "Effective  MP  Third-party  Direct" in text
+        assert "https://img.shopa.com" in text
+        assert "q Quit" in text
+
+
+async def test_demo_opens_on_its_own_server_and_writes_no_config(
+    config_path: Path, tmp_path: Path
+) -> None:
+    app = WxDashApp(demo=True)
+    async with running(app) as pilot:
+        text = await wait_for_text(pilot, "https://api.lotustea.com")
+        assert "Lotus Tea House" in text
+        assert "Night Market" in text
+        await pilot.press("a", *"Tried", "tab", *"wx5555555555555555", "tab", "tab", *"X", "ctrl+s")
+        await settle(pilot)
+        assert "Demo: kept until you quit, not saved." in notices(app)[-1]
+        assert "Tried" in main_lines(app)[0]
+    assert not config_path.exists()
+    assert not any(p.is_file() for p in (tmp_path / "home").rglob("*"))
+
+
+def color_of(app: WxDashApp, word: str) -> object:
+    """The foreground colour the tree draws `word` in (its first occurrence)."""
+    for strip in widget_strips(app, app._tree()):
+        offset = strip.text.find(word)
+        if offset < 0:
+            continue
+        position = 0
+        for segment in strip:
+            if position <= offset < position + len(segment.text):
+                return segment.style.color if segment.style else None
+            position += len(segment.text)
+    raise AssertionError(f"{word!r} is not in the tree")
+
+
+async def test_empty_protocols_are_dimmed(fake: FakeWeChat, write_config: Writer) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app):
+        assert " udp (0)  none" in tree_text(app)
+        assert color_of(app, "udp") == color_of(app, "tcp")
+        assert color_of(app, "udp") != color_of(app, "request")
+        assert color_of(app, "udp") != color_of(app, "https://api.shopa.com")
+
+
+async def test_moving_in_the_list_shows_a_profile_and_fetches_it(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(
+        write_config,
+        shop(fake, "Shop A", APPID_A),
+        shop(fake, "Shop B", APPID_B),
+        shop(fake, "Shop C", APPID_C),
+    )
+    async with running(app) as pilot:
+        assert app.focused is app.query_one("#profiles")
+        await pilot.press("down", "down")
+        assert main_lines(app)[0].startswith(" Shop C  " + APPID_C)
+        # Once the cursor rests, the profile it is on is fetched.
+        await wait_for_text(pilot, " ✓ Shop C")
+        assert "https://api.shopc.com" in tree_text(app)
+        assert fake.app(APPID_C).domain_calls == 1
+
+        await pilot.press("up", "enter")
+        await settle(pilot)
+        assert main_lines(app)[0].startswith(" Shop B  " + APPID_B)
+        assert "https://api.shopb.com" in tree_text(app)
+        assert fake.app(APPID_B).domain_calls == 1
+
+
+async def test_clicking_a_profile_shows_and_fetches_it(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A), shop(fake, "Shop B", APPID_B))
+    async with running(app) as pilot:
+        await pilot.click("#profiles", offset=(5, 2))  # the second profile's first row
+        await settle(pilot)
+        assert main_lines(app)[0].startswith(" Shop B  " + APPID_B)
+        assert " ✓ Shop B" in screen_text(app)
+        assert "https://api.shopb.com" in tree_text(app)
+
+
+async def test_an_unknown_profile_option_says_so_and_opens_on_the_first(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    path = write_config(config(shop(fake, "Shop A", APPID_A), shop(fake, "Shop B", APPID_B)))
+    app = WxDashApp(config_file=str(path), profile="Nope")
+    async with running(app) as pilot:
+        assert main_lines(app)[0].startswith(" Shop A  " + APPID_A)
+        await wait_for_text(pilot, "No such profile")
+        assert any("Nope" in notice for notice in notices(app))
+        assert fake.app(APPID_B).domain_calls == 0

@@ -1,0 +1,184 @@
+"""Helpers for the dashboard tests: start the app on a config, wait for its fetches, read the
+screen, the notifications, and what was sent to the terminal's clipboard.
+
+Not a conftest: the tests import these names, and the root conftest keeps its module name.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from conftest import profile, screen_text
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import TabbedContent
+
+from wxdash import fakeserver
+from wxdash.app import WxDashApp
+from wxdash.fakeserver import FakeWeChat, shop_domains
+from wxdash.wechat.tokens import TokenKind
+
+# Fail fast against the fake server: one attempt, short timeouts.
+FAST_NETWORK: dict[str, Any] = {"retries": 1, "read_timeout": 2, "connect_timeout": 2}
+
+# Appids whose hex digits are all digits, so a letter typed in the picker matches names only.
+APPID_A = "wx1111111111111111"
+APPID_B = "wx2222222222222222"
+APPID_C = "wx3333333333333333"
+APPID_D = "wx4444444444444444"
+
+OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
+
+Writer = Callable[[dict[str, Any] | str], Path]
+
+
+def shop(
+    fake: FakeWeChat,
+    name: str,
+    appid: str,
+    *,
+    token: str | None = None,
+    domains: dict[str, Any] | None = None,
+    scenario: str = "ok",
+    **keys: Any,
+) -> dict[str, Any]:
+    """Register a mini program on the fake server and return its [[profiles]] table.
+
+    Its domains default to a merchant named after the profile (`Shop A` serves api.shopa.com,
+    with a change pending in MP); its token source defaults to the token typed in the config.
+    """
+    slug = "".join(ch for ch in name.lower() if ch.isalnum())
+    app = fake.add_app(
+        appid,
+        token=token,
+        domains=shop_domains(slug, pending=True) if domains is None else domains,
+        scenario=scenario,
+    )
+    if not any(kind.value in keys for kind in TokenKind):
+        keys["access_token"] = app.token
+    return profile(name, appid, api_base=fake.url, **keys)
+
+
+def config(*profiles: dict[str, Any], **network: Any) -> dict[str, Any]:
+    """A config document with fast network settings (overridable) and these profiles."""
+    return {"network": {**FAST_NETWORK, **network}, "profiles": list(profiles)}
+
+
+def make_app(write_config: Writer, *profiles: dict[str, Any], **network: Any) -> WxDashApp:
+    """The app on a config file written with these profiles, as `wxdash` would open it."""
+    path = write_config(config(*profiles, **network))
+    return WxDashApp(config_file=str(path))
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let the app process what is queued and finish every running worker (fetches, copies)."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+@asynccontextmanager
+async def running(
+    app: WxDashApp, size: tuple[int, int] = (120, 40), *, wait: bool = True
+) -> AsyncIterator[Pilot[Any]]:
+    """Run the app headless, with notifications on; `wait` for the start-up fetch to end."""
+    async with app.run_test(size=size, notifications=True) as pilot:
+        if wait:
+            await settle(pilot)
+        else:
+            await pilot.pause()
+        yield pilot
+
+
+def hold_slow_answers(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make the fake server's `slow:` answers wait until the returned event is set (at most
+    10 s), so a test decides when a slow fetch ends instead of guessing how long it takes."""
+    gate = threading.Event()
+    monkeypatch.setattr(fakeserver, "time", SimpleNamespace(sleep=lambda _: gate.wait(10)))
+    return gate
+
+
+async def wait_until(
+    pilot: Pilot[Any], condition: Callable[[], bool], what: str, timeout: float = 10.0
+) -> None:
+    """Pause until `condition()` holds; fail with the screen's text if it never does."""
+    loops = int(timeout / 0.02)
+    for _ in range(loops):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    if condition():
+        return
+    raise AssertionError(f"never happened: {what}\n--- screen ---\n{screen_text(pilot.app)}")
+
+
+async def wait_for_text(pilot: Pilot[Any], *needles: str, timeout: float = 10.0) -> str:
+    """Wait until the screen shows every needle; return the screen's text."""
+    await wait_until(
+        pilot,
+        lambda: all(n in screen_text(pilot.app) for n in needles),
+        f"screen shows {needles!r}",
+        timeout,
+    )
+    return screen_text(pilot.app)
+
+
+async def paste(pilot: Pilot[Any], text: str) -> None:
+    """Paste text into the focused widget, as a terminal does (one event, not keys)."""
+    pilot.app.post_message(events.Paste(text))
+    await pilot.pause()
+
+
+def notices(app: WxDashApp) -> list[str]:
+    """The messages of the notifications on screen now, oldest first."""
+    return [n.message for n in app._notifications]
+
+
+def active_tab(app: WxDashApp) -> str:
+    return app.query_one(TabbedContent).active
+
+
+def main_lines(app: WxDashApp) -> list[str]:
+    """The screen's lines with the profile list cut off (the part right of its border)."""
+    lines = screen_text(app).splitlines()
+    return [line.split("▕", 1)[1] if "▕" in line else line for line in lines]
+
+
+def tree_text(app: WxDashApp) -> str:
+    """The lines of the domain tree on show, as plain text."""
+    tree = app._tree()
+    return "\n".join(strip.text.rstrip() for strip in widget_strips(app, tree))
+
+
+def widget_strips(app: WxDashApp, widget: Any) -> list[Any]:
+    """The rendered lines (Strips, with styles) of the screen where `widget` is drawn."""
+    region = widget.region
+    strips = app.screen._compositor.render_strips()
+    out = []
+    for y in range(region.y, region.bottom):
+        out.append(strips[y].crop(region.x, region.right))
+    return out
+
+
+def widget_text(app: WxDashApp, selector: str) -> str:
+    """What one widget shows on screen, line by line."""
+    widget = app.screen.query_one(selector)
+    return "\n".join(strip.text.rstrip() for strip in widget_strips(app, widget))
+
+
+def decode_osc52(written: list[str]) -> list[str]:
+    """The texts sent to the terminal's clipboard with OSC 52, in order."""
+    return [
+        base64.b64decode(match).decode("utf-8")
+        for chunk in written
+        for match in OSC52.findall(chunk)
+    ]

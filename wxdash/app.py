@@ -298,7 +298,9 @@ class WxDashApp(App[int]):
             (Status.NOT_FETCHED, "$text-muted"),
         ):
             if counts[status]:
-                parts.append((f"{status.mark} {counts[status]} {status.label}", style))
+                # No-break spaces: a narrow list wraps between entries, not inside one.
+                entry = f"{status.mark} {counts[status]} {status.label}".replace(" ", "\u00a0")
+                parts.append((entry, style))
                 parts.append("  ")
         summary.update(Content.assemble(*parts[:-1]))
 
@@ -577,10 +579,12 @@ class WxDashApp(App[int]):
         shown = tree.visible_domains(state.report if state else None, self.filters)
         node = tree.cursor_node if tree.has_focus else None
         info = node.data if node is not None else None
-        if info is not None and info.kind == "domain" and info.domain is not None:
-            return [info.domain], f"{_short(info.protocol)}, {group.label}"
-        if info is not None and info.kind in ("protocol", "extra") and info.protocol:
-            return list(shown.get(info.protocol, [])), f"{_short(info.protocol)}, {group.label}"
+        if info is not None and info.protocol:
+            where = f"{Protocol.short_of(info.protocol)}, {group.label}"
+            if info.kind == "domain" and info.domain is not None:
+                return [info.domain], where
+            if info.kind in ("protocol", "extra"):
+                return list(shown.get(info.protocol, [])), where
         return [d for domains in shown.values() for d in domains], group.label
 
     def action_copy(self) -> None:
@@ -614,8 +618,8 @@ class WxDashApp(App[int]):
             message = ngettext("Copied {n} domain ({where})", "Copied {n} domains ({where})", count)
         else:
             message = ngettext(
-                "Sent {n} domain to the terminal clipboard (OSC 52; {where})",
-                "Sent {n} domains to the terminal clipboard (OSC 52; {where})",
+                "Sent {n} domain ({where}) to the terminal clipboard (OSC 52)",
+                "Sent {n} domains ({where}) to the terminal clipboard (OSC 52)",
                 count,
             )
         self.notify(message.format(n=count, where=visible(where)), markup=False)
@@ -742,12 +746,3 @@ class WxDashApp(App[int]):
                 partial(self.action_toggle_protocol, key - 1),
             )
         yield SystemCommand(_("Keys and groups"), _("The help screen (? or f1)"), self.action_help)
-
-
-def _short(key: str | None) -> str:
-    if key is None:
-        return ""
-    try:
-        return Protocol(key).short
-    except ValueError:
-        return key

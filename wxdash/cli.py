@@ -31,7 +31,7 @@ from wxdash.profiles import (
     remove_profile,
     rename_profile,
 )
-from wxdash.safetext import visible
+from wxdash.safetext import quoted, visible
 from wxdash.wechat.models import Group, Protocol
 from wxdash.wechat.redact import RedactingFilter
 
@@ -88,8 +88,8 @@ def _language(text: str) -> str:
     lang = normalize_language(text)
     if lang is None:
         raise ValueError(
-            _("unknown language {text!r}; choose from: {choices}").format(
-                text=text, choices=", ".join(LANGUAGES)
+            _("unknown language {text}; choose from: {choices}").format(
+                text=quoted(text), choices=", ".join(LANGUAGES)
             )
         )
     return lang
@@ -491,8 +491,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
         if args.profile_command == "remove":
             name = _name_in_file(config, args.name)
             result = store.save(remove_profile(name))
-            message = _("Removed profile {name!r} from {path}")
-            print(message.format(name=visible(name), path=store.path))
+            message = _("Removed profile {name} from {path}")
+            print(message.format(name=quoted(name), path=store.path))
         else:
             name = _name_in_file(config, args.old)
             new = args.new.strip()
@@ -501,8 +501,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
                     _("The new name is empty"), _("Give the profile a name that is not blank.")
                 )
             result = store.save(rename_profile(name, new))
-            message = _("Renamed profile {old!r} to {new!r}")
-            print(message.format(old=visible(name), new=visible(new)))
+            message = _("Renamed profile {old} to {new}")
+            print(message.format(old=quoted(name), new=quoted(new)))
         if result.notice:
             print(f"wxdash: {result.notice}", file=sys.stderr)
         return EXIT_OK
@@ -581,8 +581,8 @@ def _profile_add(store: ProfileStore, config: Config, args: argparse.Namespace) 
         return EXIT_USAGE
     result = store.save(add_profile(profile))
     print(
-        _("Added profile {name!r} ({source}) to {path}").format(
-            name=visible(profile.name), source=profile.token.describe(), path=store.path
+        _("Added profile {name} ({source}) to {path}").format(
+            name=quoted(profile.name), source=profile.token.describe(), path=store.path
         )
     )
     if result.notice:

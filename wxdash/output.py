@@ -99,7 +99,7 @@ def csv_rows(outcomes: Iterable[FetchOutcome], selection: Selection) -> Iterable
             if data is None:
                 continue
             for key, domains in selection.lists(data):
-                short = Protocol(key).short if key in Protocol._value2member_map_ else key
+                short = Protocol.short_of(key)
                 for domain in domains:
                     yield [outcome.profile.name, outcome.profile.appid, group.short, short, domain]
 

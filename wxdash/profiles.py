@@ -25,7 +25,7 @@ import platformdirs
 import tomli_w
 
 from wxdash.i18n import LANGUAGES, N_, _
-from wxdash.safetext import visible
+from wxdash.safetext import quoted, visible
 from wxdash.wechat.client import NetworkSettings, is_loopback
 from wxdash.wechat.errors import WxDashError
 from wxdash.wechat.tokens import TokenKind, TokenSpec
@@ -140,11 +140,11 @@ class Config:
             return folded[0]
         close = difflib.get_close_matches(name, [p.name for p in self.profiles], n=3)
         raise ConfigError(
-            N_("No profile is called {name!r} in {path}"),
+            N_("No profile is called {name} in {path}"),
             hint=N_("Did you mean: {close}?")
             if close
             else N_("List them with: wxdash profile list"),
-            name=visible(name),
+            name=quoted(name),
             path=str(self.path),
             close=", ".join(close),
         )
@@ -220,9 +220,9 @@ def _type_word(expected: type) -> str:
 def _profile_where(index: int | None, table: Any) -> str:
     name = table.get("name") if isinstance(table, dict) else None
     if index is None:
-        return _("profile {name!r}").format(name=visible(str(name or "")))
+        return _("profile {name}").format(name=quoted(str(name or "")))
     if isinstance(name, str) and name:
-        return _("profile {name!r} (#{number})").format(name=visible(name), number=index + 1)
+        return _("profile {name} (#{number})").format(name=quoted(name), number=index + 1)
     return _("profile #{number}").format(number=index + 1)
 
 
@@ -230,8 +230,8 @@ def check_api_base(value: str) -> str | None:
     """Why `value` cannot be an api_base, or None if it can."""
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return _("expected a URL like https://api.weixin.qq.com, got {value!r}").format(
-            value=visible(value)
+        return _("expected a URL like https://api.weixin.qq.com, got {value}").format(
+            value=quoted(value)
         )
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         return _("plain http:// is only allowed to this machine; use https://")
@@ -244,8 +244,8 @@ def check_appid(value: str) -> str | None:
     """Why `value` does not look like an appid (a warning only), or None."""
     if APPID_PATTERN.fullmatch(value):
         return None
-    return _("an appid is wx followed by 16 hex characters, got {value!r}").format(
-        value=visible(value)
+    return _("an appid is wx followed by 16 hex characters, got {value}").format(
+        value=quoted(value)
     )
 
 
@@ -267,7 +267,7 @@ def _profile(
             checker.add(
                 "error",
                 checker.where(where, key),
-                _("expected a non-empty string, got {value!r}").format(value=value),
+                _("expected a non-empty string, got {value}").format(value=quoted(value)),
                 key,
             )
             ok = False
@@ -314,7 +314,7 @@ def _profile(
         problem = (
             check_api_base(api_base)
             if isinstance(api_base, str)
-            else _("expected a string, got {value!r}").format(value=api_base)
+            else _("expected a string, got {value}").format(value=quoted(api_base))
         )
         if problem:
             checker.add("error", checker.where(where, "api_base"), problem, "api_base")
@@ -326,8 +326,8 @@ def _profile(
             checker.add(
                 "error",
                 checker.where(where, "name"),
-                _("duplicate name {name!r}: profile names must be unique").format(
-                    name=visible(values["name"])
+                _("duplicate name {name}: profile names must be unique").format(
+                    name=quoted(values["name"])
                 ),
                 "name",
             )
@@ -362,7 +362,9 @@ def _table(checker: _Checker, doc: Mapping[str, Any], key: str) -> Mapping[str, 
     if isinstance(value, dict):
         return value
     checker.add(
-        "error", checker.where(f"[{key}]"), _("expected a table, got {value!r}").format(value=value)
+        "error",
+        checker.where(f"[{key}]"),
+        _("expected a table, got {value}").format(value=quoted(value)),
     )
     return {}
 
@@ -379,7 +381,9 @@ def _number(checker: _Checker, table: Mapping[str, Any], key: str, kind: type, w
         checker.add(
             "error",
             checker.where(where, key),
-            _("expected {what} above 0, got {value!r}").format(what=_type_word(kind), value=value),
+            _("expected {what} above 0, got {value}").format(
+                what=_type_word(kind), value=quoted(value)
+            ),
         )
         return None
     if kind is int and not isinstance(value, int):
@@ -447,8 +451,8 @@ def build_config(path: Path, doc: Mapping[str, Any] | None) -> Config:
         checker.add(
             "error",
             checker.where("[ui]", "lang"),
-            _("expected one of {choices}, got {value!r}").format(
-                choices=", ".join(LANGUAGES), value=lang
+            _("expected one of {choices}, got {value}").format(
+                choices=", ".join(LANGUAGES), value=quoted(lang)
             ),
         )
         lang = None
@@ -459,8 +463,8 @@ def build_config(path: Path, doc: Mapping[str, Any] | None) -> Config:
         checker.add(
             "error",
             checker.where("profiles"),
-            _("expected an array of tables ([[profiles]]), got {value!r}").format(
-                value=raw_profiles
+            _("expected an array of tables ([[profiles]]), got {value}").format(
+                value=quoted(raw_profiles)
             ),
         )
         raw_profiles = []
@@ -502,18 +506,18 @@ def _index_of(profiles: list[Any], name: str) -> int:
         if isinstance(table, dict) and table.get("name") == name:
             return index
     raise ConfigError(
-        N_("No profile is called {name!r} in the file any more"),
+        N_("No profile is called {name} in the file any more"),
         hint=N_("Another program may have changed the file; reload and try again."),
-        name=visible(name),
+        name=quoted(name),
     )
 
 
 def _require_free(profiles: list[Any], name: str) -> None:
     if any(isinstance(t, dict) and t.get("name") == name for t in profiles):
         raise ConfigError(
-            N_("A profile called {name!r} already exists"),
+            N_("A profile called {name} already exists"),
             hint=N_("Profile names must be unique: choose another name."),
-            name=visible(name),
+            name=quoted(name),
         )
 
 

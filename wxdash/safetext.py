@@ -73,3 +73,11 @@ def json_safe(text: str) -> str:
         else ch
         for ch in text
     )
+
+
+def quoted(value: object) -> str:
+    """A value for a message: text in quotes with control characters escaped (once, unlike
+    `repr()` of escaped text, which would double every backslash); anything else as its repr."""
+    if isinstance(value, str):
+        return f"'{visible(value)}'"
+    return visible(repr(value))

@@ -87,9 +87,9 @@ async def test_c_on_a_domain_copies_that_domain(
         assert decode_osc52(terminal) == ["https://pay.shopa.com"]
         assert app.clipboard == "https://pay.shopa.com"
         assert notices(app) == [
-            "Sent 1 domain to the terminal clipboard (OSC 52; request, Effective)"
+            "Sent 1 domain (request, Effective) to the terminal clipboard (OSC 52)"
         ]
-        await wait_for_text(pilot, "Sent 1 domain to the terminal clipboard")
+        await wait_for_text(pilot, "(OSC 52)")
 
 
 async def test_c_on_a_protocol_copies_its_domains_one_per_line(
@@ -101,13 +101,13 @@ async def test_c_on_a_protocol_copies_its_domains_one_per_line(
         await pilot.press("c")
         await settle(pilot)
         assert decode_osc52(terminal) == ["wss://push.shopa.com"]
-        assert notices(app) == ["Sent 1 domain to the terminal clipboard (OSC 52; ws, Effective)"]
+        assert notices(app) == ["Sent 1 domain (ws, Effective) to the terminal clipboard (OSC 52)"]
 
         await pilot.press("up", "up", "up", "c")  # back on request (2)
         await settle(pilot)
         assert decode_osc52(terminal)[-1] == "https://api.shopa.com\nhttps://pay.shopa.com"
         assert notices(app)[-1] == (
-            "Sent 2 domains to the terminal clipboard (OSC 52; request, Effective)"
+            "Sent 2 domains (request, Effective) to the terminal clipboard (OSC 52)"
         )
 
 
@@ -120,7 +120,7 @@ async def test_c_outside_the_tree_copies_the_whole_tab(
         await pilot.press("c")
         await settle(pilot)
         assert decode_osc52(terminal) == ["\n".join(EFFECTIVE_A)]
-        assert notices(app) == ["Sent 6 domains to the terminal clipboard (OSC 52; Effective)"]
+        assert notices(app) == ["Sent 6 domains (Effective) to the terminal clipboard (OSC 52)"]
 
         await pilot.press("right_square_bracket", "c")
         await settle(pilot)
@@ -133,7 +133,7 @@ async def test_c_outside_the_tree_copies_the_whole_tab(
                 "https://cdn.shopa.com",
             ]
         )
-        assert notices(app)[-1] == "Sent 5 domains to the terminal clipboard (OSC 52; MP)"
+        assert notices(app)[-1] == "Sent 5 domains (MP) to the terminal clipboard (OSC 52)"
 
 
 async def test_copies_respect_the_filters(
@@ -147,19 +147,19 @@ async def test_copies_respect_the_filters(
         await settle(pilot)
         assert decode_osc52(terminal) == ["https://api.shopa.com"]
         assert notices(app)[-1] == (
-            "Sent 1 domain to the terminal clipboard (OSC 52; request, Effective)"
+            "Sent 1 domain (request, Effective) to the terminal clipboard (OSC 52)"
         )
 
         app.query_one("#profiles").focus()
         await pilot.press("c")  # the tab: img.shopa.com is hidden with download
         await settle(pilot)
         assert decode_osc52(terminal)[-1] == "https://api.shopa.com"
-        assert notices(app)[-1] == "Sent 1 domain to the terminal clipboard (OSC 52; Effective)"
+        assert notices(app)[-1] == "Sent 1 domain (Effective) to the terminal clipboard (OSC 52)"
 
         await pilot.press("4", "c")
         await settle(pilot)
         assert decode_osc52(terminal)[-1] == "https://api.shopa.com\nhttps://img.shopa.com"
-        assert notices(app)[-1] == "Sent 2 domains to the terminal clipboard (OSC 52; Effective)"
+        assert notices(app)[-1] == "Sent 2 domains (Effective) to the terminal clipboard (OSC 52)"
 
 
 async def test_nothing_to_copy_says_so_and_sends_nothing(
@@ -208,7 +208,7 @@ async def test_shift_c_copies_the_tab_as_json_keyed_by_api_names(
             "tcpdomain",
         ]
         assert notices(app) == [
-            "Sent 6 domains to the terminal clipboard (OSC 52; Effective, as JSON)"
+            "Sent 6 domains (Effective, as JSON) to the terminal clipboard (OSC 52)"
         ]
 
 
@@ -225,7 +225,7 @@ async def test_shift_c_json_respects_the_filters(
             "downloaddomain": [],
             "udpdomain": [],
         }
-        assert notices(app)[-1] == "Sent 1 domain to the terminal clipboard (OSC 52; MP, as JSON)"
+        assert notices(app)[-1] == "Sent 1 domain (MP, as JSON) to the terminal clipboard (OSC 52)"
 
 
 # -- the native clipboard --------------------------------------------------------------------
@@ -267,7 +267,7 @@ async def test_a_failing_native_tool_is_not_reported_as_a_copy(
         await pilot.press("c")
         await settle(pilot)
         assert decode_osc52(terminal) == ["\n".join(EFFECTIVE_A)]
-        assert notices(app) == ["Sent 6 domains to the terminal clipboard (OSC 52; Effective)"]
+        assert notices(app) == ["Sent 6 domains (Effective) to the terminal clipboard (OSC 52)"]
 
 
 async def test_without_a_native_tool_the_notice_says_osc52_was_sent(
@@ -277,6 +277,6 @@ async def test_without_a_native_tool_the_notice_says_osc52_was_sent(
     async with running(app) as pilot:
         await pilot.press("c")
         await settle(pilot)
-        text = await wait_for_text(pilot, "Sent 6 domains to the terminal clipboard (OSC")
+        text = await wait_for_text(pilot, "Sent 6 domains (Effective)", "(OSC 52)")
         assert "Copied" not in text
         assert "Copied" not in screen_text(app)

@@ -202,3 +202,25 @@ async def test_d_then_y_deletes_the_profile_from_the_list_and_the_file(
         assert "No profiles yet" in text
         assert "Press a to add one." in text
     assert tomllib.loads(config_path.read_text(encoding="utf-8")).get("profiles", []) == []
+
+
+async def test_an_appid_warning_is_shown_before_the_profile_is_saved(
+    fake: FakeWeChat, write_config: Writer, config_path: Path
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await pilot.press("a")
+        await pilot.press(*"Shop W", "tab", *"wx12", "tab", "tab", *"WX_W", "ctrl+s")
+        # A warning does not refuse the profile, but the first save only shows it.
+        assert isinstance(app.screen, ProfileFormScreen)
+        assert error_next_to(app, "appid") == (
+            "an appid is wx followed by 16 hex characters, got 'wx12'"
+        )
+        assert "Save again to keep it as it is." in screen_text(app)
+        assert [p["name"] for p in saved_profiles(config_path)] == ["Shop A"]
+
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ProfileFormScreen)
+    saved = saved_profiles(config_path)
+    assert [(p["name"], p["appid"]) for p in saved] == [("Shop A", APPID_A), ("Shop W", "wx12")]

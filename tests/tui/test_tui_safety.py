@@ -169,7 +169,7 @@ async def test_a_hostile_protocol_key_shows_literally_in_the_tree_and_the_notifi
         await settle(pilot)
         assert app.clipboard == "https://extra.example.com"
         assert notices(app)[-1] == (
-            "Sent 1 domain to the terminal clipboard (OSC 52; x[b]\\x1bdomain, Effective)"
+            "Sent 1 domain (x[b]\\x1bdomain, Effective) to the terminal clipboard (OSC 52)"
         )
         await wait_for_text(pilot, "x[b]\\x1bdomain")
         assert_no_raw_control(app)

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from wxdash.i18n import _, ngettext
 from wxdash.safetext import visible
 from wxdash.state import ProfileState
+from wxdash.widgets.text_input import TextInput
 
 # Drawing thousands of options for a few letters typed helps nobody: show the first matches.
 SHOWN = 200
@@ -57,7 +58,7 @@ class PickerScreen(ModalScreen[str | None]):
         with Vertical(id="picker") as box:
             box.border_title = _("Switch profile")
             box.border_subtitle = _("enter switches · escape cancels")
-            yield Input(placeholder=_("type part of a name or appid"), id="picker-input")
+            yield TextInput(placeholder=_("type part of a name or appid"), id="picker-input")
             yield OptionList(id="picker-options")
 
     def on_mount(self) -> None:

@@ -17,6 +17,7 @@ from wxdash.i18n import N_, _
 from wxdash.profiles import Profile, check_profile
 from wxdash.safetext import visible
 from wxdash.wechat.tokens import TokenKind
+from wxdash.widgets.text_input import TextInput
 
 _SOURCE_LABEL = {
     TokenKind.TOKEN_ENV: N_("environment variable holding the token"),
@@ -82,6 +83,7 @@ class ProfileFormScreen(ModalScreen[Profile | None]):
         self._save = save
         self._taken = set(taken) - ({profile.name} if profile else set())
         self._profile = profile
+        self._acknowledged: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         profile = self._profile
@@ -90,7 +92,7 @@ class ProfileFormScreen(ModalScreen[Profile | None]):
             form.border_title = _("Edit profile") if profile else _("Add a profile")
             form.border_subtitle = _("ctrl+s saves · escape cancels")
             yield Label(_("Name"))
-            yield Input(
+            yield TextInput(
                 visible(profile.name) if profile else "",
                 id="name",
                 placeholder=_("e.g. Shop A"),
@@ -98,7 +100,7 @@ class ProfileFormScreen(ModalScreen[Profile | None]):
             )
             yield Static(classes="field-error", id="name-error", markup=False)
             yield Label(_("AppID"))
-            yield Input(
+            yield TextInput(
                 visible(profile.appid) if profile else "",
                 id="appid",
                 placeholder="wx0123456789abcdef",
@@ -113,7 +115,7 @@ class ProfileFormScreen(ModalScreen[Profile | None]):
                 id="kind",
                 compact=True,
             )
-            yield Input(
+            yield TextInput(
                 visible(profile.token.value) if profile else "",
                 id="value",
                 password=kind.secret,
@@ -122,7 +124,7 @@ class ProfileFormScreen(ModalScreen[Profile | None]):
             )
             yield Static(classes="field-error", id="token-error", markup=False)
             yield Label(_("API host (optional)"))
-            yield Input(
+            yield TextInput(
                 visible(profile.api_base or "") if profile else "",
                 id="api_base",
                 placeholder=_("leave empty for WeChat's own, with failover"),
@@ -182,10 +184,20 @@ class ProfileFormScreen(ModalScreen[Profile | None]):
             target = {"token": "value", None: "name"}.get(first.field, first.field)
             self.query_one(f"#{target}", Input).focus()
             return
+        warnings = tuple(p.message for p in problems)
+        if warnings and warnings != self._acknowledged:
+            # A warning (an odd-looking appid) is the user's call, but they must have seen it.
+            self._acknowledged = warnings
+            note = self.query_one("#form-error", Static)
+            note.update(_("Save again to keep it as it is."))
+            note.add_class("shown")
+            note.add_class("field-warning")
+            return
         failure = self._save(profile)
         if failure is not None:
             error = self.query_one("#form-error", Static)
             error.update(failure)
             error.add_class("shown")
+            error.remove_class("field-warning")
             return
         self.dismiss(profile)

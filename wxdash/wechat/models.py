@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from wxdash.i18n import N_, _
-from wxdash.safetext import preview
+from wxdash.safetext import preview, quoted
 from wxdash.wechat.errors import ApiError, ResponseFormatError
 from wxdash.wechat.redact import redact
 
@@ -46,6 +46,13 @@ class Protocol(StrEnum):
     def label(self) -> str:
         """The console's name for the list, translated (`request合法域名` in Chinese)."""
         return _(_PROTOCOL_LABEL[self])
+
+    @classmethod
+    def short_of(cls, key: str | None) -> str:
+        """`request` for `requestdomain`; a key wxdash does not know stays as it is."""
+        if key in cls._value2member_map_:
+            return _PROTOCOL_SHORT[cls(key)]
+        return key or ""
 
     @classmethod
     def parse(cls, text: str) -> Protocol:
@@ -128,8 +135,8 @@ def _parse_choice(enum: type[E], text: str, short: Mapping[E, str], what: str) -
             return member
     choices = ", ".join(short[m] for m in enum)
     raise ValueError(
-        _("unknown {what} {text!r}; choose from: {choices}").format(
-            what=_(what), text=text, choices=choices
+        _("unknown {what} {text}; choose from: {choices}").format(
+            what=_(what), text=quoted(text), choices=choices
         )
     )
 
@@ -172,12 +179,23 @@ class DomainGroup:
 
 # The warnings the parser can attach; later features (lint) add kinds of their own.
 _WARNING_MESSAGES = {
-    "wrong_type": N_("An entry is a {detail}, not a string; it was left out."),
+    "wrong_type": N_("An entry is {detail}, not a string; it was left out."),
     "not_a_list": N_("The list was sent as a single string; it was read as one domain."),
-    "bad_list": N_("The list is a {detail}, not an array; it was read as empty."),
-    "bad_group": N_("The group is a {detail}, not an object; it was read as not returned."),
+    "bad_list": N_("The list is {detail}, not an array; it was read as empty."),
+    "bad_group": N_("The group is {detail}, not an object; it was read as not returned."),
     "unknown_protocol": N_("Unknown protocol key, kept as extra: WeChat may have added a list."),
     "unknown_group": N_("Unknown group, not shown: WeChat may have added one; update wxdash."),
+}
+
+
+# JSON type names as a warning's sentence uses them.
+_TYPE_PHRASE = {
+    "number": N_("a number"),
+    "string": N_("a string"),
+    "array": N_("an array"),
+    "object": N_("an object"),
+    "boolean": N_("a boolean"),
+    "null": N_("null"),
 }
 
 
@@ -194,7 +212,8 @@ class ParseWarning:
     @property
     def message(self) -> str:
         template = _WARNING_MESSAGES.get(self.kind, self.kind)
-        return _(template).format(detail=self.detail or "")
+        detail = _(_TYPE_PHRASE[self.detail]) if self.detail in _TYPE_PHRASE else self.detail
+        return _(template).format(detail=detail or "")
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -91,7 +91,11 @@ class DomainTree(Tree[NodeInfo]):
                 data=NodeInfo("note"),
             )
             return
-        warnings = [w for w in report.warnings if w.group == self.group.value]
+        groups = {g.value for g in Group}
+        # A warning about a group wxdash does not know belongs to no tab: every tab shows it.
+        warnings = [
+            w for w in report.warnings if w.group == self.group.value or w.group not in groups
+        ]
         if warnings:
             label = ngettext("⚠ {n} parse warning", "⚠ {n} parse warnings", len(warnings))
             node = root.add(
@@ -100,7 +104,9 @@ class DomainTree(Tree[NodeInfo]):
                 expand=True,
             )
             for warning in warnings:
-                where = visible(warning.protocol or "")
+                where = visible(
+                    Protocol.short_of(warning.protocol) if warning.group in groups else ""
+                )
                 detail = f" {visible(warning.domain)}" if warning.domain else ""
                 # A warning about a whole group has no protocol: no dangling ": " before it.
                 prefix = f"{where}{detail}: ".lstrip() if where or detail else ""

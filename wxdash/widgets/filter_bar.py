@@ -12,6 +12,7 @@ from textual.widgets import Input, Static
 from wxdash.i18n import _, ngettext
 from wxdash.state import Filters
 from wxdash.wechat.models import Protocol
+from wxdash.widgets.text_input import TextInput
 
 
 class ProtocolToggle(Static):
@@ -47,7 +48,7 @@ class ProtocolToggle(Static):
         self.post_message(self.Toggled(self.protocol))
 
 
-class FilterInput(Input):
+class FilterInput(TextInput):
     """The text filter: filters as you type, `enter` returns to the tree, `escape` clears."""
 
     DEFAULT_CSS = """

@@ -188,12 +188,12 @@ def test_extra_fields_data_set_keeps_everything_known() -> None:
 @pytest.mark.parametrize(
     ("entry", "shown", "type_name"),
     [
-        (42, "42", "number"),
+        (42, "42", "a number"),
         (None, "null", "null"),
-        (True, "true", "boolean"),
-        ({"host": "x"}, '{"host": "x"}', "object"),
-        (["nested"], '["nested"]', "array"),
-        (1.5, "1.5", "number"),
+        (True, "true", "a boolean"),
+        ({"host": "x"}, '{"host": "x"}', "an object"),
+        (["nested"], '["nested"]', "an array"),
+        (1.5, "1.5", "a number"),
     ],
 )
 def test_wrong_typed_entry_is_left_out_with_a_warning(
@@ -208,7 +208,7 @@ def test_wrong_typed_entry_is_left_out_with_a_warning(
         "group": "mp_domain",
         "protocol": "uploaddomain",
         "domain": shown,
-        "message": f"An entry is a {type_name}, not a string; it was left out.",
+        "message": f"An entry is {type_name}, not a string; it was left out.",
     }
 
 

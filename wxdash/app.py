@@ -245,6 +245,18 @@ class WxDashApp(App[int]):
 
     def _layout_for(self, width: int) -> None:
         self.screen.set_class(width < NARROW, "narrow")
+        if not self._sidebar_shown() and isinstance(self.focused, ProfileList | None):
+            # Keys must not drive a list nobody can see.
+            self.call_after_refresh(self._focus_tree)
+
+    def _sidebar_shown(self) -> bool:
+        """The list shows on wide screens unless hidden with `b`, on narrow ones only with `b`."""
+        screen = self.screen
+        return screen.has_class("narrow") == screen.has_class("sidebar-flipped")
+
+    def _focus_tree(self) -> None:
+        if self.states:
+            self._tree().focus()
 
     # -- state ---------------------------------------------------------------------------
 
@@ -565,9 +577,10 @@ class WxDashApp(App[int]):
 
     def action_toggle_sidebar(self) -> None:
         self.screen.toggle_class("sidebar-flipped")
-        sidebar_shown = self.query_one("#sidebar").display
-        if sidebar_shown:
-            self.query_one(ProfileList).focus()
+        if self._sidebar_shown():
+            self.call_after_refresh(self.query_one(ProfileList).focus)
+        else:
+            self.call_after_refresh(self._focus_tree)
 
     # -- copying -------------------------------------------------------------------------
 

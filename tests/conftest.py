@@ -19,6 +19,7 @@ import tomli_w
 
 from wxdash.fakeserver import FakeWeChat
 from wxdash.i18n import set_language
+from wxdash.wechat.client import NetworkSettings
 
 # A token no real output could contain by accident: tests search everything for it.
 MARKER = "MARKER-TOKEN-5f3a9c1e7b2d4086"
@@ -120,3 +121,16 @@ def screen_text(app: Any) -> str:
     which the app uses to keep words together, reads as the space it looks like)."""
     lines = (strip.text for strip in app.screen._compositor.render_strips())
     return "\n".join(lines).replace("\u00a0", " ")
+
+
+def fast(**overrides: Any) -> NetworkSettings:
+    """Settings that keep a test quick: tiny backoff, short timeouts."""
+    values: dict[str, Any] = {
+        "connect_timeout": 2.0,
+        "read_timeout": 2.0,
+        "max_attempts": 3,
+        "retry_time": 10.0,
+        "backoff": 0.01,
+    }
+    values.update(overrides)
+    return NetworkSettings(**values)

@@ -28,6 +28,8 @@ from conftest import APPID, MARKER, assert_no_marker, profile
 from wxdash import __version__
 from wxdash.fakeserver import (
     ERRMSG,
+    GROUP_KEYS,
+    PROTOCOL_KEYS,
     FakeWeChat,
     big_domains,
     extra_fields_domains,
@@ -47,15 +49,8 @@ FAST = {"retries": 1, "read_timeout": 5.0, "connect_timeout": 5.0}
 JSON_KEYS = ("name", "appid", "ok", "error", "warnings", "fetched_at", "domains")
 ERROR_KEYS = ("kind", "errcode", "message", "hint")
 WARNING_KEYS = ("kind", "group", "protocol", "domain", "message")
-GROUPS = ("effective_domain", "mp_domain", "third_domain", "direct_domain")
-PROTOCOLS = (
-    "requestdomain",
-    "wsrequestdomain",
-    "uploaddomain",
-    "downloaddomain",
-    "udpdomain",
-    "tcpdomain",
-)
+GROUPS = GROUP_KEYS
+PROTOCOLS = PROTOCOL_KEYS
 SHORT_GROUP = {g: g.removesuffix("_domain") for g in GROUPS}
 SHORT_PROTOCOL = dict(
     zip(PROTOCOLS, ("request", "ws", "upload", "download", "udp", "tcp"), strict=True)

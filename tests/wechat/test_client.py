@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import APPID, MARKER
+from conftest import APPID, MARKER, fast
 
 from wxdash.fakeserver import ERRMSG, FakeWeChat, sample_domains
 from wxdash.wechat import client as client_module
@@ -39,19 +39,6 @@ from wxdash.wechat.redact import RedactingFilter
 from wxdash.wechat.tokens import LiteralToken
 
 PATH = EFFECTIVE_DOMAIN_PATH
-
-
-def fast(**overrides: Any) -> NetworkSettings:
-    """Settings that keep a test quick: tiny backoff, short timeouts."""
-    values: dict[str, Any] = {
-        "connect_timeout": 2.0,
-        "read_timeout": 2.0,
-        "max_attempts": 3,
-        "retry_time": 10.0,
-        "backoff": 0.01,
-    }
-    values.update(overrides)
-    return NetworkSettings(**values)
 
 
 class Recording(httpx.AsyncBaseTransport):

@@ -14,12 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import APPID, MARKER
+from conftest import APPID, MARKER, fast
 
 from wxdash.fakeserver import FakeWeChat, sample_domains
 from wxdash.fleet import Fleet, UnexpectedError
 from wxdash.profiles import Profile
-from wxdash.wechat.client import EFFECTIVE_DOMAIN_PATH, NetworkSettings, WeChatClient
+from wxdash.wechat.client import EFFECTIVE_DOMAIN_PATH, WeChatClient
 from wxdash.wechat.errors import ApiError, NetworkError, TokenError
 from wxdash.wechat.redact import redact
 from wxdash.wechat.tokens import (
@@ -36,18 +36,6 @@ from wxdash.wechat.tokens import (
 
 SECRET = "appsecret-9d8c7b6a5f4e3d2c1b0a"
 PATH = EFFECTIVE_DOMAIN_PATH
-
-
-def fast(**overrides: Any) -> NetworkSettings:
-    values: dict[str, Any] = {
-        "connect_timeout": 2.0,
-        "read_timeout": 2.0,
-        "max_attempts": 3,
-        "retry_time": 10.0,
-        "backoff": 0.01,
-    }
-    values.update(overrides)
-    return NetworkSettings(**values)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent, TabPane
 
 from wxdash import clipboard
+from wxdash.demo import Demo
 from wxdash.fleet import FetchOutcome, Fleet
 from wxdash.i18n import _, detect_language, ngettext, set_language
 from wxdash.profiles import (
@@ -148,14 +149,12 @@ class WxDashApp(App[int]):
         lang: str | None = None,
         config: Config | None = None,
     ) -> None:
-        self._demo_server: Any = None
+        self._demo_server: Demo | None = None
         self.store: ProfileStore | None = None
         self._load_error: ConfigError | None = None
         if config is not None:
             self.config = config
         elif demo:
-            from wxdash.demo import Demo
-
             self._demo_server = Demo()
             self.config = self._demo_server.start()
         else:
@@ -167,7 +166,6 @@ class WxDashApp(App[int]):
                 self.config = Config(path=self.store.path)
         set_language(lang or self.config.lang or detect_language())
         super().__init__()
-        self.demo = demo
         self.states: dict[str, ProfileState] = {}
         self.current: str | None = None
         self.filters = Filters()

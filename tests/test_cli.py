@@ -550,8 +550,8 @@ def test_wrong_types_are_visible_in_text_and_csv_runs_too(
     write_config({"network": FAST, "profiles": [serve(fake, domains=wrong_types_domains())]})
     result = check(run_cli("fetch", "-f", fmt), 0)
     shown = result.stdout if fmt == "text" else result.stderr
-    assert "warning: effective_domain requestdomain 42: An entry is a number" in shown
-    assert "warning: mp_domain: The group is a" in shown
+    assert "warning: effective_domain requestdomain 42: a number instead of a string" in shown
+    assert "warning: mp_domain: an array instead of an object" in shown
     assert "wss://single.example.com" in result.stdout
 
 
@@ -590,8 +590,8 @@ def test_unknown_protocols_and_groups_are_kept_or_flagged(
         ("unknown_protocol", "effective_domain", "quicdomain"),
     ]
     assert "unknown_protocol" not in result.stderr  # the message, not the code, is shown
-    assert "effective_domain quicdomain: Unknown protocol key" in result.stderr
-    assert "future_domain: Unknown group" in result.stderr
+    assert "effective_domain quicdomain: unknown list, kept as extra" in result.stderr
+    assert "future_domain: unknown group" in result.stderr
     rows = csv_rows(check(run_cli("fetch", "-f", "csv"), 0).stdout)
     assert ["Shop A", APPID, "effective", "quicdomain", "quic://future.example.com"] in rows
     text = check(run_cli("fetch"), 0).stdout

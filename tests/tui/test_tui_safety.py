@@ -160,7 +160,7 @@ async def test_a_hostile_protocol_key_shows_literally_in_the_tree_and_the_notifi
     app = make_app(write_config, shop(fake, "Shop A", APPID_A, domains=domains))
     async with running(app) as pilot:
         tree = tree_text(app)
-        assert "x[b]\\x1bdomain: Unknown protocol key, kept as extra" in tree
+        assert "x[b]\\x1bdomain: unknown list, kept as extra" in tree
         assert " ▼ x[b]\\x1bdomain (1)  unknown to wxdash" in tree
         assert_no_raw_control(app)
         app._tree().focus()

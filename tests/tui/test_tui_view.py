@@ -113,9 +113,9 @@ async def test_parse_warnings_are_shown_in_the_tree(fake: FakeWeChat, write_conf
     async with running(app) as pilot:
         tree = tree_text(app)
         assert " ▼ ⚠ 5 parse warnings" in tree
-        assert "request 42: An entry is a number, not a string; it was left out." in tree
-        assert "request null: An entry is null, not a string" in tree
-        assert "download: The list is a number, not an array; it was read as empty." in tree
+        assert "request 42: a number instead of a string, left out" in tree
+        assert "request null: null instead of a string, left out" in tree
+        assert "download: a number instead of a list, read as empty" in tree
         # What could be read is shown next to the warnings.
         assert " ▼ request (1)" in tree
         assert "https://ok.example.com" in tree
@@ -125,7 +125,7 @@ async def test_parse_warnings_are_shown_in_the_tree(fake: FakeWeChat, write_conf
         await pilot.pause()
         tree = tree_text(app)
         assert "⚠ 1 parse warning" in tree
-        assert "└─ The group is an array, not an object; it was read as not returned." in tree
+        assert "└─ an array instead of an object, read as not returned" in tree
         assert "not returned by the API" in tree
 
 

@@ -179,12 +179,12 @@ class DomainGroup:
 
 # The warnings the parser can attach; later features (lint) add kinds of their own.
 _WARNING_MESSAGES = {
-    "wrong_type": N_("An entry is {detail}, not a string; it was left out."),
-    "not_a_list": N_("The list was sent as a single string; it was read as one domain."),
-    "bad_list": N_("The list is {detail}, not an array; it was read as empty."),
-    "bad_group": N_("The group is {detail}, not an object; it was read as not returned."),
-    "unknown_protocol": N_("Unknown protocol key, kept as extra: WeChat may have added a list."),
-    "unknown_group": N_("Unknown group, not shown: WeChat may have added one; update wxdash."),
+    "wrong_type": N_("{detail} instead of a string, left out"),
+    "not_a_list": N_("a string instead of a list, read as one domain"),
+    "bad_list": N_("{detail} instead of a list, read as empty"),
+    "bad_group": N_("{detail} instead of an object, read as not returned"),
+    "unknown_protocol": N_("unknown list, kept as extra (WeChat may have added it)"),
+    "unknown_group": N_("unknown group, not shown (WeChat may have added it)"),
 }
 
 

@@ -17,7 +17,7 @@ from textual.widgets.tree import TreeNode
 from wxdash.i18n import _, ngettext
 from wxdash.safetext import visible
 from wxdash.state import Filters
-from wxdash.wechat.models import DomainReport, Group, Protocol
+from wxdash.wechat.models import DomainReport, Group, ParseWarning, Protocol
 
 NodeKind = Literal["protocol", "domain", "extra", "note", "warning"]
 
@@ -29,6 +29,19 @@ class NodeInfo:
     kind: NodeKind
     protocol: str | None = None  # the API's key, e.g. "requestdomain"
     domain: str | None = None
+
+
+def _warning_label(warning: ParseWarning) -> str:
+    """`request 42: a number instead of a string, left out`: short enough for 80 columns."""
+    if warning.group not in Group._value2member_map_:
+        subject = warning.group or ""  # a group wxdash does not know
+    else:
+        subject = Protocol.short_of(warning.protocol)
+    if warning.kind == "wrong_type" and warning.domain:
+        value = warning.domain
+        subject += " " + (value if len(value) <= 24 else value[:23] + "…")
+    subject = visible(subject.strip())
+    return f"{subject}: {warning.message}" if subject else warning.message
 
 
 def _highlight(text: Text, needle: str, style: str) -> None:
@@ -91,10 +104,11 @@ class DomainTree(Tree[NodeInfo]):
                 data=NodeInfo("note"),
             )
             return
-        groups = {g.value for g in Group}
         # A warning about a group wxdash does not know belongs to no tab: every tab shows it.
         warnings = [
-            w for w in report.warnings if w.group == self.group.value or w.group not in groups
+            w
+            for w in report.warnings
+            if w.group == self.group.value or w.group not in Group._value2member_map_
         ]
         if warnings:
             label = ngettext("⚠ {n} parse warning", "⚠ {n} parse warnings", len(warnings))
@@ -104,17 +118,8 @@ class DomainTree(Tree[NodeInfo]):
                 expand=True,
             )
             for warning in warnings:
-                where = visible(
-                    Protocol.short_of(warning.protocol) if warning.group in groups else ""
-                )
-                detail = f" {visible(warning.domain)}" if warning.domain else ""
-                # A warning about a whole group has no protocol: no dangling ": " before it.
-                prefix = f"{where}{detail}: ".lstrip() if where or detail else ""
                 node.add_leaf(
-                    Text(
-                        f"{prefix}{warning.message}",
-                        style=self._style("domain-tree--warning"),
-                    ),
+                    Text(_warning_label(warning), style=self._style("domain-tree--warning")),
                     data=NodeInfo("warning", warning.protocol),
                 )
         data = report[self.group]

@@ -12,31 +12,18 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from wxdash.i18n import _
+from wxdash.styles import stylesheet
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """Dismisses with True for yes (`y`, enter on Yes), False for no (`n`, escape)."""
 
+    DEFAULT_CSS = stylesheet(__file__)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "dismiss(True)", show=False),
         Binding("n,escape", "dismiss(False)", show=False),
     ]
-
-    DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-        #confirm {
-            width: 60;
-            max-width: 100%;
-            height: auto;
-            border: round $error;
-            background: $surface;
-            padding: 1 2;
-        }
-        #confirm-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-        #confirm-buttons Button { margin-left: 2; }
-    }
-    """
 
     def __init__(self, title: str, question: str, yes: str) -> None:
         super().__init__()

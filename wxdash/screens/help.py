@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from wxdash.i18n import N_, _
+from wxdash.styles import stylesheet
 from wxdash.wechat.models import Group
 
 # (keys, what they do): the same list the footer and the command palette are built from.
@@ -36,29 +37,11 @@ KEYS: tuple[tuple[str, str], ...] = (
 class HelpScreen(ModalScreen[None]):
     """A modal listing keys and groups; any of escape, q, ? closes it."""
 
+    DEFAULT_CSS = stylesheet(__file__)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "dismiss", show=False),
     ]
-
-    DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-        #help {
-            width: 90;
-            max-width: 100%;
-            height: auto;
-            max-height: 100%;
-            border: round $primary;
-            background: $surface;
-            padding: 0 1;
-        }
-        .help-heading { text-style: bold; color: $text-accent; margin-top: 1; }
-        .help-row { height: auto; }
-        .help-key { width: 14; text-style: bold; }
-        .help-what { width: 1fr; }
-        .help-note { color: $text-muted; margin-top: 1; }
-    }
-    """
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help") as scroll:

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from wxdash.i18n import _, ngettext
 from wxdash.safetext import visible
 from wxdash.state import ProfileState
+from wxdash.styles import stylesheet
 from wxdash.widgets.text_input import TextInput
 
 # Drawing thousands of options for a few letters typed helps nobody: show the first matches.
@@ -26,28 +27,13 @@ SHOWN = 200
 class PickerScreen(ModalScreen[str | None]):
     """Dismisses with the chosen profile's name, or None."""
 
+    DEFAULT_CSS = stylesheet(__file__)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", show=False),
         Binding("down", "move(1)", show=False),
         Binding("up", "move(-1)", show=False),
     ]
-
-    DEFAULT_CSS = """
-    PickerScreen {
-        align: center top;
-        #picker {
-            width: 70;
-            max-width: 100%;
-            height: auto;
-            max-height: 80%;
-            margin-top: 2;
-            border: round $primary;
-            background: $surface;
-        }
-        #picker-input { border: none; height: 1; margin: 0 1 1 1; padding: 0; }
-        #picker-options { height: auto; max-height: 20; border: none; }
-    }
-    """
 
     def __init__(self, states: Sequence[ProfileState], current: str | None = None) -> None:
         super().__init__()

@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from wxdash.i18n import N_, _
 from wxdash.profiles import Profile, check_profile
 from wxdash.safetext import visible
+from wxdash.styles import stylesheet
 from wxdash.wechat.tokens import TokenKind
 from wxdash.widgets.text_input import TextInput
 
@@ -41,36 +42,14 @@ _FIELDS = ("name", "appid", "token", "api_base")
 class ProfileFormScreen(ModalScreen[Profile | None]):
     """`save` stores the profile and returns an error message, or None when it was saved."""
 
+    DEFAULT_CSS = stylesheet(__file__)
+
     AUTO_FOCUS = "#name"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", show=False),
         Binding("ctrl+s", "save", show=False),
     ]
-
-    DEFAULT_CSS = """
-    ProfileFormScreen {
-        align: center middle;
-        #form {
-            width: 76;
-            max-width: 100%;
-            height: auto;
-            max-height: 100%;
-            border: round $primary;
-            background: $surface;
-            padding: 0 1;
-        }
-        Label { margin-top: 1; color: $text-muted; }
-        Input, Select { width: 1fr; }
-        Input { background: $boost; }
-        #value { margin-top: 1; }
-        .field-error { color: $text-error; height: auto; display: none; }
-        .field-error.shown { display: block; }
-        .field-warning { color: $text-warning; }
-        #form-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-        #form-buttons Button { margin-left: 2; }
-    }
-    """
 
     def __init__(
         self,

@@ -17,6 +17,7 @@ from textual.widgets.tree import TreeNode
 from wxdash.i18n import _, ngettext
 from wxdash.safetext import visible
 from wxdash.state import Filters
+from wxdash.styles import stylesheet
 from wxdash.wechat.models import DomainReport, Group, ParseWarning, Protocol
 
 NodeKind = Literal["protocol", "domain", "extra", "note", "warning"]
@@ -60,6 +61,8 @@ def _highlight(text: Text, needle: str, style: str) -> None:
 class DomainTree(Tree[NodeInfo]):
     """The tree of one group tab."""
 
+    DEFAULT_CSS = stylesheet(__file__)
+
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "domain-tree--count",
         "domain-tree--empty",
@@ -67,18 +70,6 @@ class DomainTree(Tree[NodeInfo]):
         "domain-tree--warning",
         "domain-tree--match",
     }
-
-    DEFAULT_CSS = """
-    DomainTree {
-        background: $surface;
-        padding: 0 1;
-        & > .domain-tree--count { color: $text-muted; }
-        & > .domain-tree--empty { color: $text-disabled; }
-        & > .domain-tree--note { color: $text-muted; text-style: italic; }
-        & > .domain-tree--warning { color: $text-warning; }
-        & > .domain-tree--match { text-style: bold underline; color: $text-accent; }
-    }
-    """
 
     def __init__(self, group: Group, *, id: str | None = None) -> None:
         super().__init__("", id=id)

@@ -10,6 +10,7 @@ from textual.widgets import Static
 from wxdash.i18n import N_, _
 from wxdash.safetext import visible
 from wxdash.state import clock
+from wxdash.styles import stylesheet
 from wxdash.wechat.errors import WxDashError
 
 _KIND_LABEL = {
@@ -30,18 +31,7 @@ def kind_label(kind: str) -> str:
 class ErrorBanner(Static):
     """Hidden until a fetch fails; says so until a later fetch succeeds."""
 
-    DEFAULT_CSS = """
-    ErrorBanner {
-        display: none;
-        height: auto;
-        padding: 0 1;
-        margin: 0 0 0 0;
-        border-left: thick $error;
-        background: $error-muted;
-        color: $text;
-        &.shown { display: block; }
-    }
-    """
+    DEFAULT_CSS = stylesheet(__file__)
 
     def show_error(self, error: WxDashError | None, stale_since: datetime | None) -> None:
         if error is None:

@@ -11,21 +11,13 @@ from textual.widgets import Input, Static
 
 from wxdash.i18n import _, ngettext
 from wxdash.state import Filters
+from wxdash.styles import stylesheet
 from wxdash.wechat.models import Protocol
 from wxdash.widgets.text_input import TextInput
 
 
 class ProtocolToggle(Static):
     """`1 request`: bright when shown, dim and struck through when hidden. Click to toggle."""
-
-    DEFAULT_CSS = """
-    ProtocolToggle {
-        width: auto;
-        padding: 0 1 0 0;
-        color: $text-accent;
-        &.off { color: $text-disabled; text-style: strike; }
-    }
-    """
 
     class Toggled(Message):
         def __init__(self, protocol: Protocol) -> None:
@@ -51,32 +43,11 @@ class ProtocolToggle(Static):
 class FilterInput(TextInput):
     """The text filter: filters as you type, `enter` returns to the tree, `escape` clears."""
 
-    DEFAULT_CSS = """
-    FilterInput {
-        border: none;
-        height: 1;
-        width: 1fr;
-        min-width: 4;  /* at 100 columns, with the list shown, the count needs the room */
-        padding: 0 1;
-        margin-left: 1;
-        background: $boost;
-        &:focus { border: none; background: $surface-lighten-1; }
-    }
-    """
-
 
 class FilterBar(Horizontal):
     """The filter row; posts `ProtocolToggle.Toggled` and `FilterBar.TextChanged`."""
 
-    DEFAULT_CSS = """
-    FilterBar {
-        height: 1;
-        padding: 0 0 0 1;
-        background: $panel;
-        #match-count { width: auto; color: $text-muted; padding: 0 0 0 1; }
-        #match-count.empty { display: none; }
-    }
-    """
+    DEFAULT_CSS = stylesheet(__file__)
 
     class TextChanged(Message):
         def __init__(self, text: str) -> None:

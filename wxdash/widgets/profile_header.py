@@ -8,6 +8,7 @@ from textual.widgets import Static
 from wxdash.i18n import _
 from wxdash.safetext import visible
 from wxdash.state import ProfileState, Status, age, clock
+from wxdash.styles import stylesheet
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
@@ -15,14 +16,7 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 class ProfileHeader(Static):
     """Name, appid, masked token source, fetch time; a spinner while a fetch runs."""
 
-    DEFAULT_CSS = """
-    ProfileHeader {
-        height: auto;
-        padding: 0 1;
-        background: $panel;
-        color: $text-muted;
-    }
-    """
+    DEFAULT_CSS = stylesheet(__file__)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

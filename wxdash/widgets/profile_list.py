@@ -23,12 +23,15 @@ from textual.strip import Strip
 
 from wxdash.safetext import visible
 from wxdash.state import ProfileState, Status
+from wxdash.styles import stylesheet
 
 ROW_HEIGHT = 2
 
 
 class ProfileList(ScrollView, can_focus=True):
     """A virtual list of profiles; posts `Highlighted` as the cursor moves, `Selected` on enter."""
+
+    DEFAULT_CSS = stylesheet(__file__)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1)", show=False),
@@ -49,23 +52,6 @@ class ProfileList(ScrollView, can_focus=True):
         "profile-list--fetching",
         "profile-list--not-fetched",
     }
-
-    DEFAULT_CSS = """
-    ProfileList {
-        background: $surface;
-        & > .profile-list--cursor { background: $block-cursor-blurred-background; }
-        &:focus > .profile-list--cursor {
-            background: $block-cursor-background;
-            color: $block-cursor-foreground;
-        }
-        & > .profile-list--appid { color: $text-muted; }
-        & > .profile-list--ok { color: $success; }
-        & > .profile-list--error { color: $error; text-style: bold; }
-        & > .profile-list--stale { color: $warning; }
-        & > .profile-list--fetching { color: $accent; }
-        & > .profile-list--not-fetched { color: $text-muted; }
-    }
-    """
 
     cursor: reactive[int] = reactive(0, init=False)
 

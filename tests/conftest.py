@@ -117,10 +117,8 @@ def profile(name: str, appid: str = APPID, **keys: Any) -> dict[str, Any]:
 
 
 def screen_text(app: Any) -> str:
-    """Everything the app's screen shows right now, as plain text lines (a no-break space,
-    which the app uses to keep words together, reads as the space it looks like)."""
-    lines = (strip.text for strip in app.screen._compositor.render_strips())
-    return "\n".join(lines).replace("\u00a0", " ")
+    """Everything the app's screen shows right now, as plain text lines."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def fast(**overrides: Any) -> NetworkSettings:

@@ -299,20 +299,26 @@ class WxDashApp(App[int]):
             return  # quitting: this timer can outlive the screen's widgets
         self._summary_dirty = False
         counts = Counter(state.status for state in self.states.values())
-        parts: list[tuple[str, str] | str] = []
-        for status, style in (
-            (Status.OK, "$text-success"),
-            (Status.ERROR, "$text-error"),
-            (Status.STALE, "$text-warning"),
-            (Status.FETCHING, "$text-accent"),
-            (Status.NOT_FETCHED, "$text-muted"),
-        ):
-            if counts[status]:
-                # No-break spaces: a narrow list wraps between entries, not inside one.
-                entry = f"{status.mark} {counts[status]} {status.label}".replace(" ", "\u00a0")
-                parts.append((entry, style))
-                parts.append("  ")
-        summary.update(Content.assemble(*parts[:-1]))
+        entries = [
+            Content.styled(f"{status.mark} {counts[status]} {status.label}", style)
+            for status, style in (
+                (Status.OK, "$text-success"),
+                (Status.ERROR, "$text-error"),
+                (Status.STALE, "$text-warning"),
+                (Status.FETCHING, "$text-accent"),
+                (Status.NOT_FETCHED, "$text-muted"),
+            )
+            if counts[status]
+        ]
+        # Break between entries, never inside one ("not fetched" stays together).
+        width = max(summary.content_region.width, 1)
+        lines: list[list[Content]] = [[]]
+        for entry in entries:
+            used = sum(c.cell_length + 2 for c in lines[-1])
+            if lines[-1] and used + entry.cell_length > width:
+                lines.append([])
+            lines[-1].append(entry)
+        summary.update(Content("\n").join(Content("  ").join(line) for line in lines))
 
     def _changed(self, name: str) -> None:
         """A profile's state changed: redraw what shows it."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -17,7 +18,7 @@ from textual.widgets.tree import TreeNode
 from wxdash.i18n import _, ngettext
 from wxdash.safetext import visible
 from wxdash.state import Filters
-from wxdash.styles import stylesheet
+from wxdash.styles import component_style, stylesheet
 from wxdash.wechat.models import DomainReport, Group, ParseWarning, Protocol
 
 NodeKind = Literal["protocol", "domain", "extra", "note", "warning"]
@@ -45,7 +46,7 @@ def _warning_label(warning: ParseWarning) -> str:
     return f"{subject}: {warning.message}" if subject else warning.message
 
 
-def _highlight(text: Text, needle: str, style: str) -> None:
+def _highlight(text: Text, needle: str, style: Style) -> None:
     if not needle:
         return
     plain = text.plain.casefold()
@@ -78,8 +79,8 @@ class DomainTree(Tree[NodeInfo]):
         self.guide_depth = 3
         self.auto_expand = False
 
-    def _style(self, name: str) -> str:
-        return str(self.get_component_rich_style(name, partial=True))
+    def _style(self, name: str) -> Style:
+        return component_style(self, name)
 
     def show(
         self, report: DomainReport | None, filters: Filters, placeholder: str | None = None

@@ -23,7 +23,7 @@ from textual.strip import Strip
 
 from wxdash.safetext import visible
 from wxdash.state import ProfileState, Status
-from wxdash.styles import stylesheet
+from wxdash.styles import component_style, stylesheet
 
 ROW_HEIGHT = 2
 
@@ -113,22 +113,21 @@ class ProfileList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         state = self._states[index]
         cursor = index == self.cursor
-        if cursor:
-            style = base + self.get_component_rich_style("profile-list--cursor", partial=True)
-        else:
-            style = base
+        style = (
+            base + component_style(self, "profile-list--cursor", background=True)
+            if cursor
+            else base
+        )
         if part == 0:
             status = state.status
-            mark_style = self.get_component_rich_style(
-                f"profile-list--{status.replace('_', '-')}", partial=True
-            )
+            mark_style = component_style(self, f"profile-list--{status.replace('_', '-')}")
             text = Text.assemble(
                 (" " + status.mark + " ", mark_style + Style(bold=status == Status.ERROR)),
                 visible(state.profile.name),
                 style=style,
             )
         else:
-            appid = self.get_component_rich_style("profile-list--appid", partial=True)
+            appid = Style() if cursor else component_style(self, "profile-list--appid")
             text = Text.assemble(("   " + visible(state.profile.appid), appid), style=style)
         text.truncate(width, overflow="ellipsis", pad=True)
         segments = [

@@ -1,5 +1,5 @@
-"""Snapshot tests (pytest-textual-snapshot): the main view, a filter applied, the error banner
-over stale data, and the profile form, at a fixed terminal size.
+"""Snapshot tests (pytest-textual-snapshot): the main view (dark and light themes), a filter
+applied, the error banner over stale data, and the profile form, at a fixed terminal size.
 
 Everything that varies between runs is fixed: the fetch time and its age (the clock), the
 time zone, the `rid:` WeChat puts in errmsg, and the token's last characters. Update with
@@ -75,6 +75,19 @@ def test_main_view(fake: FakeWeChat, write_config: Writer, snap_compare: SnapCom
     """Lotus Tea shown and fetched (its Effective tab), the two others not fetched yet."""
     app = make_app(write_config, *shops(fake))
     assert snap_compare(app, terminal_size=SIZE, run_before=ready)
+
+
+def test_main_view_in_a_light_theme(
+    fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare
+) -> None:
+    """The same view in textual-light: appids, dimmed lists and notes stay readable."""
+    app = make_app(write_config, *shops(fake))
+
+    async def light(pilot: Pilot[Any]) -> None:
+        pilot.app.theme = "textual-light"
+        await ready(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=light)
 
 
 def test_filtered_view(fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare) -> None:

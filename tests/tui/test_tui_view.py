@@ -17,6 +17,7 @@ from tuikit import (
     config,
     main_lines,
     make_app,
+    next_tab,
     notices,
     running,
     settle,
@@ -78,18 +79,13 @@ async def test_opens_on_the_first_profile_with_its_header_tabs_and_effective_tre
 async def test_each_tab_shows_its_own_group(fake: FakeWeChat, write_config: Writer) -> None:
     app = make_app(write_config, shop(fake, "Shop A", APPID_A))
     async with running(app) as pilot:
-        await pilot.press("right_square_bracket")
-        await pilot.pause()
+        tree = await next_tab(pilot)
         assert active_tab(app) == "tab-mp"
-        assert "https://api-v2.shopa.com" in tree_text(app)
-        await pilot.press("right_square_bracket")
-        await pilot.pause()
-        tree = tree_text(app)
+        assert "https://api-v2.shopa.com" in tree
+        tree = await next_tab(pilot)
         assert "https://analytics.example-platform.com" in tree
         assert " ws (0)  none" in tree
-        await pilot.press("right_square_bracket")
-        await pilot.pause()
-        tree = tree_text(app)
+        tree = await next_tab(pilot)
         assert " ▼ udp (1)" in tree
         assert "udp://live.shopa.com:8443" in tree
         assert " request (0)  none" in tree
@@ -102,10 +98,9 @@ async def test_a_group_the_api_did_not_return_says_so(
     async with running(app) as pilot:
         assert " ▼ request (1)" in tree_text(app)
         for tab in ("tab-mp", "tab-third", "tab-direct"):
-            await pilot.press("right_square_bracket")
-            await pilot.pause()
+            tree = await next_tab(pilot)
             assert active_tab(app) == tab
-            assert tree_text(app).strip() == "not returned by the API"
+            assert tree.strip() == "not returned by the API"
 
 
 async def test_parse_warnings_are_shown_in_the_tree(fake: FakeWeChat, write_config: Writer) -> None:
@@ -121,9 +116,7 @@ async def test_parse_warnings_are_shown_in_the_tree(fake: FakeWeChat, write_conf
         assert "https://ok.example.com" in tree
         assert " ▼ ws (1)" in tree
 
-        await pilot.press("right_square_bracket")
-        await pilot.pause()
-        tree = tree_text(app)
+        tree = await next_tab(pilot)
         assert "⚠ 1 parse warning" in tree
         assert "└─ an array instead of an object, read as not returned" in tree
         assert "not returned by the API" in tree

@@ -153,6 +153,13 @@ def main_lines(app: WxDashApp) -> list[str]:
     return [line.split("▕", 1)[1] if "▕" in line else line for line in lines]
 
 
+async def next_tab(pilot: Pilot[Any]) -> str:
+    """Press `]` and return the tree of the tab it shows."""
+    await pilot.press("right_square_bracket")
+    await pilot.pause()
+    return tree_text(pilot.app)
+
+
 def tree_text(app: WxDashApp) -> str:
     """The lines of the domain tree on show, as plain text."""
     tree = app._tree()

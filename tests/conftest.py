@@ -24,6 +24,16 @@ from wxdash.wechat.client import NetworkSettings
 # A token no real output could contain by accident: tests search everything for it.
 MARKER = "MARKER-TOKEN-5f3a9c1e7b2d4086"
 APPID = "wx0123456789abcdef"
+# (kind, group, protocol, domain) of the warnings fakeserver.wrong_types_domains() must give.
+WRONG_TYPES_WARNINGS = {
+    ("wrong_type", "effective_domain", "requestdomain", "42"),
+    ("wrong_type", "effective_domain", "requestdomain", "null"),
+    ("wrong_type", "effective_domain", "requestdomain", '{"host": "x"}'),
+    ("not_a_list", "effective_domain", "wsrequestdomain", "wss://single.example.com"),
+    ("bad_list", "effective_domain", "downloaddomain", None),
+    ("bad_group", "mp_domain", None, None),
+    ("wrong_type", "direct_domain", "requestdomain", "true"),
+}
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import APPID, MARKER, assert_no_marker, profile
+from conftest import APPID, MARKER, WRONG_TYPES_WARNINGS, assert_no_marker, profile
 
 from wxdash import __version__
 from wxdash.fakeserver import (
@@ -521,15 +521,7 @@ def test_wrong_types_become_warnings_on_stderr_and_in_the_json(
     for warning in shop["warnings"]:
         assert list(warning) == list(WARNING_KEYS)
     seen = {(w["kind"], w["group"], w["protocol"], w["domain"]) for w in shop["warnings"]}
-    assert seen == {
-        ("wrong_type", "effective_domain", "requestdomain", "42"),
-        ("wrong_type", "effective_domain", "requestdomain", "null"),
-        ("wrong_type", "effective_domain", "requestdomain", '{"host": "x"}'),
-        ("not_a_list", "effective_domain", "wsrequestdomain", "wss://single.example.com"),
-        ("bad_list", "effective_domain", "downloaddomain", None),
-        ("bad_group", "mp_domain", None, None),
-        ("wrong_type", "direct_domain", "requestdomain", "true"),
-    }
+    assert seen == WRONG_TYPES_WARNINGS
     effective = shop["domains"]["effective_domain"]
     assert effective["requestdomain"] == ["https://ok.example.com"]
     assert effective["wsrequestdomain"] == ["wss://single.example.com"]

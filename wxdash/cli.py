@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from wxdash import __version__
 from wxdash.i18n import LANGUAGES, _, detect_language, set_language
@@ -35,14 +35,20 @@ from wxdash.safetext import quoted, visible
 from wxdash.wechat.models import Group, Protocol
 from wxdash.wechat.redact import RedactingFilter
 
+if TYPE_CHECKING:
+    from wxdash.fleet import FetchOutcome
+
 # Without any handler, logging's last resort would print an error's traceback to stderr.
 logging.getLogger("wxdash").addHandler(logging.NullHandler())
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # at least one profile could not be fetched
 EXIT_USAGE = 2  # bad arguments or a bad config file
+EXIT_PENDING = 3  # diff: something takes effect or drops at the next release
+EXIT_MISSING = 4  # check: a domain is not in the list
+EXIT_NO_HIT = 5  # find: no domain matched
 # When several apply, the first in this order wins.
-_EXIT_PRECEDENCE = (EXIT_USAGE, EXIT_FAILED)
+_EXIT_PRECEDENCE = (EXIT_USAGE, EXIT_FAILED, EXIT_NO_HIT, EXIT_MISSING, EXIT_PENDING)
 
 
 def worst(*codes: int) -> int:
@@ -131,6 +137,44 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
+def _profiles_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-p",
+        "--profile",
+        dest="profiles",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help=_("a profile to use (repeatable)"),
+    )
+    parser.add_argument("--all", action="store_true", help=_("use every profile"))
+
+
+def _format_option(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    parser.add_argument(
+        "-f",
+        "--format",
+        choices=formats,
+        default="text",
+        help=_("output format (default: text)"),
+    )
+
+
+def _fetch_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--concurrency",
+        metavar="N",
+        type=_converter(_positive),
+        help=_("profiles fetched at once (default: [network] concurrency, else 16)"),
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        default=argparse.SUPPRESS,  # keeps a --offline given before the command
+        help=_("use the last good result cached on this machine; make no request"),
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wxdash",
@@ -138,7 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
             "See which server domains your WeChat mini programs have configured and which are "
             "in effect. With no command, opens the dashboard."
         ),
-        epilog=_("Exit codes: 0 ok, 1 a profile failed, 2 usage or config error."),
+        epilog=_(
+            "Exit codes: 0 ok, 1 a profile failed, 2 usage or config error, 3 diff: changes "
+            "pending, 4 check: a domain missing, 5 find: no match."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"wxdash {__version__}")
     _common(parser, top=True)
@@ -148,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help=_("open the dashboard on this profile"),
     )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help=_("show the cached results and make no request"),
+    )
     commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
 
     fetch = commands.add_parser(
@@ -156,16 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("Fetch the domains of the named profiles (or all) and print them."),
     )
     _common(fetch, top=False)
-    fetch.add_argument(
-        "-p",
-        "--profile",
-        dest="profiles",
-        metavar="NAME",
-        action="append",
-        default=[],
-        help=_("a profile to fetch (repeatable)"),
-    )
-    fetch.add_argument("--all", action="store_true", help=_("fetch every profile"))
+    _profiles_options(fetch)
     fetch.add_argument(
         "-g",
         "--group",
@@ -184,20 +227,82 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         type=_converter(Protocol.parse),
         default=[],
-        help=_("only this protocol: request, ws, upload, download, udp or tcp (repeatable)"),
+        help=_(
+            "only this protocol: request, ws, upload, download, udp, tcp or webview (repeatable)"
+        ),
     )
-    fetch.add_argument(
-        "-f",
-        "--format",
-        choices=("text", "json", "csv"),
-        default="text",
-        help=_("output format (default: text)"),
+    _format_option(fetch, ("text", "json", "csv"))
+    _fetch_options(fetch)
+
+    diff = commands.add_parser(
+        "diff",
+        help=_("show what takes effect or drops at the next release"),
+        description=_(
+            "Compare what is configured (mp, third and direct together) with what is effective, "
+            "per protocol. Exit 0 when nothing is pending, 3 when something is."
+        ),
     )
-    fetch.add_argument(
-        "--concurrency",
-        metavar="N",
+    _common(diff, top=False)
+    _profiles_options(diff)
+    _format_option(diff, ("text", "json"))
+    _fetch_options(diff)
+
+    check = commands.add_parser(
+        "check",
+        help=_("check that domains are registered, for release pipelines"),
+        description=_(
+            "Exit 0 when every listed domain is in its protocol's list, 4 when any is missing. "
+            "A full URL may be given: its path and query are ignored. Scheme and port must "
+            "match exactly, as WeChat matches them."
+        ),
+    )
+    _common(check, top=False)
+    _profiles_options(check)
+    for protocol in Protocol:
+        check.add_argument(
+            f"--{protocol.short}",
+            dest=f"want_{protocol.short}",
+            metavar="URL",
+            action="append",
+            default=[],
+            help=_("a {protocol} domain that must be present (repeatable)").format(
+                protocol=protocol.short
+            ),
+        )
+    check.add_argument(
+        "--in",
+        dest="where",
+        choices=("effective", "configured"),
+        default="effective",
+        help=_("the set to look in (default: effective, what is live now)"),
+    )
+    _format_option(check, ("text", "json"))
+    _fetch_options(check)
+
+    find = commands.add_parser(
+        "find",
+        help=_("find which profiles use a domain"),
+        description=_(
+            "Search every group and protocol of the profiles (all by default) for domains whose "
+            "host contains TEXT, ignoring case; Unicode and punycode forms both match. Cached "
+            "results younger than --max-age are used to spare the daily quota. Exit 0 with "
+            "hits, 5 with none."
+        ),
+    )
+    _common(find, top=False)
+    find.add_argument("text", metavar="TEXT", help=_("part of a host, or a URL"))
+    _profiles_options(find)
+    _format_option(find, ("text", "json", "csv"))
+    _fetch_options(find)
+    find.add_argument(
+        "--refresh", action="store_true", help=_("fetch every profile, even if cached")
+    )
+    find.add_argument(
+        "--max-age",
+        metavar="MINUTES",
         type=_converter(_positive),
-        help=_("profiles fetched at once (default: [network] concurrency, else 16)"),
+        default=60,
+        help=_("use cached results younger than this (default: 60)"),
     )
 
     config = commands.add_parser(
@@ -402,7 +507,7 @@ def _select(config: Config, names: list[str], everything: bool) -> list[Profile]
     )
 
 
-async def _fetch(config: Config, profiles: list[Profile], concurrency: int) -> list[Any]:
+async def _fetch(config: Config, profiles: list[Profile], concurrency: int) -> list[FetchOutcome]:
     from wxdash.fleet import Fleet
     from wxdash.wechat.client import WeChatClient
 
@@ -411,39 +516,173 @@ async def _fetch(config: Config, profiles: list[Profile], concurrency: int) -> l
         return await fleet.fetch_all(profiles)
 
 
+def _no_offline_demo(args: argparse.Namespace) -> None:
+    if args.demo and args.offline:
+        raise UsageError(
+            _("--demo keeps no cache, so --offline has nothing to show"),
+            _("Leave out --offline, or --demo to use your own profiles."),
+        )
+
+
+def gather(
+    args: argparse.Namespace,
+    config: Config,
+    profiles: list[Profile],
+    *,
+    max_age: float | None = None,
+) -> list[FetchOutcome]:
+    """The profiles' outcomes: fetched, or from the cache under --offline (or where a cached
+    result is younger than `max_age` seconds). Fetched results refresh the cache."""
+    from wxdash.cache import ResultCache
+    from wxdash.fleet import now
+
+    if args.demo:
+        _no_offline_demo(args)
+        return asyncio.run(_fetch(config, profiles, args.concurrency or config.concurrency))
+    cache = ResultCache()
+    outcomes: dict[int, FetchOutcome] = {}
+    if args.offline or max_age is not None:
+        moment = now()
+        for index, profile in enumerate(profiles):
+            cached = cache.load(profile)
+            if args.offline:
+                outcomes[index] = cached or cache.miss(profile)
+            elif cached is not None and (moment - cached.fetched_at).total_seconds() < max_age:
+                outcomes[index] = cached
+    wanted = [(i, p) for i, p in enumerate(profiles) if i not in outcomes]
+    if wanted:
+        concurrency = args.concurrency or config.concurrency
+        fetched = asyncio.run(_fetch(config, [p for _i, p in wanted], concurrency))
+        for (index, _profile), outcome in zip(wanted, fetched, strict=True):
+            cache.save(outcome)
+            outcomes[index] = outcome
+    for problem in cache.problems:
+        print("wxdash: " + _("warning: {problem}").format(problem=problem), file=sys.stderr)
+    return [outcomes[i] for i in range(len(profiles))]
+
+
+def _report_failures(outcomes: list[FetchOutcome], *, webview: bool = True) -> bool:
+    """Print each failed call's error on stderr; True if a server-domain call failed."""
+    from wxdash.output import describe_error, error_text, webview_error
+
+    for outcome in outcomes:
+        if outcome.error is not None:
+            print(error_text(outcome), file=sys.stderr)
+        if webview and (error := webview_error(outcome)) is not None:
+            print(describe_error(outcome.profile.name, error, "webview"), file=sys.stderr)
+    return any(not o.ok for o in outcomes)
+
+
+def _config_code(config: Config) -> list[int]:
+    return [EXIT_USAGE] if config.errors else []
+
+
+def _loaded(session: Session) -> Config:
+    config = session.config()
+    _print_problems(config)
+    return config
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from wxdash.output import (
-        Selection,
-        error_text,
-        render_csv,
-        render_json,
-        render_text,
-        warning_text,
-    )
+    from wxdash.output import Selection, render_csv, render_json, render_text, warning_text
 
     with Session(args) as session:
-        config = session.config()
-        _print_problems(config)
-        profiles = _select(config, args.profiles, args.all)
-        concurrency = args.concurrency or config.concurrency
-        outcomes = asyncio.run(_fetch(config, profiles, concurrency))
+        config = _loaded(session)
+        outcomes = gather(args, config, _select(config, args.profiles, args.all))
     selection = Selection(args.groups, args.protocols)
     render = {"json": render_json, "csv": render_csv, "text": render_text}[args.format]
-    sys.stdout.write(render(outcomes, selection))
-    sys.stdout.flush()
+    _write(render(outcomes, selection))
     if args.format != "text":
-        # Text shows parse warnings inline; JSON has them as data; CSV has no place for them.
+        # Text shows warnings inline; JSON has them as data; CSV has no place for them.
         # Either way a person watching the terminal should see that data was odd.
         for outcome in outcomes:
-            if text := warning_text(outcome):
+            if text := warning_text(outcome, selection):
                 print(text, file=sys.stderr)
-    failed = [o for o in outcomes if not o.ok]
-    for outcome in failed:
-        print(error_text(outcome), file=sys.stderr)
-    codes = [EXIT_FAILED if failed else EXIT_OK]
-    if config.errors:
-        codes.append(EXIT_USAGE)
-    return worst(*codes)
+    failed = _report_failures(outcomes, webview=selection.webview)
+    return worst(EXIT_FAILED if failed else EXIT_OK, *_config_code(config))
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from wxdash.output import diff_json, diff_text
+
+    with Session(args) as session:
+        config = _loaded(session)
+        outcomes = gather(args, config, _select(config, args.profiles, args.all))
+    _write(diff_json(outcomes) if args.format == "json" else diff_text(outcomes))
+    failed = _report_failures(outcomes)
+    pending = any(o.ok and o.pending() for o in outcomes)
+    return worst(
+        EXIT_FAILED if failed else EXIT_OK,
+        EXIT_PENDING if pending else EXIT_OK,
+        *_config_code(config),
+    )
+
+
+def _wanted(args: argparse.Namespace) -> list[tuple[Protocol, str]]:
+    from wxdash.insight import wanted_address
+
+    wanted = [(p, url) for p in Protocol for url in getattr(args, f"want_{p.short}")]
+    if not wanted:
+        raise UsageError(
+            _("No domain to check"),
+            _("Name at least one, e.g.: wxdash check -p NAME --request https://api.example.com"),
+        )
+    for protocol, url in wanted:
+        try:
+            wanted_address(protocol, url)
+        except ValueError as exc:
+            raise UsageError(str(exc), _("Give the URL your code calls.")) from None
+    return wanted
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from wxdash.output import check_json, check_text
+
+    wanted = _wanted(args)
+    with Session(args) as session:
+        config = _loaded(session)
+        outcomes = gather(args, config, _select(config, args.profiles, args.all))
+    webview_wanted = any(p is Protocol.WEBVIEW for p, _url in wanted)
+    results = check_json if args.format == "json" else check_text
+    text, missing = results(outcomes, wanted, args.where)
+    _write(text)
+    failed = _report_failures(outcomes, webview=webview_wanted)
+    if webview_wanted and any(o.webview is None for o in outcomes if o.ok):
+        failed = True
+    return worst(
+        EXIT_FAILED if failed else EXIT_OK,
+        EXIT_MISSING if missing else EXIT_OK,
+        *_config_code(config),
+    )
+
+
+def cmd_find(args: argparse.Namespace) -> int:
+    from wxdash.output import find_csv, find_json, find_text
+
+    if not args.text.strip():
+        raise UsageError(
+            _("Nothing to find"), _("Give part of a host, e.g.: wxdash find old-api.example.com")
+        )
+    with Session(args) as session:
+        config = _loaded(session)
+        everyone = not args.profiles  # a fleet-wide search is the point: all by default
+        profiles = _select(config, args.profiles, args.all or everyone)
+        max_age = None if args.refresh else args.max_age * 60
+        outcomes = gather(args, config, profiles, max_age=max_age)
+    render = {"json": find_json, "csv": find_csv, "text": find_text}[args.format]
+    text, hits = render(outcomes, args.text)
+    _write(text)
+    failed = _report_failures(outcomes)
+    return worst(
+        EXIT_FAILED if failed else EXIT_OK,
+        EXIT_OK if hits else EXIT_NO_HIT,
+        *_config_code(config),
+    )
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -596,6 +835,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
             _("The dashboard needs a terminal, and stdout is not one."),
             _("For scripts and pipes use: wxdash fetch --all -f json"),
         )
+    _no_offline_demo(args)
     from wxdash.app import WxDashApp
 
     app = WxDashApp(
@@ -603,6 +843,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
         demo=args.demo,
         profile=args.profile,
         lang=args.lang,
+        offline=args.offline,
     )
     app.run()
     return app.return_code or EXIT_OK
@@ -631,6 +872,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     commands: dict[str | None, Callable[[argparse.Namespace], int]] = {
         "fetch": cmd_fetch,
+        "diff": cmd_diff,
+        "check": cmd_check,
+        "find": cmd_find,
         "config": cmd_config,
         "profile": cmd_profile,
     }

@@ -23,6 +23,7 @@ class DemoMerchant:
     appid: str
     domains: Callable[[], dict[str, Any]]
     scenario: str = "ok"
+    webview: Callable[[], dict[str, Any]] = fakeserver.empty_webview
 
 
 MERCHANTS = (
@@ -30,9 +31,13 @@ MERCHANTS = (
         "Lotus Tea House",
         "wx5a1e0c3f9b2d4e61",
         lambda: fakeserver.shop_domains("lotustea", pending=True),
+        webview=lambda: fakeserver.shop_webview("lotustea", pending=True),
     ),
     DemoMerchant(
-        "Harbor Books", "wx7c2f4a9e1d3b5c80", lambda: fakeserver.shop_domains("harborbooks")
+        "Harbor Books",
+        "wx7c2f4a9e1d3b5c80",
+        lambda: fakeserver.shop_domains("harborbooks"),
+        webview=lambda: fakeserver.shop_webview("harborbooks"),
     ),
     DemoMerchant("Reference sample", "wx0123456789abcdef", fakeserver.sample_domains),
     DemoMerchant(
@@ -49,6 +54,7 @@ MERCHANTS = (
         "slow:4",
     ),
     DemoMerchant("Odd Data Co", "wx2468ace013579bdf", fakeserver.wrong_types_domains),
+    DemoMerchant("Corner Cafe (lint)", "wx5b6c7d8e9f0a1b2c", fakeserver.lint_domains),
 )
 
 
@@ -64,7 +70,11 @@ class Demo:
         for merchant in MERCHANTS:
             token = f"demo-token-{merchant.appid}"
             self.server.add_app(
-                merchant.appid, token=token, domains=merchant.domains(), scenario=merchant.scenario
+                merchant.appid,
+                token=token,
+                domains=merchant.domains(),
+                scenario=merchant.scenario,
+                webview=merchant.webview(),
             )
             profiles.append(
                 Profile(

@@ -1,8 +1,9 @@
 """A stand-in for WeChat's API on loopback, shared by the demo, the tests and the benchmarks.
 
-It answers `/wxa/get_effective_domain` and `/cgi-bin/stable_token` over real HTTP like WeChat
-does (tokens, errcodes with `rid:`, the `{}` body rule), and misbehaves on request: each app has
-a scenario that makes it slow, broken, truncated, redirected or reset. Data sets for the demo
+It answers `/wxa/get_effective_domain`, `/wxa/get_effective_webviewdomain` and
+`/cgi-bin/stable_token` over real HTTP like WeChat does (tokens, errcodes with `rid:`, the `{}`
+body rule), and misbehaves on request: each app has a scenario per call that makes it slow,
+broken, truncated, redirected or reset. Data sets for the demo
 and for the tests are the functions at the bottom.
 
 Run `python -m wxdash.fakeserver --help` to serve it by hand.
@@ -79,8 +80,11 @@ class FakeApp:
     secret: str | None = None
     domains: dict[str, Any] | None = None
     scenario: str = "ok"
+    webview: dict[str, Any] | None = None
+    webview_scenario: str = "ok"
     expired_tokens: set[str] = field(default_factory=set)
     domain_calls: int = 0
+    webview_calls: int = 0
     token_calls: int = 0
 
 
@@ -133,14 +137,19 @@ class FakeWeChat:
         secret: str | None = None,
         domains: dict[str, Any] | None = None,
         scenario: str = "ok",
+        webview: dict[str, Any] | None = None,
+        webview_scenario: str = "ok",
     ) -> FakeApp:
-        """Register a mini program. `domains` is the raw response body's groups (any shape)."""
+        """Register a mini program. `domains` and `webview` are the raw response bodies' groups
+        (any shape); webview defaults to four empty lists."""
         app = FakeApp(
             appid=appid,
             token=token or "tok-" + secrets.token_hex(16),
             secret=secret,
             domains=sample_domains() if domains is None else domains,
             scenario=scenario,
+            webview=empty_webview() if webview is None else webview,
+            webview_scenario=webview_scenario,
         )
         with self._lock:
             self._apps[appid] = app
@@ -150,8 +159,12 @@ class FakeWeChat:
     def app(self, appid: str) -> FakeApp:
         return self._apps[appid]
 
-    def set_scenario(self, appid: str, scenario: str) -> None:
-        self._apps[appid].scenario = scenario
+    def set_scenario(self, appid: str, scenario: str, *, webview: bool = False) -> None:
+        """Make one of the app's calls behave as `scenario` (see SCENARIOS)."""
+        if webview:
+            self._apps[appid].webview_scenario = scenario
+        else:
+            self._apps[appid].scenario = scenario
 
     def expire_token(self, appid: str) -> str:
         """Expire the app's token (later calls with it get 42001) and issue a new one."""
@@ -204,32 +217,39 @@ def _make_handler(server: FakeWeChat) -> type[BaseHTTPRequestHandler]:
                 time.sleep(server.latency)
             token = query.get("access_token", [None])[0]
             if parts.path == "/wxa/get_effective_domain":
-                self._effective_domain(token, body)
+                self._effective(token, body, webview=False)
+            elif parts.path == "/wxa/get_effective_webviewdomain":
+                self._effective(token, body, webview=True)
             elif parts.path == "/cgi-bin/stable_token":
                 self._stable_token(body)
             else:
                 self._send(404, b"<html><body>404 Not Found</body></html>", "text/html")
 
-        def _effective_domain(self, token: str | None, body: bytes) -> None:
+        def _effective(self, token: str | None, body: bytes, *, webview: bool) -> None:
             app, errcode = server._lookup(token)
             if app is None:
                 self._send_json(_error(errcode))
                 return
-            app.domain_calls += 1
+            if webview:
+                app.webview_calls += 1
+                calls, scenario, data = app.webview_calls, app.webview_scenario, app.webview
+            else:
+                app.domain_calls += 1
+                calls, scenario, data = app.domain_calls, app.scenario, app.domains
             if not body.strip():
                 self._send_json(_error(44002))
                 return
-            name, _, arg = app.scenario.partition(":")
-            answer = {"errcode": 0, "errmsg": "ok", **copy.deepcopy(app.domains or {})}
+            name, _, arg = scenario.partition(":")
+            answer = {"errcode": 0, "errmsg": "ok", **copy.deepcopy(data or {})}
             match name:
                 case "errcode":
                     self._send_json(_error(int(arg)))
                 case "slow":
                     time.sleep(float(arg))
                     self._send_json(answer)
-                case "flaky" if app.domain_calls <= int(arg):
+                case "flaky" if calls <= int(arg):
                     self._send_json(_error(-1))
-                case "flaky5xx" if app.domain_calls <= int(arg):
+                case "flaky5xx" if calls <= int(arg):
                     self._send_html_error()
                 case "html502":
                     self._send_html_error()
@@ -313,6 +333,29 @@ PROTOCOL_KEYS = (
     "tcpdomain",
 )
 GROUP_KEYS = ("effective_domain", "mp_domain", "third_domain", "direct_domain")
+WEBVIEW_KEYS = (
+    "effective_webviewdomain",
+    "mp_webviewdomain",
+    "third_webviewdomain",
+    "direct_webviewdomain",
+)
+
+
+def empty_webview() -> dict[str, Any]:
+    """A webview answer with no business domains in any group."""
+    return {key: [] for key in WEBVIEW_KEYS}
+
+
+def shop_webview(shop: str, *, pending: bool = False) -> dict[str, Any]:
+    """A merchant's business domains: its site, and (if `pending`) a new one not yet live."""
+    live = [f"https://www.{shop}.com", f"https://m.{shop}.com"]
+    mp = [*live, f"https://events.{shop}.com"] if pending else list(live)
+    return {
+        "effective_webviewdomain": live,
+        "mp_webviewdomain": mp,
+        "third_webviewdomain": [],
+        "direct_webviewdomain": [],
+    }
 
 
 def sample_domains() -> dict[str, Any]:
@@ -356,7 +399,11 @@ def big_domains(per_protocol: int = 200) -> dict[str, Any]:
 def shop_domains(shop: str, *, pending: bool = False) -> dict[str, Any]:
     """A plausible merchant: API and CDN hosts, and (if `pending`) a change awaiting release."""
     effective = {
-        "requestdomain": [f"https://api.{shop}.com", f"https://pay.{shop}.com"],
+        "requestdomain": [
+            f"https://api.{shop}.com",
+            f"https://pay.{shop}.com",
+            "https://analytics.example-platform.com",
+        ],
         "wsrequestdomain": [f"wss://push.{shop}.com"],
         "uploaddomain": [f"https://upload.{shop}.com"],
         "downloaddomain": [f"https://cdn.{shop}.com", f"https://img.{shop}.com"],
@@ -364,6 +411,7 @@ def shop_domains(shop: str, *, pending: bool = False) -> dict[str, Any]:
         "tcpdomain": [],
     }
     mp = copy.deepcopy(effective)
+    mp["requestdomain"] = mp["requestdomain"][:2]
     third = {key: [] for key in PROTOCOL_KEYS}
     third["requestdomain"] = [f"https://api.{shop}.com", "https://analytics.example-platform.com"]
     direct = {key: [] for key in PROTOCOL_KEYS}
@@ -418,6 +466,30 @@ def idn_domains() -> dict[str, Any]:
         data[group]["requestdomain"] = ["https://例子.中国", "https://xn--fsqu00a.xn--fiqs8s"]
         data[group]["downloaddomain"] = ["https://bücher.example"]
     return data
+
+
+def lint_domains() -> dict[str, Any]:
+    """One entry per lint rule, in the effective group (and so in mp, which mirrors it)."""
+    effective = {key: [] for key in PROTOCOL_KEYS}
+    effective["requestdomain"] = [
+        "https://api.cornercafe.com",
+        "http://insecure.cornercafe.com",  # not https
+        "https://203.0.113.9",  # an IP address
+        "https://localhost:8443",  # localhost
+        "https://api.cornercafe.com/v1?debug=1",  # a path and query
+        "https://*.cornercafe.com",  # a wildcard
+        "https://API.cornercafe.com",  # the first entry again
+        "https://api.weixin.qq.com",  # WeChat's own API
+    ]
+    effective["wsrequestdomain"] = ["https://push.cornercafe.com"]  # not wss
+    effective["udpdomain"] = ["tcp://live.cornercafe.com"]  # not udp
+    effective["tcpdomain"] = ["udp://live.cornercafe.com"]  # not tcp
+    return {
+        "effective_domain": effective,
+        "mp_domain": copy.deepcopy(effective),
+        "third_domain": {key: [] for key in PROTOCOL_KEYS},
+        "direct_domain": {key: [] for key in PROTOCOL_KEYS},
+    }
 
 
 def hostile_domains() -> dict[str, Any]:
@@ -540,7 +612,8 @@ def _main() -> None:
     for i in range(args.apps):
         appid = f"wx{i:016x}"
         domains = big_domains(args.per_protocol) if args.per_protocol else shop_domains(f"shop{i}")
-        server.add_app(appid, token=f"token-{appid}", domains=domains)
+        webview = shop_webview(f"shop{i}")
+        server.add_app(appid, token=f"token-{appid}", domains=domains, webview=webview)
     print(f"fake WeChat on {server.url} with {args.apps} apps; token of appid X is token-X")
     server.start()
     try:

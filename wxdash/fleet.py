@@ -1,26 +1,32 @@
 """Fetching many profiles at once: one client, one token source per profile, bounded concurrency.
 
 Both the headless CLI and the app fetch through a `Fleet`. A fetch never raises: every outcome,
-good or bad, is a `FetchOutcome` value with the time it was taken.
+good or bad, is a `FetchOutcome` value with the time it was taken. A profile's fetch is two
+calls made side by side, server domains and webview domains; either may fail alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal, TypeVar
 
 from wxdash.i18n import N_, _
+from wxdash.insight import Pending, annotate, pending
 from wxdash.profiles import DEFAULT_CONCURRENCY, Profile
 from wxdash.wechat.client import WeChatClient
 from wxdash.wechat.errors import WxDashError
-from wxdash.wechat.models import DomainReport
+from wxdash.wechat.models import DomainReport, WebviewReport
 from wxdash.wechat.redact import redact
 from wxdash.wechat.tokens import COMMAND_TIMEOUT, TokenSource, TokenSpec, make_source
 
 log = logging.getLogger("wxdash.fleet")
+
+T = TypeVar("T")
+Source = Literal["network", "cache"]
 
 
 class UnexpectedError(WxDashError):
@@ -35,16 +41,31 @@ class UnexpectedError(WxDashError):
 
 @dataclass(frozen=True, slots=True)
 class FetchOutcome:
-    """The result of fetching one profile: a report or an error, and when."""
+    """The result of fetching one profile: for each call a report or an error, and when.
+
+    `ok` is about the server-domain call; the webview call's failure is `webview_error`.
+    """
 
     profile: Profile
     fetched_at: datetime
     report: DomainReport | None = None
     error: WxDashError | None = None
+    webview: WebviewReport | None = None
+    webview_error: WxDashError | None = None
+    source: Source = "network"
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def view(self) -> DomainReport | None:
+        """Both calls' lists together (webview as a seventh protocol), with lint warnings."""
+        return annotate(self.report, self.webview)
+
+    def pending(self) -> Pending:
+        """What the next release changes; empty when the server-domain call failed."""
+        view = self.view() if self.report is not None else None
+        return pending(view) if view is not None else Pending()
 
 
 def now() -> datetime:
@@ -83,21 +104,34 @@ class Fleet:
         return source
 
     async def fetch(self, profile: Profile) -> FetchOutcome:
-        """Fetch one profile's domains; errors come back as values."""
+        """Fetch one profile's server and webview domains; errors come back as values."""
+        token = self.source(profile)
+        (report, error), (webview, webview_error) = await asyncio.gather(
+            self._call(
+                profile, "domains", self.client.get_effective_domain(profile.api_base, token)
+            ),
+            self._call(
+                profile, "webview", self.client.get_effective_webviewdomain(profile.api_base, token)
+            ),
+        )
+        return FetchOutcome(profile, now(), report, error, webview, webview_error)
+
+    async def _call(
+        self, profile: Profile, what: str, call: Awaitable[T]
+    ) -> tuple[T | None, WxDashError | None]:
         try:
-            report = await self.client.get_effective_domain(profile.api_base, self.source(profile))
+            return await call, None
         except WxDashError as error:
-            log.info("profile %r failed: %s %s", profile.name, error.kind, error.message)
-            return FetchOutcome(profile, now(), error=error)
+            log.info("profile %r %s failed: %s %s", profile.name, what, error.kind, error.message)
+            return None, error
         except (asyncio.CancelledError, KeyboardInterrupt):
             raise
         except Exception as exc:
-            log.exception("unexpected error fetching %r", profile.name)
+            log.exception("unexpected error fetching %r %s", profile.name, what)
             error = UnexpectedError(
                 N_("Unexpected {type}: {detail}"), type=type(exc).__name__, detail=redact(str(exc))
             )
-            return FetchOutcome(profile, now(), error=error)
-        return FetchOutcome(profile, now(), report=report)
+            return None, error
 
     async def fetch_each(self, profiles: Iterable[Profile]) -> AsyncIterator[FetchOutcome]:
         """Fetch many profiles, at most `concurrency` at a time, yielding outcomes as they land."""

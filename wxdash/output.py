@@ -14,10 +14,18 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from wxdash.fleet import FetchOutcome
-from wxdash.i18n import _
-from wxdash.safetext import json_safe, visible
+from wxdash.i18n import N_, _, ngettext
+from wxdash.insight import Change, CheckResult, Hit, Pending, Where, check, find, group_names
+from wxdash.safetext import json_safe, quoted, visible
 from wxdash.wechat.errors import WxDashError
-from wxdash.wechat.models import DomainGroup, Group, ParseWarning, Protocol
+from wxdash.wechat.models import (
+    DomainGroup,
+    DomainReport,
+    Group,
+    ParseWarning,
+    Protocol,
+    webview_key,
+)
 
 FORMATS = ("text", "json", "csv")
 
@@ -42,8 +50,30 @@ class Selection:
         # Protocol keys wxdash does not know are shown only when no protocol was named.
         self.extras = not protocols
 
-    def lists(self, group: DomainGroup) -> list[tuple[str, tuple[str, ...]]]:
-        out = [(p.value, group[p]) for p in self.protocols]
+    @property
+    def webview(self) -> bool:
+        return Protocol.WEBVIEW in self.protocols
+
+    def warnings(self, view: DomainReport | None) -> list[ParseWarning]:
+        """The warnings about what was asked for; those about lists wxdash does not know
+        (and so cannot select) are always kept."""
+        if view is None:
+            return []
+        groups = {g.value for g in self.groups}
+        protocols = {p.value for p in self.protocols}
+        known_groups = Group._value2member_map_
+        known_protocols = Protocol._value2member_map_
+        return [
+            w
+            for w in view.warnings
+            if (w.group in groups or w.group not in known_groups)
+            and (w.protocol in protocols or w.protocol not in known_protocols)
+        ]
+
+    def lists(
+        self, group: DomainGroup, *, server_only: bool = False
+    ) -> list[tuple[str, tuple[str, ...]]]:
+        out = [(p.value, group[p]) for p in self.protocols if p.is_server or not server_only]
         if self.extras:
             out.extend(group.extra.items())
         return out
@@ -57,24 +87,40 @@ def error_json(error: WxDashError | None) -> dict[str, Any] | None:
     return error.to_json() if error is not None else None
 
 
+def profile_json(outcome: FetchOutcome) -> dict[str, Any]:
+    """The keys every command's JSON starts a profile with."""
+    return {
+        "name": outcome.profile.name,
+        "appid": outcome.profile.appid,
+        "ok": outcome.ok,
+        "error": error_json(outcome.error),
+        "fetched_at": outcome.fetched_at.isoformat(),
+        "source": outcome.source,
+    }
+
+
 def outcome_json(outcome: FetchOutcome, selection: Selection) -> dict[str, Any]:
-    report = outcome.report
+    report, webview, view = outcome.report, outcome.webview, outcome.view()
     domains: dict[str, Any] | None = None
     if report is not None:
         domains = {}
         for group in selection.groups:
             data = report[group]
             domains[group.value] = (
-                None if data is None else {k: list(v) for k, v in selection.lists(data)}
+                None
+                if data is None
+                else {k: list(v) for k, v in selection.lists(data, server_only=True)}
             )
+    webview_domains: dict[str, Any] | None = None
+    if webview is not None and selection.webview:
+        every = webview.to_json()
+        webview_domains = {webview_key(g): every[webview_key(g)] for g in selection.groups}
     return {
-        "name": outcome.profile.name,
-        "appid": outcome.profile.appid,
-        "ok": outcome.ok,
-        "error": error_json(outcome.error),
-        "warnings": [w.to_json() for w in report.warnings] if report else [],
-        "fetched_at": outcome.fetched_at.isoformat(),
+        **profile_json(outcome),
+        "warnings": [w.to_json() for w in selection.warnings(view)],
         "domains": domains,
+        "webview_domains": webview_domains,
+        "webview_error": error_json(outcome.webview_error),
     }
 
 
@@ -92,10 +138,11 @@ CSV_COLUMNS = ("profile", "appid", "group", "protocol", "domain")
 
 def csv_rows(outcomes: Iterable[FetchOutcome], selection: Selection) -> Iterable[list[str]]:
     for outcome in outcomes:
-        if outcome.report is None:
+        view = outcome.view()
+        if view is None:
             continue
         for group in selection.groups:
-            data = outcome.report[group]
+            data = view[group]
             if data is None:
                 continue
             for key, domains in selection.lists(data):
@@ -105,10 +152,14 @@ def csv_rows(outcomes: Iterable[FetchOutcome], selection: Selection) -> Iterable
 
 
 def render_csv(outcomes: Iterable[FetchOutcome], selection: Selection) -> str:
+    return _csv(csv_rows(outcomes, selection))
+
+
+def _csv(rows: Iterable[list[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for row in csv_rows(outcomes, selection):
+    for row in rows:
         writer.writerow([visible(cell) for cell in row])
     return buffer.getvalue()
 
@@ -120,13 +171,38 @@ def render_text(outcomes: Iterable[FetchOutcome], selection: Selection) -> str:
             lines.append("")
         name = visible(outcome.profile.name)
         head = f"{name}  {visible(outcome.profile.appid)}"
-        if outcome.report is None:
-            lines.append(_("{head}  failed: {message}").format(head=head, message=_short(outcome)))
-            continue
-        lines.append(_("{head}  fetched {time}").format(head=head, time=local_time(outcome)))
-        lines.extend(_group_lines(outcome, selection))
-        lines.extend("  " + _warning_line(warning) for warning in outcome.report.warnings)
+        view = outcome.view()
+        shown = selection
+        if outcome.error is not None:
+            message = visible(outcome.error.message)
+            lines.append(_("{head}  failed: {message}").format(head=head, message=message))
+            if view is None or not selection.webview:
+                continue
+            # The webview call may have worked where the server-domain call did not.
+            shown = Selection(selection.groups, [Protocol.WEBVIEW])
+        else:
+            fetched = _("{head}  fetched {time}").format(head=head, time=local_time(outcome))
+            lines.append(fetched + _source_note(outcome))
+        assert view is not None
+        lines.extend(_group_lines(view, shown, outcome))
+        if (error := webview_error(outcome)) is not None and shown.webview:
+            lines.append(
+                "  " + _("webview: failed: {message}").format(message=visible(error.message))
+            )
+        lines.extend("  " + _warning_line(warning) for warning in selection.warnings(view))
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def _source_note(outcome: FetchOutcome) -> str:
+    return "  " + _("(from the cache)") if outcome.source == "cache" else ""
+
+
+def webview_error(outcome: FetchOutcome) -> WxDashError | None:
+    """The webview call's error, unless it is the server call's too (a token that failed)."""
+    error = outcome.webview_error
+    if error is None or outcome.error is error:
+        return None
+    return error
 
 
 def _warning_line(warning: ParseWarning) -> str:
@@ -138,35 +214,42 @@ def _warning_line(warning: ParseWarning) -> str:
     )
 
 
-def warning_text(outcome: FetchOutcome) -> str:
-    """The stderr lines for a profile's parse warnings (empty if it has none)."""
-    if outcome.report is None:
-        return ""
+def warning_text(outcome: FetchOutcome, selection: Selection | None = None) -> str:
+    """The stderr lines for a profile's warnings, parser's and lint's (empty if none)."""
+    warnings = (selection or Selection()).warnings(outcome.view())
     name = visible(outcome.profile.name)
-    return "\n".join(f"wxdash: {name}: {_warning_line(w)}" for w in outcome.report.warnings)
+    return "\n".join(f"wxdash: {name}: {_warning_line(w)}" for w in warnings)
 
 
-def _short(outcome: FetchOutcome) -> str:
-    error = outcome.error
-    assert error is not None
-    return visible(error.message)
-
-
-def _group_lines(outcome: FetchOutcome, selection: Selection) -> list[str]:
-    assert outcome.report is not None
+def _group_lines(view: DomainReport, selection: Selection, outcome: FetchOutcome) -> list[str]:
     lines = []
     labels = {p.value: p.short for p in Protocol}
-    keys = {k for g in outcome.report.groups.values() if g for k, _d in selection.lists(g)}
+    keys = {k for g in view.groups.values() if g for k, _d in selection.lists(g)}
     column = max([8, *(width(labels.get(k, visible(k))) for k in keys)]) + 2
+    not_returned = _("not returned by the API")
+    webview = Protocol.WEBVIEW.value
     for group in selection.groups:
-        data = outcome.report[group]
-        if data is None:
-            lines.append(f"  {pad(group.label, 14)}{_('not returned by the API')}")
-            continue
+        data = view[group]
+        # The view fills a group one call did not return with empty lists: say so instead.
+        server_gone = outcome.report is not None and outcome.report[group] is None
+        web_gone = outcome.webview is None or outcome.webview.lists[group] is None
+        rows = [] if data is None else selection.lists(data)
+        if server_gone:
+            rows = [(k, d) for k, d in rows if k == webview]
+        if outcome.webview is None:
+            rows = [(k, d) for k, d in rows if k != webview]  # the call failed: said below
+        if not rows:
+            if data is None or server_gone:
+                lines.append(f"  {pad(group.label, 14)}{not_returned}")
+            continue  # else only webview was asked for, and its failure is said below
         lines.append(f"  {group.label}")
-        for key, domains in selection.lists(data):
+        if server_gone and any(p.is_server for p in selection.protocols):
+            lines.append("    " + _("server domains: {what}").format(what=not_returned))
+        for key, domains in rows:
             label = pad(labels.get(key, visible(key)), column)
-            if not domains:
+            if key == webview and web_gone:
+                lines.append(f"    {label}{not_returned}")
+            elif not domains:
                 lines.append(f"    {label}{_('(none)')}")
             for index, domain in enumerate(domains):
                 lines.append(f"    {label if index == 0 else ' ' * column}{visible(domain)}")
@@ -175,10 +258,244 @@ def _group_lines(outcome: FetchOutcome, selection: Selection) -> list[str]:
 
 def error_text(outcome: FetchOutcome) -> str:
     """The stderr lines for a failed profile: what happened, with errcode and hint."""
-    error = outcome.error
-    assert error is not None
-    name = visible(outcome.profile.name)
-    lines = [f"wxdash: {name}: {visible(error.message)}"]
+    assert outcome.error is not None
+    return describe_error(outcome.profile.name, outcome.error)
+
+
+def describe_error(name: str, error: WxDashError, what: str = "") -> str:
+    """`wxdash: NAME: message` and its hint, for stderr; `what` names the call that failed."""
+    subject = visible(name) + (f" {what}" if what else "")
+    lines = [f"wxdash: {subject}: {visible(error.message)}"]
     if error.hint:
         lines.append("  " + _("hint: {hint}").format(hint=visible(error.hint)))
     return "\n".join(lines)
+
+
+# -- diff --------------------------------------------------------------------------------
+
+
+def _head(outcome: FetchOutcome) -> str:
+    return f"{visible(outcome.profile.name)}  {visible(outcome.profile.appid)}"
+
+
+def _failed_line(outcome: FetchOutcome) -> str:
+    assert outcome.error is not None
+    return _("{head}  failed: {message}").format(
+        head=_head(outcome), message=visible(outcome.error.message)
+    )
+
+
+def diff_text(outcomes: Iterable[FetchOutcome]) -> str:
+    lines: list[str] = []
+    for outcome in outcomes:
+        if lines:
+            lines.append("")
+        if outcome.error is not None:
+            lines.append(_failed_line(outcome))
+            continue
+        changes = outcome.pending()
+        status = (
+            ngettext("{count} pending", "{count} pending", changes.count).format(
+                count=changes.count
+            )
+            if changes
+            else _("effective matches configured")
+        )
+        lines.append(f"{_head(outcome)}  {status}{_source_note(outcome)}")
+        lines.extend(pending_lines(changes))
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def pending_lines(changes: Pending, indent: str = "  ") -> list[str]:
+    """Per protocol, `+ domain  takes effect at next release (mp)` and `- domain  drops...`."""
+    lines: list[str] = []
+    shown = [c.domain for c in (*changes.adds, *changes.drops)]
+    column = max([width(visible(d)) for d in shown] + [20]) + 2
+    for protocol in Protocol:
+        adds, drops = changes.of(protocol)
+        if not adds and not drops:
+            continue
+        lines.append(f"{indent}{protocol.short}")
+        for change in (*adds, *drops):
+            lines.append(f"{indent}  {pad(change_text(change), column + 2)}{change_note(change)}")
+    return lines
+
+
+def change_text(change: Change) -> str:
+    return ("+ " if change.adds else "- ") + visible(change.domain)
+
+
+def change_note(change: Change) -> str:
+    if change.adds:
+        return _("takes effect at next release ({groups})").format(
+            groups=group_names(change.groups)
+        )
+    return _("drops at next release")
+
+
+def diff_csv(outcomes: Iterable[FetchOutcome]) -> str:
+    """One row per pending change: `+` takes effect, `-` drops; groups name where it is set."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("profile", "appid", "change", "protocol", "domain", "groups"))
+    for outcome in outcomes:
+        changes = outcome.pending()
+        for change in (*changes.adds, *changes.drops):
+            row = [
+                outcome.profile.name,
+                outcome.profile.appid,
+                "+" if change.adds else "-",
+                change.protocol.short,
+                change.domain,
+                " ".join(g.short for g in change.groups),
+            ]
+            writer.writerow([visible(cell) for cell in row])
+    return buffer.getvalue()
+
+
+def diff_json(outcomes: Iterable[FetchOutcome]) -> str:
+    profiles = [
+        {**profile_json(o), "pending": o.pending().to_json() if o.ok else None} for o in outcomes
+    ]
+    return dumps({"profiles": profiles}) + "\n"
+
+
+# -- check -------------------------------------------------------------------------------
+
+
+def _checked(
+    outcomes: Iterable[FetchOutcome], wanted: Sequence[tuple[Protocol, str]], where: Where
+) -> list[tuple[FetchOutcome, list[CheckResult] | None]]:
+    out = []
+    for outcome in outcomes:
+        view = outcome.view() if outcome.ok else None
+        out.append((outcome, check(view, wanted, where) if view is not None else None))
+    return out
+
+
+_WHERE = {"effective": N_("effective"), "configured": N_("configured")}
+
+
+def check_text(
+    outcomes: Iterable[FetchOutcome], wanted: Sequence[tuple[Protocol, str]], where: Where
+) -> tuple[str, bool]:
+    """The report, and whether any domain is missing."""
+    lines: list[str] = []
+    missing_any = False
+    found_word, missing_word = _("ok"), _("MISSING")
+    column = max(width(found_word), width(missing_word)) + 2
+    for outcome, results in _checked(outcomes, wanted, where):
+        if lines:
+            lines.append("")
+        if results is None:
+            lines.append(_failed_line(outcome))
+            continue
+        missing = [r for r in results if not r.found]
+        missing_any = missing_any or bool(missing)
+        summary = (
+            _("{missing} of {count} missing from {where}")
+            if missing
+            else _("all {count} present in {where}")
+        ).format(missing=len(missing), count=len(results), where=_(_WHERE[where]))
+        lines.append(f"{_head(outcome)}  {summary}{_source_note(outcome)}")
+        for result in results:
+            word = found_word if result.found else missing_word
+            note = f"  ({result.note})" if result.note else ""
+            target = visible(str(result.address))
+            lines.append(f"  {pad(word, column)}{pad(result.protocol.short, 10)}{target}{note}")
+    return ("\n".join(lines) + "\n" if lines else ""), missing_any
+
+
+def check_json(
+    outcomes: Iterable[FetchOutcome], wanted: Sequence[tuple[Protocol, str]], where: Where
+) -> tuple[str, bool]:
+    profiles = []
+    missing_any = False
+    for outcome, results in _checked(outcomes, wanted, where):
+        entry = {**profile_json(outcome), "in": where, "missing": None, "results": None}
+        if results is not None:
+            missing = [r for r in results if not r.found]
+            missing_any = missing_any or bool(missing)
+            entry["missing"] = len(missing)
+            entry["results"] = [r.to_json() for r in results]
+        profiles.append(entry)
+    return dumps({"profiles": profiles}) + "\n", missing_any
+
+
+# -- find --------------------------------------------------------------------------------
+
+
+def _hits(outcomes: Iterable[FetchOutcome], text: str) -> list[tuple[FetchOutcome, Hit]]:
+    out = []
+    for outcome in outcomes:
+        view = outcome.view()
+        if view is not None:
+            out.extend((outcome, hit) for hit in find(view, text))
+    return out
+
+
+def find_text(outcomes: Sequence[FetchOutcome], text: str) -> tuple[str, int]:
+    hits = _hits(outcomes, text)
+    names = [visible(o.profile.name) for o, _hit in hits]
+    column = max([width(n) for n in names] + [8]) + 2
+    lines = [
+        f"{pad(name, column)}{pad(hit.group.short, 11)}{pad(hit.protocol.short, 10)}"
+        f"{visible(hit.domain)}"
+        for name, (_outcome, hit) in zip(names, hits, strict=True)
+    ]
+    profiles = len({id(o) for o, _hit in hits})
+    searched = len(outcomes)
+    if hits:
+        summary = ngettext(
+            "{hits} match in {profiles} of {searched} profiles",
+            "{hits} matches in {profiles} of {searched} profiles",
+            len(hits),
+        )
+    else:
+        summary = ngettext(
+            "No domain matches {text} in {searched} profile",
+            "No domain matches {text} in {searched} profiles",
+            searched,
+        )
+    lines.append(
+        summary.format(hits=len(hits), profiles=profiles, searched=searched, text=quoted(text))
+    )
+    return "\n".join(lines) + "\n", len(hits)
+
+
+def _hit_row(outcome: FetchOutcome, hit: Hit) -> list[str]:
+    return [
+        outcome.profile.name,
+        outcome.profile.appid,
+        hit.group.short,
+        hit.protocol.short,
+        hit.domain,
+    ]
+
+
+def find_csv(outcomes: Sequence[FetchOutcome], text: str) -> tuple[str, int]:
+    hits = _hits(outcomes, text)
+    return _csv([_hit_row(o, h) for o, h in hits]), len(hits)
+
+
+def find_json(outcomes: Sequence[FetchOutcome], text: str) -> tuple[str, int]:
+    hits = _hits(outcomes, text)
+    data = {
+        "query": text,
+        "hits": [
+            {
+                "name": o.profile.name,
+                "appid": o.profile.appid,
+                "group": h.group.value,
+                "protocol": h.protocol.value,
+                "domain": h.domain,
+                "source": o.source,
+                "fetched_at": o.fetched_at.isoformat(),
+            }
+            for o, h in hits
+        ],
+        "profiles": [
+            {**profile_json(o), "hits": sum(1 for x, _h in hits if x is o)} for o in outcomes
+        ],
+    }
+    return dumps(data) + "\n", len(hits)

@@ -34,7 +34,13 @@ from wxdash.wechat.errors import (
     ResponseFormatError,
     WxDashError,
 )
-from wxdash.wechat.models import DomainReport, parse_domain_report, parse_json_body
+from wxdash.wechat.models import (
+    DomainReport,
+    WebviewReport,
+    parse_domain_report,
+    parse_json_body,
+    parse_webview_report,
+)
 from wxdash.wechat.redact import redact
 
 log = logging.getLogger("wxdash.client")
@@ -48,6 +54,7 @@ BACKUP_API_BASES = (
     "https://hk.api.weixin.qq.com",
 )
 EFFECTIVE_DOMAIN_PATH = "/wxa/get_effective_domain"
+EFFECTIVE_WEBVIEW_PATH = "/wxa/get_effective_webviewdomain"
 STABLE_TOKEN_PATH = "/cgi-bin/stable_token"
 
 T = TypeVar("T")
@@ -166,6 +173,14 @@ class WeChatClient:
         """The four groups of server domains for the mini program the token belongs to."""
         return await self.call_with_token(
             api_base, EFFECTIVE_DOMAIN_PATH, token, parse_domain_report
+        )
+
+    async def get_effective_webviewdomain(
+        self, api_base: str | None, token: TokenProvider
+    ) -> WebviewReport:
+        """The four groups of business (webview) domains, for the same token."""
+        return await self.call_with_token(
+            api_base, EFFECTIVE_WEBVIEW_PATH, token, parse_webview_report
         )
 
     async def call_with_token(

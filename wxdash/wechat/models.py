@@ -24,7 +24,11 @@ E = TypeVar("E", bound=StrEnum)
 
 
 class Protocol(StrEnum):
-    """A protocol list, named as the API names it. `short` is what users type."""
+    """A protocol list, named as the API names it. `short` is what users type.
+
+    The first six are server domains (`get_effective_domain`); WEBVIEW holds the business
+    domains that `get_effective_webviewdomain` returns for the same groups.
+    """
 
     REQUEST = "requestdomain"
     WS = "wsrequestdomain"
@@ -32,6 +36,12 @@ class Protocol(StrEnum):
     DOWNLOAD = "downloaddomain"
     UDP = "udpdomain"
     TCP = "tcpdomain"
+    WEBVIEW = "webviewdomain"
+
+    @property
+    def is_server(self) -> bool:
+        """True for the six lists of `get_effective_domain`, False for webview."""
+        return self is not Protocol.WEBVIEW
 
     @property
     def short(self) -> str:
@@ -67,6 +77,7 @@ _PROTOCOL_SHORT = {
     Protocol.DOWNLOAD: "download",
     Protocol.UDP: "udp",
     Protocol.TCP: "tcp",
+    Protocol.WEBVIEW: "webview",
 }
 _PROTOCOL_SCHEME = {
     Protocol.REQUEST: "https",
@@ -75,6 +86,7 @@ _PROTOCOL_SCHEME = {
     Protocol.DOWNLOAD: "https",
     Protocol.UDP: "udp",
     Protocol.TCP: "tcp",
+    Protocol.WEBVIEW: "https",
 }
 _PROTOCOL_LABEL = {
     Protocol.REQUEST: N_("request"),
@@ -83,7 +95,9 @@ _PROTOCOL_LABEL = {
     Protocol.DOWNLOAD: N_("downloadFile"),
     Protocol.UDP: N_("udp"),
     Protocol.TCP: N_("tcp"),
+    Protocol.WEBVIEW: N_("webview"),
 }
+SERVER_PROTOCOLS = tuple(p for p in Protocol if p.is_server)
 
 
 class Group(StrEnum):
@@ -172,12 +186,13 @@ class DomainGroup:
         return sum(len(v) for v in self.lists.values()) + sum(len(v) for v in self.extra.values())
 
     def to_json(self) -> dict[str, list[str]]:
-        out = {p.value: list(self.lists[p]) for p in Protocol}
+        """The server-domain lists as the API names them (webview has a JSON key of its own)."""
+        out = {p.value: list(self.lists[p]) for p in SERVER_PROTOCOLS}
         out.update({k: list(v) for k, v in self.extra.items()})
         return out
 
 
-# The warnings the parser can attach; later features (lint) add kinds of their own.
+# What each kind of warning says: the parser's, then the domain lint's (`insight.lint`).
 _WARNING_MESSAGES = {
     "wrong_type": N_("{detail} instead of a string, left out"),
     "not_a_list": N_("a string instead of a list, read as one domain"),
@@ -185,6 +200,13 @@ _WARNING_MESSAGES = {
     "bad_group": N_("{detail} instead of an object, read as not returned"),
     "unknown_protocol": N_("unknown list, kept as extra (WeChat may have added it)"),
     "unknown_group": N_("unknown group, not shown (WeChat may have added it)"),
+    "lint_scheme": N_("must start with {detail}://"),
+    "lint_ip": N_("an IP address: WeChat needs a domain name"),
+    "lint_localhost": N_("localhost: phones cannot reach it"),
+    "lint_path": N_("a path or query: only the host counts"),
+    "lint_wildcard": N_("a wildcard: list each host"),
+    "lint_duplicate": N_("listed twice"),
+    "lint_wechat": N_("WeChat's own API: call it from your server"),
 }
 
 
@@ -246,6 +268,52 @@ class DomainReport:
             g.value: (dg.to_json() if dg is not None else None) for g, dg in self.groups.items()
         }
 
+    def with_webview(self, webview: WebviewReport | None) -> DomainReport:
+        """This report with the webview lists put in each group as a seventh protocol."""
+        if webview is None:
+            return self
+        groups: dict[Group, DomainGroup | None] = {}
+        for group in Group:
+            server, web = self.groups[group], webview.lists[group]
+            if server is None and web is None:
+                groups[group] = None
+                continue
+            base = server if server is not None else DomainGroup.of()
+            lists = dict(base.lists)
+            lists[Protocol.WEBVIEW] = web or ()
+            groups[group] = DomainGroup(_frozen(lists), base.extra)
+        return DomainReport(_frozen(groups), self.warnings + webview.warnings)
+
+    def with_warnings(self, warnings: tuple[ParseWarning, ...]) -> DomainReport:
+        return DomainReport(self.groups, self.warnings + warnings) if warnings else self
+
+
+def webview_key(group: Group) -> str:
+    """`mp_webviewdomain` for Group.MP: the key `get_effective_webviewdomain` uses."""
+    return f"{group.short}_webviewdomain"
+
+
+@dataclass(frozen=True, slots=True)
+class WebviewReport:
+    """One answer of `get_effective_webviewdomain`: a flat list per group, or None where the
+    API did not return the group."""
+
+    lists: Mapping[Group, tuple[str, ...] | None]
+    warnings: tuple[ParseWarning, ...] = ()
+
+    @classmethod
+    def of(
+        cls, lists: Mapping[Group, Any] | None = None, warnings: tuple[ParseWarning, ...] = ()
+    ) -> WebviewReport:
+        given = lists or {}
+        return cls(
+            _frozen({g: (tuple(given[g]) if given.get(g) is not None else None) for g in Group}),
+            tuple(warnings),
+        )
+
+    def to_json(self) -> dict[str, list[str] | None]:
+        return {webview_key(g): (list(v) if v is not None else None) for g, v in self.lists.items()}
+
 
 def _type_name(value: Any) -> str:
     return {
@@ -288,8 +356,9 @@ def _parse_group(value: Any, group: Group, warnings: list[ParseWarning]) -> Doma
     if not isinstance(value, dict):
         warnings.append(ParseWarning("bad_group", group.value, None, None, _type_name(value)))
         return None
-    known = {p.value for p in Protocol}
-    lists = {p: _parse_list(value.get(p.value), group, p.value, warnings) for p in Protocol}
+    known = {p.value for p in SERVER_PROTOCOLS}
+    lists = {p: _parse_list(value.get(p.value), group, p.value, warnings) for p in SERVER_PROTOCOLS}
+    lists[Protocol.WEBVIEW] = ()
     extra = {}
     for key, raw in value.items():
         if key not in known:
@@ -367,3 +436,16 @@ def parse_domain_report(body: bytes) -> DomainReport:
         if key.endswith("_domain") and key not in known and isinstance(value, dict):
             warnings.append(ParseWarning("unknown_group", key))
     return DomainReport(_frozen(groups), tuple(warnings))
+
+
+def parse_webview_report(body: bytes) -> WebviewReport:
+    """Read a `get_effective_webviewdomain` body into a WebviewReport."""
+    data = parse_json_body(body)
+    warnings: list[ParseWarning] = []
+    lists: dict[Group, tuple[str, ...] | None] = {}
+    for group in Group:
+        raw = data.get(webview_key(group))
+        lists[group] = (
+            None if raw is None else _parse_list(raw, group, Protocol.WEBVIEW.value, warnings)
+        )
+    return WebviewReport(_frozen(lists), tuple(warnings))

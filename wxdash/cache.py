@@ -1,0 +1,164 @@
+"""The last good result of each profile on disk, so the dashboard opens with data at once and
+`--offline` works without a network.
+
+One JSON file per mini program (appid and API host), 0600 in a 0700 folder under the user's
+cache folder. It holds domains and warnings, never a token. A file that cannot be read is
+deleted with a warning: the cache is a convenience, never a reason to stop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from wxdash.files import replace_file
+from wxdash.fleet import FetchOutcome
+from wxdash.i18n import N_, _
+from wxdash.profiles import APP_NAME, Profile
+from wxdash.wechat.errors import WxDashError
+from wxdash.wechat.models import (
+    ParseWarning,
+    WebviewReport,
+    parse_domain_report,
+    parse_webview_report,
+)
+
+log = logging.getLogger("wxdash.cache")
+
+CACHE_FORMAT = 1
+
+
+class NotCachedError(WxDashError):
+    """`--offline` asked for a profile that has never been fetched on this machine."""
+
+    kind = "cache"
+
+    @property
+    def hint(self) -> str:
+        return _("Fetch it once without --offline; wxdash keeps the last good result.")
+
+
+def cache_folder() -> Path:
+    """Where results are kept: `results/` in the platform's cache folder for wxdash."""
+    import platformdirs
+
+    return platformdirs.user_cache_path(APP_NAME) / "results"
+
+
+@dataclass
+class ResultCache:
+    """Reads and writes the cached results; `problems` collects what was discarded."""
+
+    folder: Path = field(default_factory=cache_folder)
+    problems: list[str] = field(default_factory=list)
+
+    def path(self, profile: Profile) -> Path:
+        # Named by a hash: appids come from a user's file and must not shape a path.
+        base = (profile.api_base or "").strip().rstrip("/")
+        digest = hashlib.sha256(f"{profile.appid}\n{base}".encode()).hexdigest()[:32]
+        return self.folder / f"{digest}.json"
+
+    def load(self, profile: Profile) -> FetchOutcome | None:
+        """The cached outcome for `profile` (source "cache"), or None if there is none."""
+        path = self.path(profile)
+        try:
+            record = json.loads(path.read_bytes())
+            return _outcome(profile, record)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, WxDashError) as exc:
+            self._discard(path, profile, exc)
+            return None
+
+    def miss(self, profile: Profile) -> FetchOutcome:
+        """The outcome to show for a profile with nothing cached, under `--offline`."""
+        from wxdash.fleet import now
+
+        error = NotCachedError(N_("No cached result for {appid} yet"), appid=profile.appid)
+        return FetchOutcome(profile, now(), error=error, source="cache")
+
+    def save(self, outcome: FetchOutcome) -> None:
+        """Keep the good parts of a network outcome. A webview call that failed keeps the
+        webview lists cached before; a failed server call saves nothing."""
+        if outcome.source != "network" or outcome.report is None:
+            return
+        record = {
+            "format": CACHE_FORMAT,
+            "appid": outcome.profile.appid,
+            "fetched_at": outcome.fetched_at.isoformat(),
+            "domains": outcome.report.to_json(),
+            "warnings": [asdict(w) for w in outcome.report.warnings],
+            "webview_domains": None,
+            "webview_warnings": [],
+        }
+        webview = outcome.webview
+        if webview is None:
+            previous = self.load(outcome.profile)
+            webview = previous.webview if previous is not None else None
+        if webview is not None:
+            record["webview_domains"] = webview.to_json()
+            record["webview_warnings"] = [asdict(w) for w in webview.warnings]
+        try:
+            _write(self.path(outcome.profile), json.dumps(record, ensure_ascii=False).encode())
+        except OSError as exc:
+            # A full disk or a read-only home must not stop a fetch that worked.
+            log.warning("could not cache %r: %s", outcome.profile.name, exc.strerror or exc)
+
+    def _discard(self, path: Path, profile: Profile, exc: Exception) -> None:
+        log.warning("discarding unreadable cache file %s: %s", path.name, type(exc).__name__)
+        with contextlib.suppress(OSError):
+            path.unlink()
+        self.problems.append(
+            _("The cached result of {name} could not be read and was discarded ({reason}).").format(
+                name=profile.name, reason=type(exc).__name__
+            )
+        )
+
+
+def _warnings(records: Any) -> tuple[ParseWarning, ...]:
+    fields = ("kind", "group", "protocol", "domain", "detail")
+    out = []
+    for record in records or ():
+        values = {k: record.get(k) for k in fields}
+        if not isinstance(values["kind"], str) or not all(
+            v is None or isinstance(v, str) for v in values.values()
+        ):
+            raise ValueError("a warning of the wrong shape")
+        out.append(ParseWarning(**values))
+    return tuple(out)
+
+
+def _body(data: Any) -> bytes:
+    if not isinstance(data, dict):
+        raise ValueError("lists of the wrong shape")
+    return json.dumps({"errcode": 0, **data}).encode()
+
+
+def _outcome(profile: Profile, record: Any) -> FetchOutcome:
+    if record.get("format") != CACHE_FORMAT or record.get("appid") != profile.appid:
+        raise ValueError("another format or appid")
+    fetched_at = datetime.fromisoformat(record["fetched_at"])
+    if fetched_at.tzinfo is None:
+        raise ValueError("a time without a zone")
+    report = parse_domain_report(_body(record["domains"]))
+    report = type(report)(report.groups, _warnings(record.get("warnings")))
+    webview: WebviewReport | None = None
+    if record.get("webview_domains") is not None:
+        parsed = parse_webview_report(_body(record["webview_domains"]))
+        webview = WebviewReport(parsed.lists, _warnings(record.get("webview_warnings")))
+    return FetchOutcome(profile, fetched_at, report=report, webview=webview, source="cache")
+
+
+def _write(path: Path, data: bytes) -> None:
+    for folder in (path.parent.parent, path.parent):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o700)
+    replace_file(path, data)

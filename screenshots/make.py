@@ -56,11 +56,36 @@ async def profile_form(app: WxDashApp, pilot: Pilot[int]) -> None:
     await pilot.pause(0.3)
 
 
+async def pending(app: WxDashApp, pilot: Pilot[int]) -> None:
+    await settle(app, pilot)
+    await pilot.press("left_square_bracket")  # from Effective back round to Pending
+    await settle(app, pilot)
+
+
+async def fleet_search(app: WxDashApp, pilot: Pilot[int]) -> None:
+    await settle(app, pilot)
+    await pilot.press("R")
+    await settle(app, pilot)
+    await pilot.press("F")
+    await pilot.pause(0.2)
+    await pilot.press(*"analytics")
+    await pilot.pause(0.3)
+
+
+async def lint(app: WxDashApp, pilot: Pilot[int]) -> None:
+    await settle(app, pilot)
+    app.switch_to("Corner Cafe (lint)")
+    await settle(app, pilot)
+
+
 SHOTS: dict[str, Step] = {
     "main.svg": main_view,
     "filtered.svg": filtered,
     "error-banner.svg": error_over_stale,
     "profile-form.svg": profile_form,
+    "pending.svg": pending,
+    "fleet-search.svg": fleet_search,
+    "lint.svg": lint,
 }
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable
+from datetime import datetime
 from functools import partial
 from typing import Any, ClassVar
 
@@ -27,7 +29,9 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent, TabPane
 
 from wxdash import clipboard
+from wxdash.cache import ResultCache
 from wxdash.demo import Demo
+from wxdash.files import replace_file
 from wxdash.fleet import FetchOutcome, Fleet
 from wxdash.i18n import _, detect_language, ngettext, set_language
 from wxdash.profiles import (
@@ -43,6 +47,8 @@ from wxdash.profiles import (
 )
 from wxdash.safetext import visible
 from wxdash.screens.confirm import ConfirmScreen
+from wxdash.screens.export import ExportRequest, ExportScreen
+from wxdash.screens.find import FindScreen, Found
 from wxdash.screens.help import HelpScreen
 from wxdash.screens.picker import PickerScreen
 from wxdash.screens.profile_form import ProfileFormScreen
@@ -52,6 +58,7 @@ from wxdash.wechat.models import Group, Protocol
 from wxdash.widgets.domain_tree import DomainTree
 from wxdash.widgets.error_banner import ErrorBanner
 from wxdash.widgets.filter_bar import FilterBar, ProtocolToggle
+from wxdash.widgets.pending_tree import PendingTree
 from wxdash.widgets.profile_header import ProfileHeader
 from wxdash.widgets.profile_list import ProfileList
 
@@ -61,6 +68,9 @@ NARROW = 100
 ASK_BEFORE_FETCHING = 50
 # Moving through the list shows a profile at once; it is fetched once the cursor rests.
 FETCH_DELAY = 0.3
+# The tabs: one per group, then what the next release changes.
+PENDING = "pending"
+TABS = (*(g.short for g in Group), PENDING)
 
 
 def _plain_highlight(candidate: str, query: str, provider: Provider) -> Content:
@@ -134,6 +144,8 @@ class WxDashApp(App[int]):
         Binding("a", "add_profile", _("Add"), show=False),
         Binding("e", "edit_profile", _("Edit"), show=False),
         Binding("d", "delete_profile", _("Delete"), show=False),
+        Binding("F", "find", _("Find"), key_display="F"),
+        Binding("x", "export", _("Export"), show=False),
         *(
             Binding(str(key), f"toggle_protocol({key - 1})", protocol.short, show=False)
             for key, protocol in enumerate(Protocol, start=1)
@@ -148,6 +160,8 @@ class WxDashApp(App[int]):
         profile: str | None = None,
         lang: str | None = None,
         config: Config | None = None,
+        offline: bool = False,
+        cache: ResultCache | None = None,
     ) -> None:
         self._demo_server: Demo | None = None
         self.store: ProfileStore | None = None
@@ -166,11 +180,14 @@ class WxDashApp(App[int]):
                 self.config = Config(path=self.store.path)
         set_language(lang or self.config.lang or detect_language())
         super().__init__()
+        self.offline = offline
+        # The demo's data is made up on the spot: it neither reads nor writes the cache.
+        self.cache = None if demo else (cache or ResultCache())
         self.states: dict[str, ProfileState] = {}
         self.current: str | None = None
         self.filters = Filters()
         self._wanted = profile
-        self._dirty: set[Group] = set(Group)
+        self._dirty: set[str] = set(TABS)
         self._fetch_timer: Timer | None = None
         self._summary_dirty = True
         self._client: WeChatClient | None = None
@@ -194,6 +211,8 @@ class WxDashApp(App[int]):
                         for group in Group:
                             with TabPane(group.label, id=f"tab-{group.short}"):
                                 yield DomainTree(group, id=f"tree-{group.short}")
+                        with TabPane(_("Pending"), id=f"tab-{PENDING}"):
+                            yield PendingTree(id=f"tree-{PENDING}")
                 yield Static(id="empty")
         yield Footer()
 
@@ -211,6 +230,9 @@ class WxDashApp(App[int]):
         # profile when --profile names another.
         self.current = start
         self._set_states(self.config.profiles)
+        if start is not None:
+            self._load_cached([start])  # at once, so the first frame has data
+            self._load_all_cached()
         self.set_interval(0.25, self._draw_summary)
         if self._load_error is not None:
             self._show_empty(self._load_error)
@@ -303,6 +325,7 @@ class WxDashApp(App[int]):
             Content.styled(f"{status.mark} {counts[status]} {status.label}", style)
             for status, style in (
                 (Status.OK, "$text-success"),
+                (Status.CACHED, "$text-success"),
                 (Status.ERROR, "$text-error"),
                 (Status.STALE, "$text-warning"),
                 (Status.FETCHING, "$text-accent"),
@@ -376,8 +399,7 @@ class WxDashApp(App[int]):
         self.current = name
         self.query_one(ProfileList).move_to(name)
         self._refresh_view()
-        state = self.states[name]
-        if fetch and state.status == Status.NOT_FETCHED:
+        if fetch and self._wants_fetch(name):
             self.fetch(name)
 
     def _refresh_view(self) -> None:
@@ -386,17 +408,24 @@ class WxDashApp(App[int]):
             return
         self.query_one(ProfileHeader).show_state(state)
         stale_since = state.fetched_at if state.report is not None else None
-        self.query_one(ErrorBanner).show_error(state.error, stale_since)
-        self._dirty = set(Group)
+        self.query_one(ErrorBanner).show_error(state.error, stale_since, state.webview_error)
+        self._dirty = set(TABS)
         self._draw_active_tree()
 
-    def _active_group(self) -> Group:
-        active = self.query_one(TabbedContent).active or "tab-effective"
-        return Group.parse(active.removeprefix("tab-"))
+    def _active_tab(self) -> str:
+        """`effective`, `mp`, `third`, `direct` or `pending`."""
+        return (self.query_one(TabbedContent).active or "tab-effective").removeprefix("tab-")
 
-    def _tree(self, group: Group | None = None) -> DomainTree:
-        group = group or self._active_group()
-        return self.query_one(f"#tree-{group.short}", DomainTree)
+    def _active_group(self) -> Group | None:
+        """The group on screen; None on the Pending tab."""
+        tab = self._active_tab()
+        return None if tab == PENDING else Group.parse(tab)
+
+    def _tree(self, tab: str | None = None) -> DomainTree:
+        return self.query_one(f"#tree-{tab or self._active_tab()}", DomainTree)
+
+    def _tab_label(self, tab: str) -> str:
+        return _("Pending") if tab == PENDING else Group.parse(tab).label
 
     def _placeholder(self, state: ProfileState) -> str:
         match state.status:
@@ -412,26 +441,42 @@ class WxDashApp(App[int]):
         state = self._state()
         if state is None:
             return
-        group = self._active_group()
-        if group in self._dirty:
-            self._dirty.discard(group)
-            self._tree(group).show(state.report, self.filters, self._placeholder(state))
-        matches = self.filters.count(state.report) if state.report is not None else None
+        tab = self._active_tab()
+        if tab in self._dirty:
+            self._dirty.discard(tab)
+            tree = self._tree(tab)
+            if isinstance(tree, PendingTree):
+                tree.show_pending(state.pending, self.filters, self._placeholder(state))
+            else:
+                tree.show(state.view, self.filters, self._placeholder(state))
+        view = state.view
+        matches = self.filters.count(view) if view is not None else None
         self.query_one(FilterBar).show_filters(self.filters, matches)
         self._label_tabs(state)
 
     def _label_tabs(self, state: ProfileState) -> None:
         """While a filter is on, each tab says how many of its domains pass it."""
         tabs = self.query_one(TabbedContent)
+        view = state.view
         for group in Group:
             label = group.label
-            data = state.report[group] if state.report is not None else None
+            data = view[group] if view is not None else None
             if self.filters.active and data is not None:
                 count = sum(len(v) for v in self.filters.visible(data).values())
                 label = f"{label} ({count})"
-            tab = tabs.get_tab(f"tab-{group.short}")
-            if tab.label.plain != label:
-                tab.label = Content(label)
+            self._set_tab_label(tabs, group.short, label)
+        # Pending always says how many: the count is the news.
+        changes = state.pending
+        label = _("Pending")
+        if changes is not None:
+            label += f" ({changes.count})"
+        self._set_tab_label(tabs, PENDING, label)
+
+    @staticmethod
+    def _set_tab_label(tabs: TabbedContent, tab: str, label: str) -> None:
+        widget = tabs.get_tab(f"tab-{tab}")
+        if widget.label.plain != label:
+            widget.label = Content(label)
 
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self) -> None:
@@ -448,9 +493,15 @@ class WxDashApp(App[int]):
         self._fetch_timer = self.set_timer(FETCH_DELAY, partial(self._fetch_if_resting, name))
 
     def _fetch_if_resting(self, name: str) -> None:
-        state = self.states.get(name)
-        if name == self.current and state is not None and state.status == Status.NOT_FETCHED:
+        if name == self.current and self._wants_fetch(name):
             self.fetch(name)
+
+    def _wants_fetch(self, name: str) -> bool:
+        """Shown and never fetched in this session (cached data is refreshed in the background)."""
+        state = self.states.get(name)
+        if state is None or self.offline:
+            return False
+        return state.status in (Status.NOT_FETCHED, Status.CACHED)
 
     @on(ProfileList.Selected)
     def _selected(self, event: ProfileList.Selected) -> None:
@@ -480,6 +531,8 @@ class WxDashApp(App[int]):
         assert self.fleet is not None and self._limit is not None
         async with self._limit:
             outcome = await self.fleet.fetch(profile)
+        if self.cache is not None:
+            await asyncio.to_thread(self.cache.save, outcome)
         self._land(outcome)
 
     def _land(self, outcome: FetchOutcome) -> None:
@@ -487,17 +540,56 @@ class WxDashApp(App[int]):
         state = self.states.get(outcome.profile.name)
         if state is None or state.profile != outcome.profile:
             return  # the profile was edited or deleted while the fetch ran
-        if outcome.report is not None:
-            state.succeeded(outcome.report, outcome.fetched_at)
-        elif outcome.error is not None:
-            state.failed(outcome.error, outcome.fetched_at)
+        if outcome.source == "cache" and (state.fetching or state.fetched_at is not None):
+            return  # the network got there first
+        state.land(outcome)
         self._changed(state.profile.name)
 
+    # -- the cache -----------------------------------------------------------------------
+
+    def _load_cached(self, names: Iterable[str]) -> None:
+        if self.cache is None:
+            return
+        for name in names:
+            state = self.states.get(name)
+            if state is not None and (outcome := self.cache.load(state.profile)) is not None:
+                self._land(outcome)
+        self._report_cache_problems()
+
+    @work(thread=True, group="cache", exit_on_error=False)
+    def _load_all_cached(self) -> None:
+        """Every other profile's cached result, read off the event loop (there may be 1,000)."""
+        if self.cache is None:
+            return
+        profiles = [s.profile for s in self.states.values() if s.profile.name != self.current]
+        for profile in profiles:
+            outcome = self.cache.load(profile)
+            if outcome is not None:
+                self.call_from_thread(self._land, outcome)
+        self.call_from_thread(self._report_cache_problems)
+
+    def _report_cache_problems(self) -> None:
+        if self.cache is None or not self.cache.problems:
+            return
+        shown = "\n".join(self.cache.problems[:3])
+        self.cache.problems.clear()
+        self.notify(shown, title=_("Cache"), severity="warning", timeout=10, markup=False)
+
+    def _refuse_offline(self) -> bool:
+        if self.offline:
+            self.notify(
+                _("Offline: showing the cache. Start wxdash without --offline to fetch."),
+                severity="warning",
+            )
+        return self.offline
+
     def action_refetch(self) -> None:
-        if self.current is not None:
+        if self.current is not None and not self._refuse_offline():
             self.fetch(self.current)
 
     def action_refetch_all(self) -> None:
+        if self._refuse_offline():
+            return
         count = len(self.states)
         if count <= ASK_BEFORE_FETCHING:
             self._fetch_all(True)
@@ -540,7 +632,7 @@ class WxDashApp(App[int]):
 
     def action_tab(self, delta: int) -> None:
         tabs = self.query_one(TabbedContent)
-        ids = [f"tab-{g.short}" for g in Group]
+        ids = [f"tab-{tab}" for tab in TABS]
         index = ids.index(tabs.active) if tabs.active in ids else 0
         tabs.active = ids[(index + delta) % len(ids)]
 
@@ -576,7 +668,7 @@ class WxDashApp(App[int]):
             self.screen.set_focus(self._tree())
 
     def _filters_changed(self) -> None:
-        self._dirty = set(Group)
+        self._dirty = set(TABS)
         self._draw_active_tree()
 
     def action_toggle_sidebar(self) -> None:
@@ -588,35 +680,39 @@ class WxDashApp(App[int]):
 
     # -- copying -------------------------------------------------------------------------
 
+    def _shown(self) -> dict[str, list[str]]:
+        """The domains the tab on screen shows, by the API's protocol key."""
+        state = self._state()
+        tree = self._tree()
+        if isinstance(tree, PendingTree):
+            return tree.pending_domains(state.pending if state else None, self.filters)
+        return tree.visible_domains(state.view if state else None, self.filters)
+
     def _copy_target(self) -> tuple[list[str], str]:
         """The domains `c` copies, and a description: the focused node, else the whole tab."""
-        state = self._state()
-        group = self._active_group()
-        tree = self._tree(group)
-        shown = tree.visible_domains(state.report if state else None, self.filters)
+        tab_label = self._tab_label(self._active_tab())
+        tree = self._tree()
+        shown = self._shown()
         node = tree.cursor_node if tree.has_focus else None
         info = node.data if node is not None else None
         if info is not None and info.protocol:
-            where = f"{Protocol.short_of(info.protocol)}, {group.label}"
+            where = f"{Protocol.short_of(info.protocol)}, {tab_label}"
             if info.kind == "domain" and info.domain is not None:
                 return [info.domain], where
             if info.kind in ("protocol", "extra"):
                 return list(shown.get(info.protocol, [])), where
-        return [d for domains in shown.values() for d in domains], group.label
+        return [d for domains in shown.values() for d in domains], tab_label
 
     def action_copy(self) -> None:
         domains, where = self._copy_target()
         self._copy("\n".join(domains), len(domains), where)
 
     def action_copy_json(self) -> None:
-        state = self._state()
-        group = self._active_group()
-        shown = self._tree(group).visible_domains(state.report if state else None, self.filters)
+        shown = self._shown()
         count = sum(len(v) for v in shown.values())
         text = json.dumps(shown, ensure_ascii=False, indent=2)
-        self._copy(
-            text, count, _("{group}, as JSON").format(group=group.label), allow_empty=bool(shown)
-        )
+        label = self._tab_label(self._active_tab())
+        self._copy(text, count, _("{group}, as JSON").format(group=label), allow_empty=bool(shown))
 
     def _copy(self, text: str, count: int, where: str, *, allow_empty: bool = False) -> None:
         if count == 0 and not allow_empty:
@@ -640,6 +736,89 @@ class WxDashApp(App[int]):
                 count,
             )
         self.notify(message.format(n=count, where=visible(where)), markup=False)
+
+    # -- finding and exporting ------------------------------------------------------------
+
+    def action_find(self) -> None:
+        fetched = [s for s in self.states.values() if s.view is not None]
+        if not fetched:
+            self.notify(
+                _("Nothing fetched yet to search: press r, or R for every profile."),
+                severity="warning",
+            )
+            return
+        self.push_screen(FindScreen(fetched), self._found)
+
+    def _found(self, found: Found | None) -> None:
+        """Go to a search hit: its profile and tab, filters opened up so it shows, cursor on it."""
+        if found is None:
+            return
+        self.switch_to(found.profile, fetch=False)
+        if not self.filters.shows(found.protocol):
+            self.filters.toggle(found.protocol)
+        if not self.filters.matches(found.domain):
+            self.filters.text = ""
+        self._dirty = set(TABS)
+        self.query_one(TabbedContent).active = f"tab-{found.group.short}"
+        self._draw_active_tree()
+        tree = self._tree(found.group.short)
+
+        def land() -> None:
+            tree.focus()
+            tree.focus_domain(found.protocol, found.domain)
+
+        self.call_after_refresh(land)
+
+    def action_export(self) -> None:
+        state = self._state()
+        if state is None or state.view is None:
+            self.notify(
+                _("Nothing to export yet: fetch this profile first (r)."), severity="warning"
+            )
+            return
+        slug = re.sub(r"[^a-z0-9]+", "-", state.profile.name.lower()).strip("-")
+        stem = f"wxdash-{slug or state.profile.appid}-{datetime.now():%Y%m%d-%H%M}"
+        self.push_screen(
+            ExportScreen(
+                partial(self._export, state),
+                profile=state.profile.name,
+                tab=self._tab_label(self._active_tab()),
+                stem=stem,
+            )
+        )
+
+    def _export(self, state: ProfileState, request: ExportRequest) -> str | None:
+        """Write the export; an error message for the dialog if it could not be written."""
+        from wxdash import output
+
+        outcome = state.outcome()
+        group = self._active_group()
+        if not request.whole and group is None:  # the Pending tab
+            render = {"json": output.diff_json, "csv": output.diff_csv, "text": output.diff_text}
+            text = render[request.format]([outcome])
+        else:
+            selection = output.Selection([group] if group and not request.whole else None)
+            render_outcomes = {
+                "json": output.render_json,
+                "csv": output.render_csv,
+                "text": output.render_text,
+            }[request.format]
+            text = render_outcomes([outcome], selection)
+        try:
+            replace_file(request.path, text.encode("utf-8"), mode=0o644)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            return _("Could not write {path}: {reason}. Choose another folder or name.").format(
+                path=request.path, reason=reason
+            )
+        self.notify(
+            _("Exported {name} to {path}").format(
+                name=visible(state.profile.name), path=request.path
+            ),
+            title=_("Exported"),
+            markup=False,
+        )
+        return None
 
     # -- managing profiles ---------------------------------------------------------------
 
@@ -753,6 +932,14 @@ class WxDashApp(App[int]):
             _("Copy as JSON"), _("Copy this tab's shown domains as JSON (C)"), self.action_copy_json
         )
         yield SystemCommand(_("Filter domains"), _("Filter by text (/)"), self.action_filter_text)
+        yield SystemCommand(
+            _("Find a domain"), _("Search every fetched profile (F)"), self.action_find
+        )
+        yield SystemCommand(
+            _("Export this profile"),
+            _("Write it to a JSON, CSV or text file (x)"),
+            self.action_export,
+        )
         yield SystemCommand(
             _("Toggle the profile list"), _("Show or hide it (b)"), self.action_toggle_sidebar
         )

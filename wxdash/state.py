@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from wxdash.fleet import FetchOutcome, Source
 from wxdash.i18n import N_, _
+from wxdash.insight import Pending, annotate, pending
 from wxdash.profiles import Profile
 from wxdash.wechat.errors import WxDashError
-from wxdash.wechat.models import DomainGroup, DomainReport, Group, Protocol
+from wxdash.wechat.models import DomainGroup, DomainReport, Group, Protocol, WebviewReport
 
 
 class Status(StrEnum):
@@ -21,6 +23,7 @@ class Status(StrEnum):
     NOT_FETCHED = "not_fetched"
     FETCHING = "fetching"
     OK = "ok"
+    CACHED = "cached"
     ERROR = "error"
     STALE = "stale"
 
@@ -37,6 +40,7 @@ _STATUS_MARK = {
     Status.NOT_FETCHED: "·",
     Status.FETCHING: "↻",
     Status.OK: "✓",
+    Status.CACHED: "◷",
     Status.ERROR: "✗",
     Status.STALE: "◐",
 }
@@ -44,6 +48,7 @@ _STATUS_LABEL = {
     Status.NOT_FETCHED: N_("not fetched"),
     Status.FETCHING: N_("fetching"),
     Status.OK: N_("ok"),
+    Status.CACHED: N_("cached"),
     Status.ERROR: N_("error"),
     Status.STALE: N_("stale"),
 }
@@ -51,7 +56,8 @@ _STATUS_LABEL = {
 
 @dataclass
 class ProfileState:
-    """One profile's last good data, its last error, and whether a fetch is running."""
+    """One profile's last good data (server and webview lists), its last errors, where the
+    data came from, and whether a fetch is running."""
 
     profile: Profile
     report: DomainReport | None = None
@@ -59,6 +65,11 @@ class ProfileState:
     error: WxDashError | None = None
     failed_at: datetime | None = None
     fetching: bool = False
+    webview: WebviewReport | None = None
+    webview_error: WxDashError | None = None
+    source: Source = "network"
+    _view: DomainReport | None = field(default=None, repr=False)
+    _pending: Pending | None = field(default=None, repr=False)
 
     @property
     def status(self) -> Status:
@@ -67,17 +78,55 @@ class ProfileState:
         if self.error is not None:
             return Status.STALE if self.report is not None else Status.ERROR
         if self.report is not None:
-            return Status.OK
+            return Status.CACHED if self.source == "cache" else Status.OK
         return Status.NOT_FETCHED
 
-    def succeeded(self, report: DomainReport, at: datetime) -> None:
-        self.report, self.fetched_at = report, at
-        self.error = self.failed_at = None
-        self.fetching = False
+    @property
+    def view(self) -> DomainReport | None:
+        """What the tabs show: server and webview lists together, with lint warnings."""
+        if self._view is None:
+            self._view = annotate(self.report, self.webview)
+        return self._view
 
-    def failed(self, error: WxDashError, at: datetime) -> None:
-        self.error, self.failed_at = error, at
+    @property
+    def pending(self) -> Pending | None:
+        """What the next release changes; None until the server domains are known."""
+        if self.report is None:
+            return None
+        if self._pending is None:
+            view = self.view
+            self._pending = pending(view) if view is not None else Pending()
+        return self._pending
+
+    def outcome(self) -> FetchOutcome:
+        """What is known, in the shape the output formats take (for export)."""
+        from wxdash.fleet import now
+
+        at = self.fetched_at or self.failed_at or now()
+        return FetchOutcome(
+            self.profile,
+            at,
+            self.report,
+            self.error,
+            self.webview,
+            self.webview_error,
+            self.source,
+        )
+
+    def land(self, outcome: FetchOutcome) -> None:
+        """Take in a fetch's outcome; a call that failed keeps the data it had before."""
+        if outcome.report is not None:
+            self.report, self.fetched_at = outcome.report, outcome.fetched_at
+            self.error = self.failed_at = None
+            self.source = outcome.source
+        elif outcome.error is not None:
+            self.error, self.failed_at = outcome.error, outcome.fetched_at
+        if outcome.webview is not None:
+            self.webview, self.webview_error = outcome.webview, None
+        elif outcome.webview_error is not None and outcome.webview_error is not outcome.error:
+            self.webview_error = outcome.webview_error
         self.fetching = False
+        self._view = self._pending = None
 
 
 @dataclass

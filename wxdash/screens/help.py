@@ -19,13 +19,15 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("↑ ↓  enter", N_("move in the profile list / the tree; enter shows a profile")),
     ("tab", N_("move between the profile list, the tabs and the tree")),
     ("[  ]", N_("previous / next tab")),
-    ("1 – 6", N_("show or hide a protocol: request, ws, upload, download, udp, tcp")),
+    ("1 – 7", N_("show or hide a protocol: request, ws, upload, download, udp, tcp, webview")),
     ("/", N_("filter domains by text (escape clears)")),
     ("p", N_("pick a profile by name")),
     ("r", N_("refetch this profile")),
     ("R", N_("refetch every profile")),
     ("c", N_("copy the focused domain, protocol or tab (one per line)")),
     ("C", N_("copy this tab's shown domains as JSON")),
+    ("F", N_("find a domain in every fetched profile")),
+    ("x", N_("export this profile to a JSON, CSV or text file")),
     ("a  e  d", N_("add, edit or delete a profile")),
     ("b", N_("show or hide the profile list")),
     ("ctrl+p", N_("command palette: every action, and any profile by name")),
@@ -60,7 +62,16 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 _(
                     "Changes to MP, Third-party and Direct take effect at the next code "
-                    "submission or release; Effective is what is live now."
+                    "submission or release; Effective is what is live now. The Pending tab "
+                    "lists the difference: + takes effect at the next release, − drops then."
+                ),
+                classes="help-note",
+                markup=False,
+            )
+            yield Static(
+                _(
+                    "webview holds the business domains (get_effective_webviewdomain). "
+                    "⚠ marks a domain that breaks WeChat's rules: it is still listed."
                 ),
                 classes="help-note",
                 markup=False,

@@ -70,11 +70,14 @@ class DomainTree(Tree[NodeInfo]):
         "domain-tree--note",
         "domain-tree--warning",
         "domain-tree--match",
+        "domain-tree--add",
+        "domain-tree--drop",
     }
 
-    def __init__(self, group: Group, *, id: str | None = None) -> None:
+    def __init__(self, group: Group | None, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.group = group
+        self._flags: dict[tuple[str | None, str | None], list[str]] = {}
         self.show_root = False
         self.guide_depth = 3
         self.auto_expand = False
@@ -96,12 +99,21 @@ class DomainTree(Tree[NodeInfo]):
                 data=NodeInfo("note"),
             )
             return
+        assert self.group is not None
         # A warning about a group wxdash does not know belongs to no tab: every tab shows it.
-        warnings = [
+        mine = [
             w
             for w in report.warnings
             if w.group == self.group.value or w.group not in Group._value2member_map_
         ]
+        # Lint flags show on the domain they are about; the parser's warnings get a node.
+        self._flags = {}
+        for warning in mine:
+            if warning.kind.startswith("lint_"):
+                self._flags.setdefault((warning.protocol, warning.domain), []).append(
+                    warning.message
+                )
+        warnings = [w for w in mine if not w.kind.startswith("lint_")]
         if warnings:
             label = ngettext("⚠ {n} parse warning", "⚠ {n} parse warnings", len(warnings))
             node = root.add(
@@ -152,9 +164,13 @@ class DomainTree(Tree[NodeInfo]):
             label, data=NodeInfo(kind, key), expand=True, allow_expand=bool(domains)
         )
         match = self._style("domain-tree--match")
+        flags = self._flags
         for domain in domains:
             text = Text(visible(domain))
             _highlight(text, filters.text, match)
+            if found := flags.get((key, domain)):
+                note = found[0] + (f" (+{len(found) - 1})" if len(found) > 1 else "")
+                text.append("  ⚠ " + note, style=self._style("domain-tree--warning"))
             node.add_leaf(text, data=NodeInfo("domain", key, domain))
 
     def _restore(self, keep: NodeInfo | None, line: int) -> None:
@@ -185,7 +201,7 @@ class DomainTree(Tree[NodeInfo]):
         self, report: DomainReport | None, filters: Filters
     ) -> dict[str, list[str]]:
         """The domains this tab shows, by the API's protocol key (for copying)."""
-        if report is None or (data := report[self.group]) is None:
+        if report is None or self.group is None or (data := report[self.group]) is None:
             return {}
         out = {p.value: domains for p, domains in filters.visible(data).items()}
         for key, domains in data.extra.items():

@@ -33,22 +33,41 @@ class ErrorBanner(Static):
 
     DEFAULT_CSS = stylesheet(__file__)
 
-    def show_error(self, error: WxDashError | None, stale_since: datetime | None) -> None:
-        if error is None:
+    def show_error(
+        self,
+        error: WxDashError | None,
+        stale_since: datetime | None,
+        webview_error: WxDashError | None = None,
+    ) -> None:
+        """Show the server-domain call's error; the webview call's, if it failed alone, says
+        which call it was about (the server domains below are fresh)."""
+        if error is None and webview_error is None:
             self.remove_class("shown")
             self.update("")
             return
-        title = kind_label(error.kind)
-        if error.errcode is not None:
-            title += " · errcode " + str(error.errcode)
+        shown = error or webview_error
+        assert shown is not None
+        title = kind_label(shown.kind)
+        if shown.errcode is not None:
+            title += " · errcode " + str(shown.errcode)
+        if error is None:
+            title = _("Webview domains: {title}").format(title=title)
         lines = [Content.styled("✗ " + title, "bold")]
-        lines.append(Content(visible(error.message)))
-        if error.hint:
+        lines.append(Content(visible(shown.message)))
+        if shown.hint:
             lines.append(
-                Content.styled(_("Hint: {hint}").format(hint=visible(error.hint)), "italic")
+                Content.styled(_("Hint: {hint}").format(hint=visible(shown.hint)), "italic")
+            )
+        if error is not None and webview_error is not None:
+            lines.append(
+                Content(
+                    _("Webview domains failed too: {message}").format(
+                        message=visible(webview_error.message)
+                    )
+                )
             )
         retry = _("Press r to retry.")
-        if stale_since is not None:
+        if error is not None and stale_since is not None:
             retry += " " + _("Below: the last good data, from {time} (stale).").format(
                 time=clock(stale_since)
             )

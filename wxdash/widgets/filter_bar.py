@@ -1,4 +1,4 @@
-"""The filters: a toggle per protocol (keys 1-6) and a text filter (`/`) with its match count."""
+"""The filters: a toggle per protocol (keys 1-7) and a text filter (`/`) with its match count."""
 
 from __future__ import annotations
 
@@ -15,6 +15,16 @@ from wxdash.styles import stylesheet
 from wxdash.wechat.models import Protocol
 from wxdash.widgets.text_input import TextInput
 
+# Narrow bars abbreviate the long names, so the text filter keeps room to type in.
+_COMPACT = {
+    Protocol.REQUEST: "req",
+    Protocol.UPLOAD: "up",
+    Protocol.DOWNLOAD: "down",
+    Protocol.WEBVIEW: "web",
+}
+# Below this many columns the toggles use the short names above.
+COMPACT_BELOW = 76
+
 
 class ProtocolToggle(Static):
     """`1 request`: bright when shown, dim and struck through when hidden. Click to toggle."""
@@ -28,12 +38,19 @@ class ProtocolToggle(Static):
         super().__init__(id=f"toggle-{protocol.short}")
         self.protocol = protocol
         self.key = key
+        self.compact = False
 
     def render_label(self) -> Text:
-        return Text.assemble((str(self.key), "bold"), " ", self.protocol.short)
+        name = _COMPACT.get(self.protocol, self.protocol.short) if self.compact else None
+        return Text.assemble((str(self.key), "bold"), " ", name or self.protocol.short)
 
     def on_mount(self) -> None:
         self.update(self.render_label())
+
+    def set_compact(self, compact: bool) -> None:
+        if compact != self.compact:
+            self.compact = compact
+            self.update(self.render_label())
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
@@ -63,6 +80,10 @@ class FilterBar(Horizontal):
     @property
     def input(self) -> FilterInput:
         return self.query_one(FilterInput)
+
+    def on_resize(self, event: events.Resize) -> None:
+        for toggle in self.query(ProtocolToggle):
+            toggle.set_compact(event.size.width < COMPACT_BELOW)
 
     def open_text(self) -> None:
         # Synchronously: keys typed right after `/` must land in the input.

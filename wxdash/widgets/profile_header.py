@@ -47,9 +47,9 @@ class ProfileHeader(Static):
         if status == Status.FETCHING:
             when = Content.styled(f"{SPINNER[self._frame]} " + _("fetching…"), "$text-accent")
         elif state.fetched_at is not None:
-            fetched = _("fetched {time} ({age})").format(
-                time=clock(state.fetched_at), age=age(state.fetched_at)
-            )
+            cached = state.source == "cache"
+            template = _("cached {time} ({age})") if cached else _("fetched {time} ({age})")
+            fetched = template.format(time=clock(state.fetched_at), age=age(state.fetched_at))
             if status == Status.STALE:
                 fetched += " · " + _("stale")
             when = Content.styled(fetched, "$text-warning" if status == Status.STALE else "")

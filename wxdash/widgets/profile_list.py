@@ -47,6 +47,7 @@ class ProfileList(ScrollView, can_focus=True):
         "profile-list--cursor",
         "profile-list--appid",
         "profile-list--ok",
+        "profile-list--cached",
         "profile-list--error",
         "profile-list--stale",
         "profile-list--fetching",

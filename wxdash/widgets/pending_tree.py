@@ -1,0 +1,106 @@
+"""The Pending tab: per protocol, what the next release adds and what it drops.
+
+"Configured" is mp, third and direct together; "effective" is what is live. A domain configured
+but not effective takes effect at the next code submission or release; one effective but no
+longer configured drops then.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from wxdash.i18n import _
+from wxdash.insight import Change, Pending, group_names
+from wxdash.output import pad
+from wxdash.output import width as cell_width
+from wxdash.safetext import visible
+from wxdash.state import Filters
+from wxdash.wechat.models import Protocol
+from wxdash.widgets.domain_tree import DomainTree, NodeInfo
+
+
+class PendingTree(DomainTree):
+    """Shares DomainTree's look, cursor keeping and copying; only what it lists differs."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(None, id=id)
+
+    def show_pending(
+        self, changes: Pending | None, filters: Filters, placeholder: str | None = None
+    ) -> None:
+        keep = self.cursor_node.data if self.cursor_node is not None else None
+        keep_line = self.cursor_line
+        self.clear()
+        if changes is None:
+            self._note(placeholder or "")
+            return
+        if not changes:
+            self._note("✓ " + _("effective matches configured: the next release changes nothing"))
+            return
+        shown = 0
+        visible_changes = self._visible(changes, filters)
+        # The notes line up in one column, whatever the domains' lengths.
+        column = max(
+            (cell_width(visible(c.domain)) for listed in visible_changes.values() for c in listed),
+            default=0,
+        )
+        for protocol, listed in visible_changes.items():
+            shown += len(listed)
+            count = Text(f"({len(listed)})", style=self._style("domain-tree--count"))
+            node = self.root.add(
+                Text.assemble(protocol.short, " ", count),
+                data=NodeInfo("protocol", protocol.value),
+                expand=True,
+                allow_expand=bool(listed),
+            )
+            for change in listed:
+                node.add_leaf(
+                    self._label(change, column),
+                    data=NodeInfo("domain", protocol.value, change.domain),
+                )
+        if not shown:
+            self._note(_("No pending change passes the filters."))
+        self._restore(keep, keep_line)
+
+    def _note(self, text: str) -> None:
+        self.root.add_leaf(
+            Text(text, style=self._style("domain-tree--note")), data=NodeInfo("note")
+        )
+
+    def _label(self, change: Change, column: int) -> Text:
+        domain = pad(visible(change.domain), column)
+        if change.adds:
+            note = _("takes effect at next release ({groups})").format(
+                groups=group_names(change.groups)
+            )
+            return Text.assemble(
+                ("+ ", self._style("domain-tree--add")),
+                domain,
+                ("  " + note, self._style("domain-tree--count")),
+            )
+        return Text.assemble(
+            ("− ", self._style("domain-tree--drop")),
+            domain,
+            ("  " + _("drops at next release"), self._style("domain-tree--warning")),
+        )
+
+    @staticmethod
+    def _visible(changes: Pending, filters: Filters) -> dict[Protocol, list[Change]]:
+        out: dict[Protocol, list[Change]] = {}
+        for protocol in Protocol:
+            if not filters.shows(protocol):
+                continue
+            adds, drops = changes.of(protocol)
+            listed = [c for c in (*adds, *drops) if filters.matches(c.domain)]
+            if listed:
+                out[protocol] = listed
+        return out
+
+    def pending_domains(self, changes: Pending | None, filters: Filters) -> dict[str, list[str]]:
+        """The domains this tab shows, by the API's protocol key (for copying)."""
+        if changes is None:
+            return {}
+        return {
+            p.value: [c.domain for c in listed]
+            for p, listed in self._visible(changes, filters).items()
+        }

@@ -11,6 +11,7 @@ import io
 import json
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from wxdash.fleet import FetchOutcome
@@ -185,16 +186,22 @@ def render_text(outcomes: Iterable[FetchOutcome], selection: Selection) -> str:
             lines.append(fetched + _source_note(outcome))
         assert view is not None
         lines.extend(_group_lines(view, shown, outcome))
-        if (error := webview_error(outcome)) is not None and shown.webview:
-            lines.append(
-                "  " + _("webview: failed: {message}").format(message=visible(error.message))
-            )
+        if shown.webview:
+            lines.extend(_webview_failure(outcome))
         lines.extend("  " + _warning_line(warning) for warning in selection.warnings(view))
     return "\n".join(lines) + "\n" if lines else ""
 
 
 def _source_note(outcome: FetchOutcome) -> str:
     return "  " + _("(from the cache)") if outcome.source == "cache" else ""
+
+
+def _webview_failure(outcome: FetchOutcome) -> list[str]:
+    """The line saying the webview call failed, if it failed alone."""
+    error = webview_error(outcome)
+    if error is None:
+        return []
+    return ["  " + _("webview: failed: {message}").format(message=visible(error.message))]
 
 
 def webview_error(outcome: FetchOutcome) -> WxDashError | None:
@@ -303,6 +310,7 @@ def diff_text(outcomes: Iterable[FetchOutcome]) -> str:
         )
         lines.append(f"{_head(outcome)}  {status}{_source_note(outcome)}")
         lines.extend(pending_lines(changes))
+        lines.extend(_webview_failure(outcome))
     return "\n".join(lines) + "\n" if lines else ""
 
 
@@ -363,13 +371,34 @@ def diff_json(outcomes: Iterable[FetchOutcome]) -> str:
 # -- check -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """One profile's check: results (None if its fetch failed) and what could not be checked
+    because the webview call failed."""
+
+    outcome: FetchOutcome
+    results: list[CheckResult] | None
+    unchecked: list[tuple[Protocol, str]]
+
+    @property
+    def missing(self) -> list[CheckResult]:
+        return [r for r in self.results or () if not r.found]
+
+
 def _checked(
     outcomes: Iterable[FetchOutcome], wanted: Sequence[tuple[Protocol, str]], where: Where
-) -> list[tuple[FetchOutcome, list[CheckResult] | None]]:
+) -> list[_Checked]:
     out = []
     for outcome in outcomes:
         view = outcome.view() if outcome.ok else None
-        out.append((outcome, check(view, wanted, where) if view is not None else None))
+        if view is None:
+            out.append(_Checked(outcome, None, []))
+            continue
+        # Without the webview answer a webview domain is unknown, not missing.
+        known = outcome.webview is not None
+        here = [w for w in wanted if known or w[0].is_server]
+        unchecked = [w for w in wanted if w not in here]
+        out.append(_Checked(outcome, check(view, here, where), unchecked))
     return out
 
 
@@ -382,15 +411,21 @@ def check_text(
     """The report, and whether any domain is missing."""
     lines: list[str] = []
     missing_any = False
-    found_word, missing_word = _("ok"), _("MISSING")
-    column = max(width(found_word), width(missing_word)) + 2
-    for outcome, results in _checked(outcomes, wanted, where):
+    words = {"found": _("ok"), "missing": _("MISSING"), "unknown": _("UNKNOWN")}
+    column = max(width(w) for w in words.values()) + 2
+
+    def line(word: str, protocol: Protocol, target: str, note: str) -> str:
+        note = f"  ({note})" if note else ""
+        return f"  {pad(words[word], column)}{pad(protocol.short, 10)}{visible(target)}{note}"
+
+    for checked in _checked(outcomes, wanted, where):
+        outcome, results = checked.outcome, checked.results
         if lines:
             lines.append("")
         if results is None:
             lines.append(_failed_line(outcome))
             continue
-        missing = [r for r in results if not r.found]
+        missing = checked.missing
         missing_any = missing_any or bool(missing)
         summary = (
             _("{missing} of {count} missing from {where}")
@@ -399,10 +434,10 @@ def check_text(
         ).format(missing=len(missing), count=len(results), where=_(_WHERE[where]))
         lines.append(f"{_head(outcome)}  {summary}{_source_note(outcome)}")
         for result in results:
-            word = found_word if result.found else missing_word
-            note = f"  ({result.note})" if result.note else ""
-            target = visible(str(result.address))
-            lines.append(f"  {pad(word, column)}{pad(result.protocol.short, 10)}{target}{note}")
+            word = "found" if result.found else "missing"
+            lines.append(line(word, result.protocol, str(result.address), result.note))
+        for protocol, url in checked.unchecked:
+            lines.append(line("unknown", protocol, url, _("the webview call failed")))
     return ("\n".join(lines) + "\n" if lines else ""), missing_any
 
 
@@ -411,13 +446,18 @@ def check_json(
 ) -> tuple[str, bool]:
     profiles = []
     missing_any = False
-    for outcome, results in _checked(outcomes, wanted, where):
-        entry = {**profile_json(outcome), "in": where, "missing": None, "results": None}
-        if results is not None:
-            missing = [r for r in results if not r.found]
-            missing_any = missing_any or bool(missing)
-            entry["missing"] = len(missing)
-            entry["results"] = [r.to_json() for r in results]
+    for checked in _checked(outcomes, wanted, where):
+        entry = {
+            **profile_json(checked.outcome),
+            "in": where,
+            "missing": None,
+            "results": None,
+            "unchecked": [{"protocol": p.value, "wanted": url} for p, url in checked.unchecked],
+        }
+        if checked.results is not None:
+            missing_any = missing_any or bool(checked.missing)
+            entry["missing"] = len(checked.missing)
+            entry["results"] = [r.to_json() for r in checked.results]
         profiles.append(entry)
     return dumps({"profiles": profiles}) + "\n", missing_any
 

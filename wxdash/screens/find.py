@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
@@ -24,6 +21,7 @@ from wxdash.insight import host_forms, needles
 from wxdash.output import pad
 from wxdash.output import width as cell_width
 from wxdash.safetext import visible
+from wxdash.screens.search_list import SearchListScreen
 from wxdash.state import ProfileState
 from wxdash.styles import stylesheet
 from wxdash.wechat.models import Group, Protocol
@@ -49,16 +47,10 @@ class _Entry:
     forms: tuple[str, str]
 
 
-class FindScreen(ModalScreen[Found | None]):
+class FindScreen(SearchListScreen[Found]):
     """Dismisses with the chosen hit, or None."""
 
     DEFAULT_CSS = stylesheet(__file__)
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", show=False),
-        Binding("down", "move(1)", show=False),
-        Binding("up", "move(-1)", show=False),
-    ]
 
     def __init__(self, states: Sequence[ProfileState], text: str = "") -> None:
         super().__init__()
@@ -154,10 +146,3 @@ class FindScreen(ModalScreen[Found | None]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
             self.dismiss(self._hits[int(event.option.id)])
-
-    def action_move(self, delta: int) -> None:
-        option_list = self.query_one(OptionList)
-        if delta > 0:
-            option_list.action_cursor_down()
-        else:
-            option_list.action_cursor_up()

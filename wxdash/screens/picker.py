@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from wxdash.i18n import _, ngettext
 from wxdash.safetext import visible
+from wxdash.screens.search_list import SearchListScreen
 from wxdash.state import ProfileState
 from wxdash.styles import stylesheet
 from wxdash.widgets.text_input import TextInput
@@ -24,16 +22,10 @@ from wxdash.widgets.text_input import TextInput
 SHOWN = 200
 
 
-class PickerScreen(ModalScreen[str | None]):
+class PickerScreen(SearchListScreen[str]):
     """Dismisses with the chosen profile's name, or None."""
 
     DEFAULT_CSS = stylesheet(__file__)
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", show=False),
-        Binding("down", "move(1)", show=False),
-        Binding("up", "move(-1)", show=False),
-    ]
 
     def __init__(self, states: Sequence[ProfileState], current: str | None = None) -> None:
         super().__init__()
@@ -108,10 +100,3 @@ class PickerScreen(ModalScreen[str | None]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
             self.dismiss(event.option.id)
-
-    def action_move(self, delta: int) -> None:
-        option_list = self.query_one(OptionList)
-        if delta > 0:
-            option_list.action_cursor_down()
-        else:
-            option_list.action_cursor_up()

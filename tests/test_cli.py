@@ -30,8 +30,10 @@ from wxdash.fakeserver import (
     ERRMSG,
     GROUP_KEYS,
     PROTOCOL_KEYS,
+    WEBVIEW_KEYS,
     FakeWeChat,
     big_domains,
+    empty_webview,
     extra_fields_domains,
     hostile_domains,
     idn_domains,
@@ -46,7 +48,18 @@ Writer = Callable[[dict[str, Any] | str], Path]
 
 # One attempt, short timeouts: a failing scenario fails at once instead of backing off.
 FAST = {"retries": 1, "read_timeout": 5.0, "connect_timeout": 5.0}
-JSON_KEYS = ("name", "appid", "ok", "error", "warnings", "fetched_at", "domains")
+JSON_KEYS = (
+    "name",
+    "appid",
+    "ok",
+    "error",
+    "warnings",
+    "fetched_at",
+    "source",
+    "domains",
+    "webview_domains",
+    "webview_error",
+)
 ERROR_KEYS = ("kind", "errcode", "message", "hint")
 WARNING_KEYS = ("kind", "group", "protocol", "domain", "message")
 GROUPS = GROUP_KEYS
@@ -86,10 +99,11 @@ def serve(
     domains: dict[str, Any] | None = None,
     scenario: str = "ok",
     token: str = MARKER,
+    webview: dict[str, Any] | None = None,
     **keys: Any,
 ) -> dict[str, Any]:
     """Register an app on the fake server and return its profile (literal token by default)."""
-    fake.add_app(appid, token=token, domains=domains, scenario=scenario)
+    fake.add_app(appid, token=token, domains=domains, scenario=scenario, webview=webview)
     source = keys or {"access_token": token}
     return profile(name, appid, api_base=fake.url, **source)
 
@@ -180,7 +194,11 @@ def test_fetch_json_prints_exactly_the_sample_in_the_documented_shape(
     assert shop["warnings"] == []
     fetched = datetime.fromisoformat(shop["fetched_at"])
     assert fetched.tzinfo is not None
+    assert shop["source"] == "network"
     assert shop["domains"] == sample_domains()
+    assert shop["webview_domains"] == empty_webview()
+    assert list(shop["webview_domains"]) == list(WEBVIEW_KEYS)
+    assert shop["webview_error"] is None
     assert result.stderr == ""
 
 
@@ -231,6 +249,8 @@ def test_fetch_named_profiles_only(
     check(result, 0)
     assert [p["name"] for p in data["profiles"]] == ["Shop C", "Shop A"]
     assert fake.app("wx00000000000000a2").domain_calls == 0
+    assert fake.app("wx00000000000000a2").webview_calls == 0
+    assert fake.app("wx00000000000000a3").webview_calls == 1
 
 
 def test_a_single_profile_needs_no_name(
@@ -292,7 +312,8 @@ def test_group_and_protocol_filters_take_short_and_long_names(
         ),
         (
             ["-t", "http"],
-            "unknown protocol 'http'; choose from: request, ws, upload, download, udp, tcp",
+            "unknown protocol 'http'; choose from: request, ws, upload, download, udp, tcp, "
+            "webview",
         ),
         (["-f", "xml"], "invalid choice: 'xml'"),
         (["--concurrency", "0"], "above 0"),
@@ -340,7 +361,10 @@ def test_text_output_is_grouped_and_readable(
     data = sample_domains()
     data["third_domain"] = {p: [] for p in PROTOCOLS}
     data["direct_domain"] = None
-    write_config({"network": FAST, "profiles": [serve(fake, domains=data)]})
+    webview = empty_webview()
+    webview["effective_webviewdomain"] = ["https://www.shop-a.com"]
+    del webview["direct_webviewdomain"]
+    write_config({"network": FAST, "profiles": [serve(fake, domains=data, webview=webview)]})
     result = check(run_cli("fetch"), 0)
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"Shop A  {APPID}  fetched ")
@@ -350,8 +374,10 @@ def test_text_output_is_grouped_and_readable(
     assert re.search(r"^    request +https://melody1\.qq\.com$", result.stdout, re.MULTILINE)
     assert re.search(r"^    udp +udp://melody2\.WeChat\.qq\.com$", result.stdout, re.MULTILINE)
     assert re.search(r"^ +udp://melody5\.WeChat\.qq\.com$", result.stdout, re.MULTILINE)
+    # The business domains are a seventh row in each group.
+    assert re.search(r"^    webview +https://www\.shop-a\.com$", result.stdout, re.MULTILINE)
     third = result.stdout.split("Third-party")[1].split("Direct")[0]
-    assert third.count("(none)") == 6
+    assert third.count("(none)") == 7
     for domain in {d for g in GROUPS[:2] for p in PROTOCOLS for d in data[g][p]}:
         assert domain in result.stdout
 
@@ -563,6 +589,11 @@ def test_missing_groups_are_null_not_empty(
     assert data["profiles"][0]["warnings"] == []
     text = check(run_cli("fetch"), 0).stdout
     assert len(re.findall(r"not returned by the API", text)) == 3
+    # The webview call did return those groups (empty): shown as such, never the server's
+    # lists as "(none)".
+    for label in ("MP", "Third-party", "Direct"):
+        block = f"\n  {label}\n    server domains: not returned by the API\n    webview   (none)\n"
+        assert block in text
     rows = csv_rows(check(run_cli("fetch", "-f", "csv"), 0).stdout)
     assert {r[2] for r in rows[1:]} == {"effective"}
 
@@ -1308,8 +1339,40 @@ def test_version(run_cli: Run, check: Any) -> None:
 
 
 HELP_PAGES = {
-    (): ["fetch", "config", "profile", "Exit codes: 0 ok, 1 a profile failed, 2 usage"],
-    ("fetch",): ["--all", "--group", "--protocol", "--format", "--concurrency", "text,json,csv"],
+    (): [
+        "fetch",
+        "diff",
+        "check",
+        "find",
+        "config",
+        "profile",
+        "Exit codes: 0 ok, 1 a profile failed, 2 usage",
+        "3 diff: changes pending, 4 check: a domain missing, 5 find: no match",
+    ],
+    ("fetch",): [
+        "--all",
+        "--group",
+        "--protocol",
+        "--format",
+        "--concurrency",
+        "--offline",
+        "text,json,csv",
+        "webview",
+    ],
+    ("diff",): ["--all", "--profile", "--format", "--offline", "text,json", "Exit 0 when nothing"],
+    ("check",): [
+        "--request",
+        "--ws",
+        "--upload",
+        "--download",
+        "--udp",
+        "--tcp",
+        "--webview",
+        "--in",
+        "effective,configured",
+        "--offline",
+    ],
+    ("find",): ["TEXT", "--all", "--profile", "--refresh", "--max-age", "text,json,csv"],
     ("config",): ["path", "check"],
     ("config", "path"): ["--config"],
     ("config", "check"): ["--config"],
@@ -1347,6 +1410,14 @@ HEADLESS = [
     (["fetch", "-p", "Shop A"], 0),
     (["fetch", "--all", "-f", "csv", "-g", "mp"], 0),
     (["fetch", "--demo", "-p", "Reference sample", "-f", "json"], 0),
+    (["fetch", "--offline", "-p", "Shop A", "-f", "json"], 0),
+    (["diff", "-p", "Shop A"], 0),
+    (["diff", "--all", "-f", "json", "--offline"], 0),
+    (["check", "-p", "Shop A", "--request", "https://melody1.qq.com/v1"], 0),
+    (["check", "-p", "Shop A", "--tcp", "tcp://nowhere.example.com", "-f", "json"], 4),
+    (["find", "melody"], 0),
+    (["find", "nowhere", "-f", "csv", "--refresh"], 5),
+    (["diff", "--demo", "-p", "Lotus Tea House"], 3),
     (["config", "check"], 0),
     (["config", "path"], 0),
     (["profile", "list"], 0),

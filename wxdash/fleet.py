@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
 from wxdash.i18n import N_, _
-from wxdash.insight import Pending, annotate, pending
+from wxdash.insight import Pending, annotate, pending_of
 from wxdash.profiles import DEFAULT_CONCURRENCY, Profile
 from wxdash.wechat.client import WeChatClient
 from wxdash.wechat.errors import WxDashError
@@ -64,8 +64,8 @@ class FetchOutcome:
 
     def pending(self) -> Pending:
         """What the next release changes; empty when the server-domain call failed."""
-        view = self.view() if self.report is not None else None
-        return pending(view) if view is not None else Pending()
+        found = pending_of(self.report, self.webview)
+        return found if found is not None else Pending()
 
 
 def now() -> datetime:

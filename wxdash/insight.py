@@ -79,8 +79,16 @@ class Address:
         return self.scheme, self.host, self.port
 
     def __str__(self) -> str:
+        return self._text(self.host)
+
+    @property
+    def readable(self) -> str:
+        """As people write it: an internationalised host in Unicode."""
+        return self._text(unicode_host(self.host))
+
+    def _text(self, host: str) -> str:
         port = f":{self.port}" if self.port is not None else ""
-        return f"{self.scheme}://{self.host}{port}" if self.scheme else f"{self.host}{port}"
+        return f"{self.scheme}://{host}{port}" if self.scheme else f"{host}{port}"
 
 
 def parse_address(text: str, default_scheme: str = "") -> Address:
@@ -203,10 +211,12 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """What the next code submission or release changes, per protocol."""
+    """What the next code submission or release changes, per protocol. `unknown` lists the
+    protocols that could not be compared because a side was not returned."""
 
     adds: tuple[Change, ...] = ()
     drops: tuple[Change, ...] = ()
+    unknown: tuple[Protocol, ...] = ()
 
     @property
     def count(self) -> int:
@@ -227,6 +237,7 @@ class Pending:
             "count": self.count,
             "adds": [c.to_json() for c in self.adds],
             "drops": [c.to_json() for c in self.drops],
+            "not_compared": [p.value for p in self.unknown],
         }
 
 
@@ -237,12 +248,23 @@ def _keyed(domains: Iterable[str], protocol: Protocol) -> dict[tuple[Any, ...], 
     return out
 
 
-def pending(report: DomainReport) -> Pending:
-    """Configured (mp + third + direct) against effective, per protocol. A group the API did
-    not return counts as empty."""
+def pending(
+    report: DomainReport,
+    returned: Callable[[Group, Protocol], bool] | None = None,
+) -> Pending:
+    """Configured (mp + third + direct) against effective, per protocol. A configured group
+    that was not returned counts as empty; a protocol without the effective list, or without
+    any configured list, is not compared. `returned` says which lists the API returned (by
+    default: the groups present in `report`)."""
+    given = returned or (lambda group, _protocol: report[group] is not None)
     adds: list[Change] = []
     drops: list[Change] = []
+    unknown: list[Protocol] = []
     for protocol in Protocol:
+        if not given(Group.EFFECTIVE, protocol) or not any(given(g, protocol) for g in CONFIGURED):
+            if any(_lists(report, g, protocol) for g in Group):
+                unknown.append(protocol)
+            continue
         effective = _keyed(_lists(report, Group.EFFECTIVE, protocol), protocol)
         configured: dict[tuple[Any, ...], tuple[str, list[Group]]] = {}
         for group in CONFIGURED:
@@ -254,7 +276,27 @@ def pending(report: DomainReport) -> Pending:
         for key, domain in effective.items():
             if key not in configured:
                 drops.append(Change(protocol, domain))
-    return Pending(tuple(adds), tuple(drops))
+    return Pending(tuple(adds), tuple(drops), tuple(unknown))
+
+
+def pending_of(
+    report: DomainReport | None,
+    webview: WebviewReport | None,
+    view: DomainReport | None = None,
+) -> Pending | None:
+    """The pending changes of a fetch: server lists from `report`, webview lists from
+    `webview`, each compared only where its own call returned the groups (`view`, their
+    annotated merge, is made if not given). None when the server domains are not known."""
+    view = view if view is not None else annotate(report, webview)
+    if report is None or view is None:
+        return None
+
+    def returned(group: Group, protocol: Protocol) -> bool:
+        if protocol.is_server:
+            return report[group] is not None
+        return webview is not None and webview.lists[group] is not None
+
+    return pending(view, returned)
 
 
 def _lists(report: DomainReport, group: Group, protocol: Protocol) -> tuple[str, ...]:

@@ -207,9 +207,21 @@ def _webview_failure(outcome: FetchOutcome) -> list[str]:
 def webview_error(outcome: FetchOutcome) -> WxDashError | None:
     """The webview call's error, unless it is the server call's too (a token that failed)."""
     error = outcome.webview_error
-    if error is None or outcome.error is error:
+    if error is None or _same_failure(outcome.error, error):
         return None
     return error
+
+
+def _same_failure(first: WxDashError | None, second: WxDashError) -> bool:
+    """Both calls failed for one reason: the same errcode (each answer has its own rid), or
+    the same message (a token source fails alike for each call)."""
+    if first is None or first is second:
+        return first is second
+    if type(first) is not type(second) or first.kind != second.kind:
+        return False
+    if first.errcode is not None:
+        return first.errcode == second.errcode
+    return first.message == second.message
 
 
 def _warning_line(warning: ParseWarning) -> str:
@@ -301,15 +313,17 @@ def diff_text(outcomes: Iterable[FetchOutcome]) -> str:
             lines.append(_failed_line(outcome))
             continue
         changes = outcome.pending()
-        status = (
-            ngettext("{count} pending", "{count} pending", changes.count).format(
-                count=changes.count
-            )
-            if changes
-            else _("effective matches configured")
-        )
+        if changes:
+            status = ngettext("{count} pending", "{count} pending", changes.count)
+        elif changes.unknown:
+            status = _("nothing pending in the lists that could be compared")
+        else:
+            status = _("effective matches configured")
+        status = status.format(count=changes.count)
         lines.append(f"{_head(outcome)}  {status}{_source_note(outcome)}")
         lines.extend(pending_lines(changes))
+        if changes.unknown:
+            lines.append("  " + not_compared(changes))
         lines.extend(_webview_failure(outcome))
     return "\n".join(lines) + "\n" if lines else ""
 
@@ -327,6 +341,12 @@ def pending_lines(changes: Pending, indent: str = "  ") -> list[str]:
         for change in (*adds, *drops):
             lines.append(f"{indent}  {pad(change_text(change), column + 2)}{change_note(change)}")
     return lines
+
+
+def not_compared(changes: Pending) -> str:
+    return _("not compared: {protocols} (the API did not return both sides)").format(
+        protocols=", ".join(p.short for p in changes.unknown)
+    )
 
 
 def change_text(change: Change) -> str:
@@ -427,15 +447,17 @@ def check_text(
             continue
         missing = checked.missing
         missing_any = missing_any or bool(missing)
-        summary = (
-            _("{missing} of {count} missing from {where}")
-            if missing
-            else _("all {count} present in {where}")
-        ).format(missing=len(missing), count=len(results), where=_(_WHERE[where]))
+        if missing:
+            summary = _("{missing} of {count} missing from {where}")
+        elif results:
+            summary = _("all {count} present in {where}")
+        else:
+            summary = _("nothing could be checked")
+        summary = summary.format(missing=len(missing), count=len(results), where=_(_WHERE[where]))
         lines.append(f"{_head(outcome)}  {summary}{_source_note(outcome)}")
         for result in results:
             word = "found" if result.found else "missing"
-            lines.append(line(word, result.protocol, str(result.address), result.note))
+            lines.append(line(word, result.protocol, result.address.readable, result.note))
         for protocol, url in checked.unchecked:
             lines.append(line("unknown", protocol, url, _("the webview call failed")))
     return ("\n".join(lines) + "\n" if lines else ""), missing_any

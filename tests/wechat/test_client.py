@@ -17,11 +17,12 @@ import httpx
 import pytest
 from conftest import APPID, MARKER, fast
 
-from wxdash.fakeserver import ERRMSG, FakeWeChat, sample_domains
+from wxdash.fakeserver import ERRMSG, FakeWeChat, sample_domains, shop_webview
 from wxdash.wechat import client as client_module
 from wxdash.wechat import errors
 from wxdash.wechat.client import (
     EFFECTIVE_DOMAIN_PATH,
+    EFFECTIVE_WEBVIEW_PATH,
     NetworkSettings,
     WeChatClient,
     check_base,
@@ -130,6 +131,32 @@ async def test_posts_an_empty_json_object_with_the_token_in_the_url(
     assert request.headers["content-type"] == "application/json"
     assert request.headers["user-agent"].startswith("wxdash/")
     assert fake.app(APPID).domain_calls == 1
+
+
+async def test_webview_domains_are_read_with_the_same_token_and_body(
+    fake: FakeWeChat, make_client: Callable[..., WeChatClient]
+) -> None:
+    fake.add_app(APPID, token=MARKER, webview=shop_webview("lotus", pending=True))
+    recording = Recording()
+    client = make_client(transport=recording)
+
+    report = await client.get_effective_webviewdomain(fake.url, LiteralToken(MARKER))
+
+    assert report.to_json() == shop_webview("lotus", pending=True)
+    assert report.warnings == ()
+    [request] = recording.requests
+    assert request.method == "POST"
+    assert request.url.path == EFFECTIVE_WEBVIEW_PATH == "/wxa/get_effective_webviewdomain"
+    assert request.url.params["access_token"] == MARKER
+    assert request.content == b"{}"
+    assert (fake.app(APPID).webview_calls, fake.app(APPID).domain_calls) == (1, 0)
+
+    fake.set_scenario(APPID, "errcode:48001", webview=True)
+    error = await failure(client.get_effective_webviewdomain(fake.url, LiteralToken(MARKER)))
+    assert isinstance(error, ApiError)
+    assert error.errcode == 48001
+    # The server-domain call is not affected by the webview call's scenario.
+    assert (await fetch(client, fake.url)).to_json() == sample_domains()
 
 
 async def test_trailing_slash_in_api_base_is_ignored(

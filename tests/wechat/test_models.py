@@ -20,12 +20,14 @@ from wxdash.fakeserver import (
 )
 from wxdash.wechat.errors import ApiError, ResponseFormatError
 from wxdash.wechat.models import (
+    SERVER_PROTOCOLS,
     DomainGroup,
     Group,
     ParseWarning,
     Protocol,
     parse_domain_report,
     parse_json_body,
+    parse_webview_report,
 )
 from wxdash.wechat.redact import register_secret
 
@@ -58,8 +60,11 @@ def test_documented_sample_parses_to_exactly_its_data() -> None:
     )
     assert report[Group.DIRECT][Protocol.TCP] == ("tcp://melody6.WeChat.qq.com",)
     assert report[Group.EFFECTIVE][Protocol.WS] == ("wss://melody2.qq.com",)
-    # Iterating a group gives the six protocols in the API's order.
-    assert [p.value for p, _ in report[Group.THIRD]] == list(PROTOCOL_KEYS)
+    # Iterating a group gives the six protocols in the API's order, then webview (empty: it
+    # comes from its own call), which the group's JSON leaves out.
+    assert [p.value for p, _ in report[Group.THIRD]] == [*PROTOCOL_KEYS, "webviewdomain"]
+    assert report[Group.THIRD][Protocol.WEBVIEW] == ()
+    assert list(report[Group.THIRD].to_json()) == list(PROTOCOL_KEYS)
     assert report[Group.EFFECTIVE].total == 8
 
 
@@ -548,7 +553,17 @@ def test_short_names_round_trip() -> None:
         assert Protocol.parse(protocol.short) is protocol
     for group in Group:
         assert Group.parse(group.short) is group
-    assert [p.short for p in Protocol] == ["request", "ws", "upload", "download", "udp", "tcp"]
+    assert [p.short for p in Protocol] == [
+        "request",
+        "ws",
+        "upload",
+        "download",
+        "udp",
+        "tcp",
+        "webview",
+    ]
+    assert [p.short for p in SERVER_PROTOCOLS] == [p.short for p in Protocol][:6]
+    assert [p.scheme for p in Protocol] == ["https", "wss", "https", "https", "udp", "tcp", "https"]
     assert [g.short for g in Group] == ["effective", "mp", "third", "direct"]
 
 
@@ -567,3 +582,62 @@ def test_parse_warning_message_for_an_unknown_kind_is_its_kind() -> None:
     warning = ParseWarning("future_kind", group="mp_domain")
     assert warning.message == "future_kind"
     assert warning.to_json()["group"] == "mp_domain"
+
+
+# -- webview domains ---------------------------------------------------------------------
+
+
+def test_webview_answers_are_flat_lists_per_group() -> None:
+    data = {
+        "effective_webviewdomain": ["https://www.a.com"],
+        "mp_webviewdomain": ["https://www.a.com", "https://m.a.com"],
+        "third_webviewdomain": [],
+    }
+    report = parse_webview_report(body(data))
+    assert report.lists[Group.EFFECTIVE] == ("https://www.a.com",)
+    assert report.lists[Group.MP] == ("https://www.a.com", "https://m.a.com")
+    assert report.lists[Group.THIRD] == ()
+    assert report.lists[Group.DIRECT] is None  # not returned, not empty
+    assert report.to_json() == {**data, "direct_webviewdomain": None}
+    assert report.warnings == ()
+
+
+def test_odd_webview_entries_become_warnings() -> None:
+    data = {
+        "effective_webviewdomain": ["https://www.a.com", 7],
+        "mp_webviewdomain": "https://single.a.com",
+        "third_webviewdomain": {"x": 1},
+    }
+    report = parse_webview_report(body(data))
+    assert report.lists[Group.EFFECTIVE] == ("https://www.a.com",)
+    assert report.lists[Group.MP] == ("https://single.a.com",)
+    assert report.lists[Group.THIRD] == ()
+    assert [(w.kind, w.group, w.protocol) for w in report.warnings] == [
+        ("wrong_type", "effective_domain", "webviewdomain"),
+        ("not_a_list", "mp_domain", "webviewdomain"),
+        ("bad_list", "third_domain", "webviewdomain"),
+    ]
+
+
+def test_a_webview_errcode_is_an_api_error() -> None:
+    with pytest.raises(ApiError) as caught:
+        parse_webview_report(json.dumps({"errcode": 48001, "errmsg": "api unauthorized"}).encode())
+    assert caught.value.errcode == 48001
+
+
+def test_webview_lists_join_a_report_as_a_seventh_protocol() -> None:
+    report = parse_domain_report(body(missing_groups_data()))
+    web = parse_webview_report(
+        body({"effective_webviewdomain": ["https://www.a.com"], "mp_webviewdomain": []})
+    )
+    merged = report.with_webview(web)
+    assert merged[Group.EFFECTIVE][Protocol.WEBVIEW] == ("https://www.a.com",)  # type: ignore[index]
+    assert merged[Group.EFFECTIVE][Protocol.REQUEST] == ("https://melody1.qq.com",)  # type: ignore[index]
+    assert merged[Group.MP] is not None  # returned by the webview call only
+    assert merged[Group.THIRD] is None  # returned by neither
+    assert merged.to_json()["effective_domain"] == sample_domains()["effective_domain"]
+    assert report.with_webview(None) is report
+
+
+def missing_groups_data() -> dict[str, Any]:
+    return {"effective_domain": sample_domains()["effective_domain"]}

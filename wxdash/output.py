@@ -9,12 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from wxdash.fleet import FetchOutcome
-from wxdash.i18n import _
+from wxdash.i18n import _, cells
 from wxdash.safetext import json_safe, visible
 from wxdash.wechat.errors import WxDashError
 from wxdash.wechat.models import DomainGroup, Group, ParseWarning, Protocol
@@ -24,7 +23,7 @@ FORMATS = ("text", "json", "csv")
 
 def width(text: str) -> int:
     """Terminal cells `text` takes: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return cells(text)
 
 
 def pad(text: str, cells: int) -> str:
@@ -155,13 +154,14 @@ def _short(outcome: FetchOutcome) -> str:
 def _group_lines(outcome: FetchOutcome, selection: Selection) -> list[str]:
     assert outcome.report is not None
     lines = []
-    labels = {p.value: p.short for p in Protocol}
+    labels = {p.value: p.label for p in Protocol}
     keys = {k for g in outcome.report.groups.values() if g for k, _d in selection.lists(g)}
     column = max([8, *(width(labels.get(k, visible(k))) for k in keys)]) + 2
+    group_column = max([12, *(width(g.label) for g in selection.groups)]) + 2
     for group in selection.groups:
         data = outcome.report[group]
         if data is None:
-            lines.append(f"  {pad(group.label, 14)}{_('not returned by the API')}")
+            lines.append(f"  {pad(group.label, group_column)}{_('not returned by the API')}")
             continue
         lines.append(f"  {group.label}")
         for key, domains in selection.lists(data):

@@ -15,6 +15,9 @@ from wxdash.styles import stylesheet
 from wxdash.wechat.models import Protocol
 from wxdash.widgets.text_input import TextInput
 
+# The text filter's minimum width with its margin, and the bar's padding (filter_bar.tcss).
+FILTER_MIN_CELLS = 6
+
 
 class ProtocolToggle(Static):
     """`1 request`: bright when shown, dim and struck through when hidden. Click to toggle."""
@@ -29,8 +32,10 @@ class ProtocolToggle(Static):
         self.protocol = protocol
         self.key = key
 
-    def render_label(self) -> Text:
-        return Text.assemble((str(self.key), "bold"), " ", self.protocol.short)
+    def render_label(self, *, compact: bool = False) -> Text:
+        """`compact`: the short name users type (`ws`), where the translated one has no room."""
+        name = self.protocol.short if compact else self.protocol.toggle_label
+        return Text.assemble((str(self.key), "bold"), " ", name)
 
     def on_mount(self) -> None:
         self.update(self.render_label())
@@ -63,6 +68,22 @@ class FilterBar(Horizontal):
     @property
     def input(self) -> FilterInput:
         return self.query_one(FilterInput)
+
+    def retranslate(self) -> None:
+        """Redraw the texts in the current language (the toggles, the input's placeholder)."""
+        self.input.placeholder = _("/ filter")
+        self._fit_toggles()
+
+    def on_resize(self) -> None:
+        self._fit_toggles()
+
+    def _fit_toggles(self) -> None:
+        toggles = list(self.query(ProtocolToggle))
+        # Each toggle is followed by a space; the text filter keeps a few cells of its own.
+        needed = sum(t.render_label().cell_len + 1 for t in toggles) + FILTER_MIN_CELLS
+        compact = bool(self.size.width) and needed > self.size.width
+        for toggle in toggles:
+            toggle.update(toggle.render_label(compact=compact))
 
     def open_text(self) -> None:
         # Synchronously: keys typed right after `/` must land in the input.

@@ -171,9 +171,12 @@ def _existing(path: Path) -> bytes | None:
 
 
 def compiled_messages(data: bytes) -> dict[object, str]:
-    """A .mo file's messages as gettext reads them (for comparing two compilations)."""
+    """A .mo file's messages as gettext reads them, less the header (which holds dates), for
+    comparing two compilations."""
     translations = gettext.GNUTranslations(io.BytesIO(data))
-    return dict(translations._catalog)  # type: ignore[attr-defined]
+    messages = dict(translations._catalog)  # type: ignore[attr-defined]
+    messages.pop("", None)
+    return messages
 
 
 def build(*, check: bool = False) -> int:

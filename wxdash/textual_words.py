@@ -10,9 +10,11 @@ switch while the app runs reaches them too.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from rich import _wrap
 from rich.align import Align
 from rich.text import Text
 from textual import events, on
@@ -25,6 +27,17 @@ from textual.theme import ThemeProvider
 from textual.widgets.option_list import Option
 
 from wxdash.i18n import N_, _
+
+# Textual wraps text with Rich's divide_line, at spaces only: a Chinese sentence (no spaces) is
+# one long word, folded wherever the width ends, even inside a Latin word in it ("OSC" as "OS"
+# and "C"). Here a line may also break between two CJK characters, as in a browser, but not
+# before closing punctuation.
+_WIDE = (
+    "\u1100-\u115f\u2e80-\u303e\u3040-\ua4cf\uac00-\ud7a3"
+    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+)
+_CLOSING = "，。、；：？！）」』》〉】”’"
+_wrap.re_word = re.compile(rf"\s*(?:[{_WIDE}][{_CLOSING}]*|[^\s{_WIDE}]+[{_CLOSING}]*)\s*")
 
 ReturnType = TypeVar("ReturnType")
 # (key, index, action) -> the binding's English description and tooltip.

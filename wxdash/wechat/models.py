@@ -92,7 +92,7 @@ def _protocol_label(protocol: Protocol) -> str:
         Protocol.DOWNLOAD: pgettext("protocol list", "download"),
         Protocol.UDP: pgettext("protocol list", "udp"),
         Protocol.TCP: pgettext("protocol list", "tcp"),
-    }[protocol]
+    }.get(protocol, protocol.short)  # a protocol added later shows its short name until then
 
 
 def _protocol_toggle_label(protocol: Protocol) -> str:
@@ -103,7 +103,7 @@ def _protocol_toggle_label(protocol: Protocol) -> str:
         Protocol.DOWNLOAD: pgettext("protocol toggle", "download"),
         Protocol.UDP: pgettext("protocol toggle", "udp"),
         Protocol.TCP: pgettext("protocol toggle", "tcp"),
-    }[protocol]
+    }.get(protocol, protocol.short)
 
 
 class Group(StrEnum):
@@ -131,7 +131,7 @@ class Group(StrEnum):
             Group.MP: pgettext("short tab label", "MP"),
             Group.THIRD: pgettext("short tab label", "Third-party"),
             Group.DIRECT: pgettext("short tab label", "Direct"),
-        }[self]
+        }.get(self, self.label)
 
     @property
     def description(self) -> str:

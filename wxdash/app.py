@@ -33,7 +33,7 @@ from wxdash.cache import ResultCache
 from wxdash.demo import Demo
 from wxdash.files import replace_file
 from wxdash.fleet import FetchOutcome, Fleet
-from wxdash.i18n import _, detect_language, ngettext, set_language
+from wxdash.i18n import N_, _, detect_language, language, ngettext, set_language
 from wxdash.profiles import (
     Change,
     Config,
@@ -45,6 +45,7 @@ from wxdash.profiles import (
     remove_profile,
     update_profile,
 )
+from wxdash.profiles import set_language as save_language
 from wxdash.safetext import visible
 from wxdash.screens.confirm import ConfirmScreen
 from wxdash.screens.export import ExportRequest, ExportScreen
@@ -53,6 +54,7 @@ from wxdash.screens.help import HelpScreen
 from wxdash.screens.picker import PickerScreen
 from wxdash.screens.profile_form import ProfileFormScreen
 from wxdash.state import Filters, ProfileState, Status
+from wxdash.textual_words import TranslatedTextual, translate_bindings
 from wxdash.wechat.client import WeChatClient
 from wxdash.wechat.models import Group, Protocol
 from wxdash.widgets.domain_tree import DomainTree
@@ -71,6 +73,8 @@ FETCH_DELAY = 0.3
 # The tabs: one per group, then what the next release changes.
 PENDING = "pending"
 TABS = (*(g.short for g in Group), PENDING)
+# Each language named in itself, for the command that switches to it.
+LANGUAGE_NAMES = {"en": "English", "zh": "简体中文"}
 
 
 def _plain_highlight(candidate: str, query: str, provider: Provider) -> Content:
@@ -121,7 +125,7 @@ class ProfileCommands(Provider):
         app.switch_to(name)
 
 
-class WxDashApp(App[int]):
+class WxDashApp(TranslatedTextual[int]):
     """The wxdash dashboard. With no arguments it reads the same config as `wxdash`."""
 
     CSS_PATH = "wxdash.tcss"
@@ -129,23 +133,23 @@ class WxDashApp(App[int]):
     COMMANDS: ClassVar = App.COMMANDS | {ProfileCommands}
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", _("Quit")),
-        Binding("question_mark,f1", "help", _("Help"), key_display="?"),
-        Binding("p", "pick", _("Pick")),
-        Binding("b", "toggle_sidebar", _("List")),
-        Binding("r", "refetch", _("Refetch")),
-        Binding("R", "refetch_all", _("All"), show=False, key_display="R"),
-        Binding("slash", "filter_text", _("Filter"), key_display="/"),
-        Binding("c", "copy", _("Copy")),
-        Binding("C,shift+c", "copy_json", _("JSON"), show=False, key_display="C"),
-        Binding("left_square_bracket", "tab(-1)", _("Tab"), show=False, key_display="["),
-        Binding("right_square_bracket", "tab(1)", _("Tab"), show=False, key_display="]"),
-        Binding("escape", "clear_filter", _("Clear filter"), show=False),
-        Binding("a", "add_profile", _("Add"), show=False),
-        Binding("e", "edit_profile", _("Edit"), show=False),
-        Binding("d", "delete_profile", _("Delete"), show=False),
-        Binding("F", "find", _("Find"), key_display="F"),
-        Binding("x", "export", _("Export"), show=False),
+        Binding("q", "quit", N_("Quit")),
+        Binding("question_mark,f1", "help", N_("Help"), key_display="?"),
+        Binding("p", "pick", N_("Pick")),
+        Binding("b", "toggle_sidebar", N_("List")),
+        Binding("r", "refetch", N_("Refetch")),
+        Binding("R", "refetch_all", N_("All"), show=False, key_display="R"),
+        Binding("slash", "filter_text", N_("Filter"), key_display="/"),
+        Binding("c", "copy", N_("Copy")),
+        Binding("C,shift+c", "copy_json", N_("JSON"), show=False, key_display="C"),
+        Binding("left_square_bracket", "tab(-1)", N_("Tab"), show=False, key_display="["),
+        Binding("right_square_bracket", "tab(1)", N_("Tab"), show=False, key_display="]"),
+        Binding("escape", "clear_filter", N_("Clear filter"), show=False),
+        Binding("a", "add_profile", N_("Add"), show=False),
+        Binding("e", "edit_profile", N_("Edit"), show=False),
+        Binding("d", "delete_profile", N_("Delete"), show=False),
+        Binding("F", "find", N_("Find"), key_display="F"),
+        Binding("x", "export", N_("Export"), show=False),
         *(
             Binding(str(key), f"toggle_protocol({key - 1})", protocol.short, show=False)
             for key, protocol in enumerate(Protocol, start=1)
@@ -180,6 +184,7 @@ class WxDashApp(App[int]):
                 self.config = Config(path=self.store.path)
         set_language(lang or self.config.lang or detect_language())
         super().__init__()
+        translate_bindings(self)  # the footer's texts: msgids in BINDINGS, shown translated
         self.offline = offline
         # The demo's data is made up on the spot: it neither reads nor writes the cache.
         self.cache = None if demo else (cache or ResultCache())
@@ -265,6 +270,7 @@ class WxDashApp(App[int]):
 
     def _layout_for(self, width: int) -> None:
         self.screen.set_class(width < NARROW, "narrow")
+        self.call_after_refresh(self._relabel_tabs)
         if not self._sidebar_shown() and isinstance(self.focused, ProfileList | None):
             # Keys must not drive a list nobody can see.
             self.call_after_refresh(self._focus_tree)
@@ -291,15 +297,7 @@ class WxDashApp(App[int]):
             self.states[profile.name] = state
         listing = self.query_one(ProfileList)
         listing.set_profiles(list(self.states.values()), self.current)
-        title = self.query_one("#sidebar-title", Static)
-        title.update(
-            Content.styled(
-                ngettext("{n} profile", "{n} profiles", len(self.states)).format(
-                    n=len(self.states)
-                ),
-                "bold",
-            )
-        )
+        self._draw_sidebar_title()
         self._summary_dirty = True
         if not self.states:
             self.current = None
@@ -308,6 +306,11 @@ class WxDashApp(App[int]):
             self.query_one("#main", ContentSwitcher).current = "dashboard"
             if self.current not in self.states:
                 self.switch_to(next(iter(self.states)))
+
+    def _draw_sidebar_title(self) -> None:
+        count = len(self.states)
+        title = ngettext("{n} profile", "{n} profiles", count).format(n=count)
+        self.query_one("#sidebar-title", Static).update(Content.styled(title, "bold"))
 
     def _state(self) -> ProfileState | None:
         return self.states.get(self.current or "")
@@ -455,28 +458,35 @@ class WxDashApp(App[int]):
         self._label_tabs(state)
 
     def _label_tabs(self, state: ProfileState) -> None:
-        """While a filter is on, each tab says how many of its domains pass it."""
+        """While a filter is on, each tab says how many of its domains pass it. Tabs short of
+        room take short titles (Chinese ones are long)."""
         tabs = self.query_one(TabbedContent)
         view = state.view
+        counts: dict[Group, str] = {}
         for group in Group:
-            label = group.label
             data = view[group] if view is not None else None
             if self.filters.active and data is not None:
                 count = sum(len(v) for v in self.filters.visible(data).values())
-                label = f"{label} ({count})"
-            self._set_tab_label(tabs, group.short, label)
+                counts[group] = f" ({count})"
         # Pending always says how many: the count is the news.
         changes = state.pending
-        label = _("Pending")
-        if changes is not None:
-            label += f" ({changes.count})"
-        self._set_tab_label(tabs, PENDING, label)
+        pending = f" ({changes.count})" if changes is not None else ""
+        labels = {group.short: group.label + counts.get(group, "") for group in Group}
+        labels[PENDING] = _("Pending") + pending
+        # A tab pads its title with a cell on each side.
+        needed = sum(Content(label).cell_length + 2 for label in labels.values())
+        if tabs.size.width and needed > tabs.size.width:
+            labels = {group.short: group.tab_label + counts.get(group, "") for group in Group}
+            labels[PENDING] = _("Pending") + pending
+        for tab, label in labels.items():
+            widget = tabs.get_tab(f"tab-{tab}")
+            if widget.label.plain != label:
+                widget.label = Content(label)
 
-    @staticmethod
-    def _set_tab_label(tabs: TabbedContent, tab: str, label: str) -> None:
-        widget = tabs.get_tab(f"tab-{tab}")
-        if widget.label.plain != label:
-            widget.label = Content(label)
+    def _relabel_tabs(self) -> None:
+        """The tabs' room changed (a resize, the list shown or hidden): fit their titles."""
+        if (state := self._state()) is not None:
+            self._label_tabs(state)
 
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self) -> None:
@@ -673,6 +683,7 @@ class WxDashApp(App[int]):
 
     def action_toggle_sidebar(self) -> None:
         self.screen.toggle_class("sidebar-flipped")
+        self.call_after_refresh(self._relabel_tabs)
         if self._sidebar_shown():
             self.call_after_refresh(self.query_one(ProfileList).focus)
         else:
@@ -696,7 +707,9 @@ class WxDashApp(App[int]):
         node = tree.cursor_node if tree.has_focus else None
         info = node.data if node is not None else None
         if info is not None and info.protocol:
-            where = f"{Protocol.short_of(info.protocol)}, {tab_label}"
+            known = info.protocol in Protocol._value2member_map_
+            name = Protocol(info.protocol).label if known else visible(info.protocol)
+            where = _("{protocol}, {group}").format(protocol=name, group=tab_label)
             if info.kind == "domain" and info.domain is not None:
                 return [info.domain], where
             if info.kind in ("protocol", "extra"):
@@ -905,10 +918,47 @@ class WxDashApp(App[int]):
             confirmed,
         )
 
+    # -- language ------------------------------------------------------------------------
+
+    def set_ui_language(self, lang: str) -> None:
+        """Show every text in `lang` from now on, keeping the profile, tab, filters and cursor.
+        The choice is saved as `[ui] lang` (the demo keeps it until quitting)."""
+        if lang == language():
+            return
+        set_language(lang)
+        self._retranslate()
+        described = _("Language: {name}").format(name=LANGUAGE_NAMES[lang])
+        failure = self._apply(save_language(lang), described)
+        if failure is not None:
+            self.notify(failure, title=_("Language not saved"), severity="error", markup=False)
+
+    def _retranslate(self) -> None:
+        """Redraw every text on the dashboard in the current language."""
+        translate_bindings(self)
+        self.refresh_bindings()
+        self.query_one(FilterBar).retranslate()
+        self._draw_sidebar_title()
+        self._summary_dirty = True
+        if self.query_one("#main", ContentSwitcher).current == "empty":
+            self._show_empty(self._load_error)
+        else:
+            self._refresh_view()
+
     # -- command palette -----------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        yield from self.textual_system_commands(screen)
+        other = "zh" if language() == "en" else "en"
+        yield SystemCommand(
+            _("Language: {name}").format(name=LANGUAGE_NAMES[other]),
+            # The palette reads help as markup, and [ui] is not a tag.
+            escape(
+                _("Show wxdash in {name}; the choice is saved as [ui] lang").format(
+                    name=LANGUAGE_NAMES[other]
+                )
+            ),
+            partial(self.set_ui_language, other),
+        )
         yield SystemCommand(
             _("Refetch this profile"), _("Fetch its domains again (r)"), self.action_refetch
         )
@@ -945,8 +995,8 @@ class WxDashApp(App[int]):
         )
         for key, protocol in enumerate(Protocol, start=1):
             yield SystemCommand(
-                _("Toggle protocol {name}").format(name=protocol.short),
-                _("Show or hide {name} domains ({key})").format(name=protocol.short, key=key),
+                _("Toggle protocol {name}").format(name=protocol.label),
+                _("Show or hide {name} domains ({key})").format(name=protocol.label, key=key),
                 partial(self.action_toggle_protocol, key - 1),
             )
         yield SystemCommand(_("Keys and groups"), _("The help screen (? or f1)"), self.action_help)

@@ -17,7 +17,16 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wxdash import __version__
-from wxdash.i18n import LANGUAGES, _, detect_language, set_language
+from wxdash.i18n import (
+    LANGUAGES,
+    N_,
+    N_plural,
+    _,
+    detect_language,
+    ngettext,
+    set_language,
+    wrap,
+)
 from wxdash.profiles import (
     TOKEN_KEYS,
     Config,
@@ -69,6 +78,57 @@ class UsageError(Exception):
 
 
 # -- argument parsing --------------------------------------------------------------------
+
+# argparse's own words (as Python 3.11 writes them), which it looks up with gettext when it
+# prints help and errors: marked here for wxdash's catalog, found there once `main` has
+# pointed argparse at wxdash's gettext.
+ARGPARSE_WORDS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("the following arguments are required: %s"),
+    N_("one of the arguments %s is required"),
+    N_("unrecognized arguments: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("expected one argument"),
+    N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("not allowed with argument %s"),
+    N_("ignored explicit argument %r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("unexpected option string: %s"),
+    N_("unknown parser %(parser_name)r (choices: %(choices)s)"),
+)
+ARGPARSE_PLURALS = (N_plural("expected %s argument", "expected %s arguments"),)
+
+
+def _translate_argparse() -> None:
+    """argparse calls the `_` and `ngettext` of its own module at run time: make them wxdash's."""
+    argparse._ = _  # type: ignore[attr-defined]
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps help by terminal cells, and between CJK characters (Chinese has no spaces)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrap(" ".join(text.split()), width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        lines = wrap(" ".join(text.split()), width - len(indent))
+        return "\n".join(indent + line for line in lines)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser (and so each subcommand's) with the help formatter above."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
 
 def _converter(parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -176,7 +236,7 @@ def _fetch_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="wxdash",
         description=_(
             "See which server domains your WeChat mini programs have configured and which are "
@@ -187,7 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
             "pending, 4 check: a domain missing, 5 find: no match."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"wxdash {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"wxdash {__version__}",
+        help=_("show program's version number and exit"),
+    )
     _common(parser, top=True)
     parser.add_argument(
         "-p",
@@ -868,6 +933,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _safe_streams()
     set_language(choose_language(argv))
+    _translate_argparse()
     parser = build_parser()
     args = parser.parse_args(argv)
     commands: dict[str | None, Callable[[argparse.Namespace], int]] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -32,9 +33,19 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translations.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """Translate `message` as meant in `context` (a short tab label and a long one, say)."""
+    return _translations.pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark `message` for the catalog without translating it yet (for tables built at import)."""
     return message
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a plural message for the catalog; it is translated later with `ngettext`."""
+    return singular, plural
 
 
 def language() -> str:
@@ -75,3 +86,48 @@ def detect_language(environ: Mapping[str, str] | None = None) -> str:
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     return "en"
+
+
+# Closing punctuation that must not start a line (it stays with the character before it).
+_NO_LINE_START = set("，。、；：？！）」』》〉】”’,.;:?!)]}")
+
+
+def cells(text: str) -> int:
+    """Terminal cells `text` takes: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def _joins(piece: str, ch: str) -> bool:
+    """Whether `ch` continues `piece` rather than starting a new piece of a line."""
+    if ch.isspace() or piece[-1].isspace():
+        return ch.isspace() and piece[-1].isspace()
+    if ch in _NO_LINE_START:
+        return True
+    return not _wide(ch) and not _wide(piece[-1])
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Break `text` into lines of at most `width` cells: at spaces, and between any two CJK
+    characters, since Chinese puts no spaces between words (textwrap would leave a Chinese
+    sentence as one over-long line). Closing punctuation never starts a line."""
+    pieces: list[str] = []  # spaces, words, single wide characters (with their punctuation)
+    for ch in text:
+        if pieces and _joins(pieces[-1], ch):
+            pieces[-1] += ch
+        else:
+            pieces.append(ch)
+    lines: list[str] = []
+    line = ""
+    for piece in pieces:
+        if line.strip() and not piece.isspace() and cells(line + piece) > width:
+            lines.append(line.rstrip())
+            line = ""
+        if line or not piece.isspace():
+            line += piece
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [""]

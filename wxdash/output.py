@@ -9,13 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from wxdash.fleet import FetchOutcome
-from wxdash.i18n import N_, _, ngettext
+from wxdash.i18n import N_, _, cells, ngettext
 from wxdash.insight import Change, CheckResult, Hit, Pending, Where, check, find, group_names
 from wxdash.safetext import json_safe, quoted, visible
 from wxdash.wechat.errors import WxDashError
@@ -33,7 +32,7 @@ FORMATS = ("text", "json", "csv")
 
 def width(text: str) -> int:
     """Terminal cells `text` takes: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return cells(text)
 
 
 def pad(text: str, cells: int) -> str:
@@ -242,9 +241,10 @@ def warning_text(outcome: FetchOutcome, selection: Selection | None = None) -> s
 
 def _group_lines(view: DomainReport, selection: Selection, outcome: FetchOutcome) -> list[str]:
     lines = []
-    labels = {p.value: p.short for p in Protocol}
+    labels = {p.value: p.label for p in Protocol}
     keys = {k for g in view.groups.values() if g for k, _d in selection.lists(g)}
     column = max([8, *(width(labels.get(k, visible(k))) for k in keys)]) + 2
+    group_column = max([12, *(width(g.label) for g in selection.groups)]) + 2
     not_returned = _("not returned by the API")
     webview = Protocol.WEBVIEW.value
     for group in selection.groups:
@@ -259,7 +259,7 @@ def _group_lines(view: DomainReport, selection: Selection, outcome: FetchOutcome
             rows = [(k, d) for k, d in rows if k != webview]  # the call failed: said below
         if not rows:
             if data is None or server_gone:
-                lines.append(f"  {pad(group.label, 14)}{not_returned}")
+                lines.append(f"  {pad(group.label, group_column)}{not_returned}")
             continue  # else only webview was asked for, and its failure is said below
         lines.append(f"  {group.label}")
         if server_gone and any(p.is_server for p in selection.protocols):

@@ -394,10 +394,10 @@ async def test_help_lists_the_keys_and_the_four_groups(
                 for line in text.splitlines()
                 if line.count("│") >= 2
             ), keys
-        assert "Effective     What is live: the lists as of the last code submission" in text
-        assert "MP            Configured in the mini program's own admin console" in text
-        assert "Third-party   Configured by a third-party platform through modify_domain." in text
-        assert "Direct        Configured through the modify_domain_directly API." in text
+        assert "Effective       What is live: the lists as of the last code submission" in text
+        assert "MP              Configured in the mini program's own admin console" in text
+        assert "Third-party     Configured by a third-party platform through modify_domain." in text
+        assert "Direct          Configured through the modify_domain_directly API." in text
         await pilot.press("escape")
         assert "wxdash help" not in screen_text(app)
         assert app.is_running

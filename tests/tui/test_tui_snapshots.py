@@ -1,5 +1,6 @@
 """Snapshot tests (pytest-textual-snapshot): the main view (dark and light themes), a filter
-applied, the error banner over stale data, and the profile form, at a fixed terminal size.
+applied, the error banner over stale data, and the profile form, at a fixed terminal size; and
+in Chinese the main view, the error banner and the help screen.
 
 Everything that varies between runs is fixed: the fetch time and its age (the clock), the
 time zone, the `rid:` WeChat puts in errmsg, and the token's last characters. Update with
@@ -17,9 +18,20 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from tuikit import APPID_A, APPID_B, APPID_C, Writer, make_app, settle, shop, wait_until
+from tuikit import (
+    APPID_A,
+    APPID_B,
+    APPID_C,
+    Writer,
+    config,
+    make_app,
+    settle,
+    shop,
+    wait_until,
+)
 
 from wxdash import fakeserver, fleet, state
+from wxdash.app import WxDashApp
 from wxdash.fakeserver import FakeWeChat
 
 SIZE = (100, 30)
@@ -130,3 +142,73 @@ def test_profile_form(fake: FakeWeChat, write_config: Writer, snap_compare: Snap
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=form)
+
+
+# -- in Chinese ------------------------------------------------------------------------------
+
+
+def chinese_app(fake: FakeWeChat, write_config: Writer) -> WxDashApp:
+    """Three merchants with Chinese names; the language comes from [ui] lang in the file."""
+    shops = [
+        shop(
+            fake,
+            "莲花茶馆",
+            APPID_A,
+            token="tok-lotus-3f2a",
+            domains=fakeserver.shop_domains("lotustea", pending=True),
+        ),
+        shop(
+            fake,
+            "海港书店",
+            APPID_B,
+            token="tok-harbor-9c1e",
+            domains=fakeserver.shop_domains("harborbooks"),
+        ),
+        shop(
+            fake,
+            "夜市",
+            APPID_C,
+            token="tok-night-7b2d",
+            domains=fakeserver.shop_domains("nightmarket"),
+        ),
+    ]
+    path = write_config({**config(*shops), "ui": {"lang": "zh"}})
+    return WxDashApp(config_file=str(path))
+
+
+def test_main_view_in_chinese(
+    fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare
+) -> None:
+    """The console's names: 已生效 and the other groups as tabs, request合法域名 and the other
+    lists in the tree; the footer, the list's title and summary in Chinese."""
+    assert snap_compare(chinese_app(fake, write_config), terminal_size=SIZE, run_before=ready)
+
+
+def test_error_banner_in_chinese(
+    fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare
+) -> None:
+    """莲花茶馆 fetched, then its token expired (42001): the banner's title, hint and retry
+    line in Chinese above the last good data, marked stale; WeChat's own errmsg as it came."""
+    app = chinese_app(fake, write_config)
+
+    async def failed(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        fake.set_scenario(APPID_A, "errcode:42001")
+        await pilot.press("r")
+        await ready(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=failed)
+
+
+def test_help_screen_in_chinese(
+    fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare
+) -> None:
+    """Every key and the four groups, with the group names in a column wide enough for them."""
+    app = chinese_app(fake, write_config)
+
+    async def helped(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=helped)

@@ -15,7 +15,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from wxdash.i18n import N_, _
+from wxdash.i18n import N_, _, pgettext
 from wxdash.safetext import preview, quoted
 from wxdash.wechat.errors import ApiError, ResponseFormatError
 from wxdash.wechat.redact import redact
@@ -54,8 +54,13 @@ class Protocol(StrEnum):
 
     @property
     def label(self) -> str:
-        """The console's name for the list, translated (`request合法域名` in Chinese)."""
-        return _(_PROTOCOL_LABEL[self])
+        """The list's name for people: `ws` in English, the console's socket合法域名 in Chinese."""
+        return _protocol_label(self)
+
+    @property
+    def toggle_label(self) -> str:
+        """The short name on the filter toggles: `ws` in English, `socket` in Chinese."""
+        return _protocol_toggle_label(self)
 
     @classmethod
     def short_of(cls, key: str | None) -> str:
@@ -88,16 +93,32 @@ _PROTOCOL_SCHEME = {
     Protocol.TCP: "tcp",
     Protocol.WEBVIEW: "https",
 }
-_PROTOCOL_LABEL = {
-    Protocol.REQUEST: N_("request"),
-    Protocol.WS: N_("socket"),
-    Protocol.UPLOAD: N_("uploadFile"),
-    Protocol.DOWNLOAD: N_("downloadFile"),
-    Protocol.UDP: N_("udp"),
-    Protocol.TCP: N_("tcp"),
-    Protocol.WEBVIEW: N_("webview"),
-}
 SERVER_PROTOCOLS = tuple(p for p in Protocol if p.is_server)
+
+
+def _protocol_label(protocol: Protocol) -> str:
+    # Looked up at call time with a context: "request" the list is not "request" the verb.
+    return {
+        Protocol.REQUEST: pgettext("protocol list", "request"),
+        Protocol.WS: pgettext("protocol list", "ws"),
+        Protocol.UPLOAD: pgettext("protocol list", "upload"),
+        Protocol.DOWNLOAD: pgettext("protocol list", "download"),
+        Protocol.UDP: pgettext("protocol list", "udp"),
+        Protocol.TCP: pgettext("protocol list", "tcp"),
+        Protocol.WEBVIEW: pgettext("protocol list", "webview"),
+    }.get(protocol, protocol.short)  # a protocol added later shows its short name until then
+
+
+def _protocol_toggle_label(protocol: Protocol) -> str:
+    return {
+        Protocol.REQUEST: pgettext("protocol toggle", "request"),
+        Protocol.WS: pgettext("protocol toggle", "ws"),
+        Protocol.UPLOAD: pgettext("protocol toggle", "upload"),
+        Protocol.DOWNLOAD: pgettext("protocol toggle", "download"),
+        Protocol.UDP: pgettext("protocol toggle", "udp"),
+        Protocol.TCP: pgettext("protocol toggle", "tcp"),
+        Protocol.WEBVIEW: pgettext("protocol toggle", "webview"),
+    }.get(protocol, protocol.short)
 
 
 class Group(StrEnum):
@@ -116,6 +137,16 @@ class Group(StrEnum):
     def label(self) -> str:
         """The tab title: Effective, MP, Third-party, Direct (translated)."""
         return _(_GROUP_LABEL[self])
+
+    @property
+    def tab_label(self) -> str:
+        """A shorter title for tabs short of room: 小程序 for 小程序后台配置 (English is short)."""
+        return {
+            Group.EFFECTIVE: pgettext("short tab label", "Effective"),
+            Group.MP: pgettext("short tab label", "MP"),
+            Group.THIRD: pgettext("short tab label", "Third-party"),
+            Group.DIRECT: pgettext("short tab label", "Direct"),
+        }.get(self, self.label)
 
     @property
     def description(self) -> str:

@@ -135,7 +135,7 @@ class DomainTree(Tree[NodeInfo]):
             return
         for protocol, domains in filters.visible(data).items():
             self._add_protocol(
-                protocol.short, protocol.value, domains, len(data[protocol]), filters
+                protocol.label, protocol.value, domains, len(data[protocol]), filters
             )
         for key, domains in data.extra.items():
             matching = [d for d in domains if filters.matches(d)]

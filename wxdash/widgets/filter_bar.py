@@ -15,15 +15,15 @@ from wxdash.styles import stylesheet
 from wxdash.wechat.models import Protocol
 from wxdash.widgets.text_input import TextInput
 
-# Narrow bars abbreviate the long names, so the text filter keeps room to type in.
+# Room the text filter keeps before the toggles shorten their names: enough to type in.
+FILTER_MIN_CELLS = 14
+# The shortest names, for narrow bars: what users type, shorter still where it is long.
 _COMPACT = {
     Protocol.REQUEST: "req",
     Protocol.UPLOAD: "up",
     Protocol.DOWNLOAD: "down",
     Protocol.WEBVIEW: "web",
 }
-# Below this many columns the toggles use the short names above.
-COMPACT_BELOW = 76
 
 
 class ProtocolToggle(Static):
@@ -38,19 +38,15 @@ class ProtocolToggle(Static):
         super().__init__(id=f"toggle-{protocol.short}")
         self.protocol = protocol
         self.key = key
-        self.compact = False
 
-    def render_label(self) -> Text:
-        name = _COMPACT.get(self.protocol, self.protocol.short) if self.compact else None
-        return Text.assemble((str(self.key), "bold"), " ", name or self.protocol.short)
+    def render_label(self, *, compact: bool = False) -> Text:
+        """`compact`: a short name (`ws`, `req`), where the translated one has no room."""
+        short = _COMPACT.get(self.protocol, self.protocol.short)
+        name = short if compact else self.protocol.toggle_label
+        return Text.assemble((str(self.key), "bold"), " ", name)
 
     def on_mount(self) -> None:
         self.update(self.render_label())
-
-    def set_compact(self, compact: bool) -> None:
-        if compact != self.compact:
-            self.compact = compact
-            self.update(self.render_label())
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
@@ -81,9 +77,21 @@ class FilterBar(Horizontal):
     def input(self) -> FilterInput:
         return self.query_one(FilterInput)
 
-    def on_resize(self, event: events.Resize) -> None:
-        for toggle in self.query(ProtocolToggle):
-            toggle.set_compact(event.size.width < COMPACT_BELOW)
+    def retranslate(self) -> None:
+        """Redraw the texts in the current language (the toggles, the input's placeholder)."""
+        self.input.placeholder = _("/ filter")
+        self._fit_toggles()
+
+    def on_resize(self) -> None:
+        self._fit_toggles()
+
+    def _fit_toggles(self) -> None:
+        toggles = list(self.query(ProtocolToggle))
+        # Each toggle is followed by a space; the text filter keeps a few cells of its own.
+        needed = sum(t.render_label().cell_len + 1 for t in toggles) + FILTER_MIN_CELLS
+        compact = bool(self.size.width) and needed > self.size.width
+        for toggle in toggles:
+            toggle.update(toggle.render_label(compact=compact))
 
     def open_text(self) -> None:
         # Synchronously: keys typed right after `/` must land in the input.

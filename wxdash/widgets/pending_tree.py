@@ -11,7 +11,7 @@ from rich.text import Text
 
 from wxdash.i18n import _
 from wxdash.insight import Change, Pending, group_names
-from wxdash.output import pad
+from wxdash.output import not_compared, pad
 from wxdash.output import width as cell_width
 from wxdash.safetext import visible
 from wxdash.state import Filters
@@ -34,8 +34,13 @@ class PendingTree(DomainTree):
         if changes is None:
             self._note(placeholder or "")
             return
+        if changes.unknown:
+            self._note("? " + not_compared(changes))
         if not changes:
-            self._note("✓ " + _("effective matches configured: the next release changes nothing"))
+            if not changes.unknown:
+                self._note(
+                    "✓ " + _("effective matches configured: the next release changes nothing")
+                )
             return
         shown = 0
         visible_changes = self._visible(changes, filters)

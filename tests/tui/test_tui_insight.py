@@ -40,14 +40,14 @@ from wxdash.screens.find import FindScreen
 # them: per protocol, what takes effect first, then what drops; the notes in one column.
 PENDING_A = [
     " ▼ request (2)",
-    " ├─ + https://api-v2.shopa.com   takes effect at next release (mp)",
-    " └─ − https://pay.shopa.com      drops at next release",
+    " ├─ + https://api-v2.shopa.com  takes effect at next release (mp)",
+    " └─ − https://pay.shopa.com  drops at next release",
     " ▼ download (1)",
-    " └─ − https://img.shopa.com      drops at next release",
+    " └─ − https://img.shopa.com  drops at next release",
     " ▼ udp (1)",
     " └─ + udp://live.shopa.com:8443  takes effect at next release (direct)",
     " ▼ webview (1)",
-    " └─ + https://events.shopa.com   takes effect at next release (mp)",
+    " └─ + https://events.shopa.com  takes effect at next release (mp)",
 ]
 
 
@@ -112,7 +112,7 @@ async def test_pending_names_every_group_that_configures_a_new_domain(
     async with running(app) as pilot:
         tree = await show_tab(pilot, "tab-pending")
         # Host case does not matter to WeChat: one change, configured in MP and Third-party.
-        assert " ├─ + https://api-v2.shopa.com   takes effect at next release (mp, third)" in tree
+        assert " ├─ + https://api-v2.shopa.com  takes effect at next release (mp, third)" in tree
         assert "API-V2" not in tree
         assert "Pending (4)" in screen_text(app)
 
@@ -438,7 +438,7 @@ async def test_f_finds_a_host_in_every_fetched_profile(
             "wss://push.shopc.com Shop C Effective · ws",
             "wss://push.shopc.com Shop C MP · ws",
         ]
-        assert "6 matches in 3 of 3 profiles · enter goes there" in screen_text(app)
+        assert "6 found in 3 of 3 profiles · enter goes there" in screen_text(app)
 
         # Only the host is searched: "wss" is the scheme, in no host.
         await pilot.press(*["backspace"] * 4, *"wss")
@@ -558,7 +558,7 @@ async def test_f_searches_only_fetched_profiles_and_says_how_many(
         assert "searches 1 fetched profile" in screen_text(app)
         await paste(pilot, "shopb")
         assert "no domain matches" in widget_text(app, "#find-options")
-        assert re.search(r"0 matches in 0 of 1 profiles", screen_text(app))
+        assert re.search(r"0 found in 0 of 1 profile\b", screen_text(app))
 
 
 # -- 80 columns ------------------------------------------------------------------------------
@@ -590,7 +590,7 @@ async def test_nothing_is_cut_off_at_80x24_with_seven_toggles_and_five_tabs(
         await pilot.press("F", *"api")
         text = screen_text(app)
         assert "╭─ Find a domain in every fetched profile ─" in text
-        assert "─ 4 matches in 1 of 1 profiles · enter goes there ─╯" in text
+        assert "─ 4 found in 1 of 1 profile · enter goes there ─╯" in text
         assert "│ https://api-v2.shopa.com  Shop A  MP · request" in text
         await pilot.press("escape", "x")
         text = screen_text(app)

@@ -28,16 +28,6 @@ def kind_label(kind: str) -> str:
     return _(_KIND_LABEL.get(kind, kind))
 
 
-def _same(one: WxDashError, other: WxDashError) -> bool:
-    """Whether two errors say the same thing: a token that could not be had fails both calls,
-    and saying it twice helps nobody. API errors differ only in their `rid:`."""
-    if one.kind != other.kind:
-        return False
-    if one.errcode is not None:
-        return one.errcode == other.errcode
-    return one.message == other.message
-
-
 class ErrorBanner(Static):
     """Hidden until a fetch fails; says so until a later fetch succeeds."""
 
@@ -68,7 +58,11 @@ class ErrorBanner(Static):
             lines.append(
                 Content.styled(_("Hint: {hint}").format(hint=visible(shown.hint)), "italic")
             )
-        if error is not None and webview_error is not None and not _same(error, webview_error):
+        if (
+            error is not None
+            and webview_error is not None
+            and not error.same_failure(webview_error)
+        ):
             lines.append(
                 Content(
                     _("Webview domains failed too: {message}").format(

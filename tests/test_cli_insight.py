@@ -516,7 +516,7 @@ def test_find_searches_every_profile_by_default_and_is_exit_0_with_hits(
     fleet(fake, write_config)
     result = check(run_cli("find", "Example-Platform"), 0)
     lines = result.stdout.splitlines()
-    assert lines[-1] == "4 matches in 2 of 3 profiles"
+    assert lines[-1] == "4 found in 2 of 3 profiles"
     # In the profiles' order, then the groups' and protocols'.
     assert [line.split() for line in lines[:-1]] == [
         [name, group, "request", "https://analytics.example-platform.com"]
@@ -589,7 +589,7 @@ def test_find_with_named_profiles_searches_only_those(
     fleet(fake, write_config)
     result = check(run_cli("find", "analytics", "-p", "Harbor"), 0)
     assert {line.split()[0] for line in result.stdout.splitlines()[:-1]} == {"Harbor"}
-    assert result.stdout.splitlines()[-1] == "2 matches in 1 of 1 profiles"
+    assert result.stdout.splitlines()[-1] == "2 found in 1 of 1 profile"
     assert fake.app(SHOP_A).domain_calls == 0
     check(run_cli("find", "analytics", "-p", "Harbor", "--all"), 2)
     check(run_cli("find", "   "), 2)

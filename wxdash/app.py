@@ -436,6 +436,9 @@ class WxDashApp(TranslatedTextual[int]):
                 return _("Fetching…")
             case Status.ERROR:
                 return _("No data: the fetch failed (see above).")
+            case _ if self.offline:
+                # r is refused offline: say what would help instead.
+                return _("Not in the cache: start wxdash without --offline to fetch it.")
             case _:
                 return _("Not fetched yet: press r.")
 
@@ -451,7 +454,10 @@ class WxDashApp(TranslatedTextual[int]):
             if isinstance(tree, PendingTree):
                 tree.show_pending(state.pending, self.filters, self._placeholder(state))
             else:
-                tree.show(state.view, self.filters, self._placeholder(state))
+                assert tree.group is not None
+                tree.show(
+                    state.view, self.filters, self._placeholder(state), state.gaps(tree.group)
+                )
         view = state.view
         matches = self.filters.count(view) if view is not None else None
         self.query_one(FilterBar).show_filters(self.filters, matches)

@@ -206,21 +206,9 @@ def _webview_failure(outcome: FetchOutcome) -> list[str]:
 def webview_error(outcome: FetchOutcome) -> WxDashError | None:
     """The webview call's error, unless it is the server call's too (a token that failed)."""
     error = outcome.webview_error
-    if error is None or _same_failure(outcome.error, error):
+    if error is None or (outcome.error is not None and outcome.error.same_failure(error)):
         return None
     return error
-
-
-def _same_failure(first: WxDashError | None, second: WxDashError) -> bool:
-    """Both calls failed for one reason: the same errcode (each answer has its own rid), or
-    the same message (a token source fails alike for each call)."""
-    if first is None or first is second:
-        return first is second
-    if type(first) is not type(second) or first.kind != second.kind:
-        return False
-    if first.errcode is not None:
-        return first.errcode == second.errcode
-    return first.message == second.message
 
 
 def _warning_line(warning: ParseWarning) -> str:
@@ -509,9 +497,9 @@ def find_text(outcomes: Sequence[FetchOutcome], text: str) -> tuple[str, int]:
     searched = len(outcomes)
     if hits:
         summary = ngettext(
-            "{hits} match in {profiles} of {searched} profiles",
-            "{hits} matches in {profiles} of {searched} profiles",
-            len(hits),
+            "{hits} found in {profiles} of {searched} profile",
+            "{hits} found in {profiles} of {searched} profiles",
+            searched,
         )
     else:
         summary = ngettext(

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from wxdash.fleet import FetchOutcome, Source
 from wxdash.i18n import N_, _
-from wxdash.insight import Pending, annotate, pending
+from wxdash.insight import Pending, annotate, pending_of
 from wxdash.profiles import Profile
 from wxdash.wechat.errors import WxDashError
 from wxdash.wechat.models import DomainGroup, DomainReport, Group, Protocol, WebviewReport
@@ -94,9 +94,23 @@ class ProfileState:
         if self.report is None:
             return None
         if self._pending is None:
-            view = self.view
-            self._pending = pending(view) if view is not None else Pending()
+            found = pending_of(self.report, self.webview, self.view)
+            self._pending = found if found is not None else Pending()
         return self._pending
+
+    def gaps(self, group: Group) -> tuple[str | None, str | None]:
+        """Why the group's server lists, and why its webview list, are not known (None for a
+        part that is): the tree says so rather than show empty lists."""
+        server = webview = None
+        if self.report is None:
+            server = _("the fetch failed (see above)")
+        elif self.report[group] is None:
+            server = _("not returned by the API")
+        if self.webview is None:
+            webview = _("the fetch failed (see above)") if self.webview_error else _("not fetched")
+        elif self.webview.lists[group] is None:
+            webview = _("not returned by the API")
+        return server, webview
 
     def outcome(self) -> FetchOutcome:
         """What is known, in the shape the output formats take (for export)."""

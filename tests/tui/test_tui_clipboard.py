@@ -28,6 +28,7 @@ from wxdash.fakeserver import FakeWeChat
 EFFECTIVE_A = [
     "https://api.shopa.com",
     "https://pay.shopa.com",
+    "https://analytics.example-platform.com",
     "wss://push.shopa.com",
     "https://upload.shopa.com",
     "https://cdn.shopa.com",
@@ -97,17 +98,17 @@ async def test_c_on_a_protocol_copies_its_domains_one_per_line(
 ) -> None:
     app = make_app(write_config, shop(fake, "Shop A", APPID_A))
     async with running(app) as pilot:
-        await focus_tree_line(pilot, 3)  # request, api, pay, ws (1)
+        await focus_tree_line(pilot, 4)  # request, api, pay, analytics, ws (1)
         await pilot.press("c")
         await settle(pilot)
         assert decode_osc52(terminal) == ["wss://push.shopa.com"]
         assert notices(app) == ["Sent 1 domain (ws, Effective) to the terminal clipboard (OSC 52)"]
 
-        await pilot.press("up", "up", "up", "c")  # back on request (2)
+        await pilot.press("up", "up", "up", "up", "c")  # back on request (3)
         await settle(pilot)
-        assert decode_osc52(terminal)[-1] == "https://api.shopa.com\nhttps://pay.shopa.com"
+        assert decode_osc52(terminal)[-1] == "\n".join(EFFECTIVE_A[:3])
         assert notices(app)[-1] == (
-            "Sent 2 domains (request, Effective) to the terminal clipboard (OSC 52)"
+            "Sent 3 domains (request, Effective) to the terminal clipboard (OSC 52)"
         )
 
 
@@ -120,7 +121,7 @@ async def test_c_outside_the_tree_copies_the_whole_tab(
         await pilot.press("c")
         await settle(pilot)
         assert decode_osc52(terminal) == ["\n".join(EFFECTIVE_A)]
-        assert notices(app) == ["Sent 6 domains (Effective) to the terminal clipboard (OSC 52)"]
+        assert notices(app) == ["Sent 7 domains (Effective) to the terminal clipboard (OSC 52)"]
 
         await pilot.press("right_square_bracket", "c")
         await settle(pilot)
@@ -141,25 +142,27 @@ async def test_copies_respect_the_filters(
 ) -> None:
     app = make_app(write_config, shop(fake, "Shop A", APPID_A))
     async with running(app) as pilot:
-        # download hidden; only domains holding an "i" (api, img); enter goes to the tree.
+        # download hidden; only domains holding an "i" (api, analytics, img); enter goes to
+        # the tree.
         await pilot.press("4", "slash", "I", "enter")
-        await pilot.press("down", "c")  # request (1/2)
+        await pilot.press("down", "c")  # request (2/3)
         await settle(pilot)
-        assert decode_osc52(terminal) == ["https://api.shopa.com"]
+        api_analytics = "https://api.shopa.com\nhttps://analytics.example-platform.com"
+        assert decode_osc52(terminal) == [api_analytics]
         assert notices(app)[-1] == (
-            "Sent 1 domain (request, Effective) to the terminal clipboard (OSC 52)"
+            "Sent 2 domains (request, Effective) to the terminal clipboard (OSC 52)"
         )
 
         app.query_one("#profiles").focus()
         await pilot.press("c")  # the tab: img.shopa.com is hidden with download
         await settle(pilot)
-        assert decode_osc52(terminal)[-1] == "https://api.shopa.com"
-        assert notices(app)[-1] == "Sent 1 domain (Effective) to the terminal clipboard (OSC 52)"
+        assert decode_osc52(terminal)[-1] == api_analytics
+        assert notices(app)[-1] == "Sent 2 domains (Effective) to the terminal clipboard (OSC 52)"
 
         await pilot.press("4", "c")
         await settle(pilot)
-        assert decode_osc52(terminal)[-1] == "https://api.shopa.com\nhttps://img.shopa.com"
-        assert notices(app)[-1] == "Sent 2 domains (Effective) to the terminal clipboard (OSC 52)"
+        assert decode_osc52(terminal)[-1] == api_analytics + "\nhttps://img.shopa.com"
+        assert notices(app)[-1] == "Sent 3 domains (Effective) to the terminal clipboard (OSC 52)"
 
 
 async def test_nothing_to_copy_says_so_and_sends_nothing(
@@ -192,12 +195,13 @@ async def test_shift_c_copies_the_tab_as_json_keyed_by_api_names(
         await settle(pilot)
         (payload,) = decode_osc52(terminal)
         assert json.loads(payload) == {
-            "requestdomain": ["https://api.shopa.com", "https://pay.shopa.com"],
+            "requestdomain": EFFECTIVE_A[:3],
             "wsrequestdomain": ["wss://push.shopa.com"],
             "uploaddomain": ["https://upload.shopa.com"],
             "downloaddomain": ["https://cdn.shopa.com", "https://img.shopa.com"],
             "udpdomain": [],
             "tcpdomain": [],
+            "webviewdomain": [],
         }
         assert list(json.loads(payload)) == [
             "requestdomain",
@@ -206,9 +210,10 @@ async def test_shift_c_copies_the_tab_as_json_keyed_by_api_names(
             "downloaddomain",
             "udpdomain",
             "tcpdomain",
+            "webviewdomain",
         ]
         assert notices(app) == [
-            "Sent 6 domains (Effective, as JSON) to the terminal clipboard (OSC 52)"
+            "Sent 7 domains (Effective, as JSON) to the terminal clipboard (OSC 52)"
         ]
 
 
@@ -224,6 +229,7 @@ async def test_shift_c_json_respects_the_filters(
             "uploaddomain": ["https://upload.shopa.com"],
             "downloaddomain": [],
             "udpdomain": [],
+            "webviewdomain": [],
         }
         assert notices(app)[-1] == "Sent 1 domain (MP, as JSON) to the terminal clipboard (OSC 52)"
 
@@ -239,15 +245,16 @@ async def test_a_native_clipboard_tool_gets_the_text_too_and_the_notice_says_cop
         await focus_tree_line(pilot, 0)
         await pilot.press("c")
         await settle(pilot)
-        assert xclip.read_text(encoding="utf-8") == "https://api.shopa.com\nhttps://pay.shopa.com"
+        request = "\n".join(EFFECTIVE_A[:3])
+        assert xclip.read_text(encoding="utf-8") == request
         assert Path(f"{xclip}.args").read_text(encoding="utf-8").split() == [
             "-selection",
             "clipboard",
         ]
         # OSC 52 is sent as well: the terminal may be elsewhere (SSH).
-        assert decode_osc52(terminal) == ["https://api.shopa.com\nhttps://pay.shopa.com"]
-        assert notices(app) == ["Copied 2 domains (request, Effective)"]
-        await wait_for_text(pilot, "Copied 2 domains (request, Effective)")
+        assert decode_osc52(terminal) == [request]
+        assert notices(app) == ["Copied 3 domains (request, Effective)"]
+        await wait_for_text(pilot, "Copied 3 domains (request, Effective)")
 
         await pilot.press("C")
         await settle(pilot)
@@ -255,7 +262,7 @@ async def test_a_native_clipboard_tool_gets_the_text_too_and_the_notice_says_cop
             "https://cdn.shopa.com",
             "https://img.shopa.com",
         ]
-        assert notices(app)[-1] == "Copied 6 domains (Effective, as JSON)"
+        assert notices(app)[-1] == "Copied 7 domains (Effective, as JSON)"
 
 
 async def test_a_failing_native_tool_is_not_reported_as_a_copy(
@@ -267,7 +274,7 @@ async def test_a_failing_native_tool_is_not_reported_as_a_copy(
         await pilot.press("c")
         await settle(pilot)
         assert decode_osc52(terminal) == ["\n".join(EFFECTIVE_A)]
-        assert notices(app) == ["Sent 6 domains (Effective) to the terminal clipboard (OSC 52)"]
+        assert notices(app) == ["Sent 7 domains (Effective) to the terminal clipboard (OSC 52)"]
 
 
 async def test_without_a_native_tool_the_notice_says_osc52_was_sent(
@@ -277,6 +284,6 @@ async def test_without_a_native_tool_the_notice_says_osc52_was_sent(
     async with running(app) as pilot:
         await pilot.press("c")
         await settle(pilot)
-        text = await wait_for_text(pilot, "Sent 6 domains (Effective)", "(OSC 52)")
+        text = await wait_for_text(pilot, "Sent 7 domains (Effective)", "(OSC 52)")
         assert "Copied" not in text
         assert "Copied" not in screen_text(app)

@@ -39,7 +39,9 @@ def banner(app) -> str:  # type: ignore[no-untyped-def]
 async def test_api_error_shows_kind_errcode_errmsg_hint_and_the_retry_key(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
+    # A token WeChat refuses fails both calls, the webview call's in the same words.
     app = make_app(write_config, shop(fake, "Shop A", APPID_A, scenario="errcode:40001"))
+    fake.set_scenario(APPID_A, "errcode:40001", webview=True)
     async with running(app) as pilot:
         assert re.fullmatch(
             r"✗ WeChat API error · errcode 40001 "
@@ -57,6 +59,7 @@ async def test_api_error_shows_kind_errcode_errmsg_hint_and_the_retry_key(
 
         # Fixed on WeChat's side: r retries, and the banner goes.
         fake.set_scenario(APPID_A, "ok")
+        fake.set_scenario(APPID_A, "ok", webview=True)
         await pilot.press("r")
         await settle(pilot)
         assert banner(app) == ""
@@ -120,7 +123,7 @@ async def test_a_failure_after_a_success_keeps_the_data_marked_stale(
         (
             "truncated",
             "Bad response",
-            'The response is truncated JSON (471 bytes), starting with: {"errcode": 0',
+            'The response is truncated JSON (492 bytes), starting with: {"errcode": 0',
             "This is not WeChat's JSON",
         ),
         (
@@ -302,3 +305,4 @@ async def test_a_token_source_with_no_token_shows_a_token_error(
             "Press r to retry."
         )
         assert fake.app(APPID_A).domain_calls == 0
+        assert fake.app(APPID_A).webview_calls == 0

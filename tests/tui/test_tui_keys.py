@@ -33,7 +33,7 @@ from wxdash.screens.confirm import ConfirmScreen
 from wxdash.screens.picker import PickerScreen
 from wxdash.screens.profile_form import ProfileFormScreen
 
-PROTOCOLS = ("request", "ws", "upload", "download", "udp", "tcp")
+PROTOCOLS = ("request", "ws", "upload", "download", "udp", "tcp", "webview")
 
 
 def protocol_nodes(app) -> list[str]:  # type: ignore[no-untyped-def]
@@ -57,6 +57,20 @@ def toggle_is_struck(app, short: str) -> bool:  # type: ignore[no-untyped-def]
     )
 
 
+def help_rows(text: str) -> list[list[str]]:
+    """The help box's rows as words, a row's wrapped lines (blank key column) joined to it."""
+    rows: list[list[str]] = []
+    for line in text.splitlines():
+        if line.count("│") < 2:
+            continue
+        inside = line.split("│")[1]
+        if rows and inside[:14].strip() == "" and inside.strip():
+            rows[-1].extend(inside.split())
+        else:
+            rows.append(inside.split())
+    return rows
+
+
 # -- protocol toggles and the text filter ----------------------------------------------------
 
 
@@ -69,7 +83,7 @@ async def test_number_keys_hide_protocols_on_every_tab_and_across_profile_switch
         assert "matches" not in screen_text(app)
 
         await pilot.press("1")
-        assert protocol_nodes(app) == ["ws", "upload", "download", "udp", "tcp"]
+        assert protocol_nodes(app) == list(PROTOCOLS[1:])
         assert "https://api.shopa.com" not in screen_text(app)
         assert toggle_is_struck(app, "request")
         assert not toggle_is_struck(app, "ws")
@@ -115,7 +129,8 @@ async def test_slash_filters_every_tab_case_insensitively_and_escape_clears_it(
         assert "4 matches" in text
         assert "Effective (1)  MP (2)  Third-party (1)  Direct (0)" in text
         tree = tree_text(app)
-        assert tree.splitlines()[:2] == [" ▼ request (1/2)", " └─ https://api.shopa.com"]
+        assert "Pending (4)" in text  # the pending count is not filtered: it is the news
+        assert tree.splitlines()[:2] == [" ▼ request (1/3)", " └─ https://api.shopa.com"]
         assert "pay.shopa.com" not in tree
         assert " ws (0/1)" in tree
         assert "push.shopa.com" not in tree
@@ -162,7 +177,8 @@ async def test_the_match_count_fits_at_100_columns_with_the_list_shown(
     async with running(app, size=(100, 30)) as pilot:
         await pilot.press("slash", *"com")
         row = widget_text(app, "#filters")
-        assert row.startswith(" 1 request 2 ws 3 upload 4 download 5 udp 6 tcp")
+        # Seven toggles leave no room for the full names here: they shorten, the count stays.
+        assert row.startswith(" 1 req 2 ws 3 up 4 down 5 udp 6 tcp 7 web   com"), row
         assert row.endswith(" 4800 matches"), row
         assert "Effective (1200)  MP (1200)  Third-party (1200)  Direct (1200)" in screen_text(app)
 
@@ -174,10 +190,13 @@ async def test_brackets_move_between_tabs_and_wrap(fake: FakeWeChat, write_confi
     app = make_app(write_config, shop(fake, "Shop A", APPID_A))
     async with running(app) as pilot:
         seen = []
-        for _ in range(4):
+        for _ in range(5):
             await pilot.press("right_square_bracket")
             seen.append(active_tab(app))
-        assert seen == ["tab-mp", "tab-third", "tab-direct", "tab-effective"]
+        assert seen == ["tab-mp", "tab-third", "tab-direct", "tab-pending", "tab-effective"]
+        await pilot.press("left_square_bracket")
+        assert active_tab(app) == "tab-pending"
+        assert "+ udp://live.shopa.com:8443" in tree_text(app)
         await pilot.press("left_square_bracket")
         assert active_tab(app) == "tab-direct"
         assert "udp://live.shopa.com:8443" in tree_text(app)
@@ -199,6 +218,7 @@ async def test_r_refetches_the_shown_profile(fake: FakeWeChat, write_config: Wri
         assert "https://api.renamed.com" in tree_text(app)
         assert "https://api.shopa.com" not in tree_text(app)
         assert fake.app(APPID_A).domain_calls == 2
+        assert fake.app(APPID_A).webview_calls == 2
         assert fake.app(APPID_B).domain_calls == 0
 
 
@@ -374,30 +394,32 @@ async def test_help_lists_the_keys_and_the_four_groups(
         await pilot.press(key)
         text = screen_text(app)
         assert "wxdash help" in text
+        rows = help_rows(text)
         for keys, what in (
             ("[  ]", "previous / next tab"),
-            ("1 – 6", "show or hide a protocol: request, ws, upload, download, udp, tcp"),
+            ("1 – 7", "show or hide a protocol: request, ws, upload, download, udp, tcp, webview"),
             ("/", "filter domains by text (escape clears)"),
             ("p", "pick a profile by name"),
             ("r", "refetch this profile"),
             ("R", "refetch every profile"),
             ("c", "copy the focused domain, protocol or tab (one per line)"),
             ("C", "copy this tab's shown domains as JSON"),
+            ("F", "find a domain in every fetched profile"),
+            ("x", "export this profile to a JSON, CSV or text file"),
             ("a  e  d", "add, edit or delete a profile"),
             ("b", "show or hide the profile list"),
             ("ctrl+p", "command palette: every action, and any profile by name"),
             ("? f1", "this help"),
             ("q", "quit"),
         ):
-            assert any(
-                line.split("│")[1].split() == [*keys.split(), *what.split()]
-                for line in text.splitlines()
-                if line.count("│") >= 2
-            ), keys
+            assert [*keys.split(), *what.split()] in rows, keys
         assert "Effective       What is live: the lists as of the last code submission" in text
         assert "MP              Configured in the mini program's own admin console" in text
         assert "Third-party     Configured by a third-party platform through modify_domain." in text
         assert "Direct          Configured through the modify_domain_directly API." in text
+        flat = " ".join(text.replace("│", " ").split())
+        assert "The Pending tab lists the difference: + takes effect at the next release" in flat
+        assert "webview holds the business domains (get_effective_webviewdomain)." in flat
         await pilot.press("escape")
         assert "wxdash help" not in screen_text(app)
         assert app.is_running

@@ -41,9 +41,11 @@ async def test_hostile_domains_show_literally_in_the_tree(
 ) -> None:
     app = make_app(write_config, shop(fake, "Shop A", APPID_A, domains=hostile_domains()))
     async with running(app) as pilot:
+        # Lint cannot find a host in the first one: its brackets read as a path.
+        flag = "  ⚠ a path or query: only the host counts"
         assert tree_text(app).splitlines()[:4] == [
             " ▼ request (3)",
-            " ├─ https://[bold red]markup[/].example.com",
+            " ├─ https://[bold red]markup[/].example.com" + flag,
             " ├─ https://esc\\x1b[2J\\x1b]0;pwned\\x07.example.com",
             " └─ https://bidi\\u202eevil.example.com",
         ]
@@ -52,7 +54,7 @@ async def test_hostile_domains_show_literally_in_the_tree(
         await pilot.press("slash", *"[bold")
         assert "1 match" in widget_text(app, "#filters")
         assert " ├─ https://[bold red]markup[/].example.com" not in tree_text(app)
-        assert " └─ https://[bold red]markup[/].example.com" in tree_text(app)
+        assert " └─ https://[bold red]markup[/].example.com" + flag in tree_text(app)
         assert_no_raw_control(app)
 
 
@@ -164,8 +166,8 @@ async def test_a_hostile_protocol_key_shows_literally_in_the_tree_and_the_notifi
         assert " ▼ x[b]\\x1bdomain (1)  unknown to wxdash" in tree
         assert_no_raw_control(app)
         app._tree().focus()
-        # The warning node, its one line, then request .. tcp, then the unknown list.
-        await pilot.press(*["down"] * 9, "c")
+        # The warning node, its one line, then request .. tcp and webview, then the unknown list.
+        await pilot.press(*["down"] * 10, "c")
         await settle(pilot)
         assert app.clipboard == "https://extra.example.com"
         assert notices(app)[-1] == (

@@ -1,6 +1,7 @@
 """Snapshot tests (pytest-textual-snapshot): the main view (dark and light themes), a filter
-applied, the error banner over stale data, and the profile form, at a fixed terminal size; and
-in Chinese the main view, the error banner and the help screen.
+applied, the error banner over stale data, the profile form, the Pending tab and the find
+screen with hits, at a fixed terminal size; and in Chinese the main view, the error banner and
+the help screen.
 
 Everything that varies between runs is fixed: the fetch time and its age (the clock), the
 time zone, the `rid:` WeChat puts in errmsg, and the token's last characters. Update with
@@ -32,7 +33,7 @@ from tuikit import (
 
 from wxdash import fakeserver, fleet, state
 from wxdash.app import WxDashApp
-from wxdash.fakeserver import FakeWeChat
+from wxdash.fakeserver import FakeWeChat, shop_webview
 
 SIZE = (100, 30)
 FETCHED = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
@@ -64,19 +65,36 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def shops(fake: FakeWeChat) -> list[dict[str, Any]]:
+    """Three merchants with their business (webview) domains; Lotus Tea has one pending."""
     return [
-        shop(fake, "Lotus Tea", APPID_A, token="tok-lotus-3f2a"),
-        shop(fake, "Harbor Books", APPID_B, token="tok-harbor-9c1e"),
-        shop(fake, "Night Market", APPID_C, token="tok-night-7b2d"),
+        shop(
+            fake,
+            "Lotus Tea",
+            APPID_A,
+            token="tok-lotus-3f2a",
+            webview=shop_webview("lotustea", pending=True),
+        ),
+        shop(
+            fake,
+            "Harbor Books",
+            APPID_B,
+            token="tok-harbor-9c1e",
+            webview=shop_webview("harborbooks"),
+        ),
+        shop(
+            fake,
+            "Night Market",
+            APPID_C,
+            token="tok-night-7b2d",
+            webview=shop_webview("nightmarket"),
+        ),
     ]
 
 
 async def ready(pilot: Pilot[Any]) -> None:
     """Fetches done, and the profile list's summary line caught up with them."""
     await settle(pilot)
-    await wait_until(
-        pilot, lambda: not pilot.app._summary_dirty, "the summary line is redrawn", timeout=5
-    )
+    await wait_until(pilot, lambda: not pilot.app._summary_dirty, "the summary line is redrawn")
     await pilot.pause()
 
 
@@ -142,6 +160,37 @@ def test_profile_form(fake: FakeWeChat, write_config: Writer, snap_compare: Snap
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=form)
+
+
+def test_pending_tab(fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare) -> None:
+    """Lotus Tea's Pending tab: per protocol, + what takes effect at the next release (with
+    the groups that configure it) and − what drops, the notes in one column, the count on
+    the tab."""
+    app = make_app(write_config, *shops(fake))
+
+    async def pending(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        await pilot.press("left_square_bracket")
+        await ready(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=pending)
+
+
+def test_find_screen_with_hits(
+    fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare
+) -> None:
+    """Every profile fetched, then `F` and `api`: the hits of all three profiles in columns
+    (domain, profile, group and protocol), the count in the border."""
+    app = make_app(write_config, *shops(fake))
+
+    async def found(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        await pilot.press("R")
+        await ready(pilot)
+        await pilot.press("F", *"api")
+        await ready(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=found)
 
 
 # -- in Chinese ------------------------------------------------------------------------------

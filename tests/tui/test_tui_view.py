@@ -53,21 +53,24 @@ async def test_opens_on_the_first_profile_with_its_header_tabs_and_effective_tre
             main[0],
         ), main[0]
         assert "tok-shop-a" not in screen_text(app)
-        assert re.search(r"\bEffective  MP  Third-party  Direct\b", screen_text(app))
+        # Four group tabs, then the pending changes with their count.
+        assert re.search(r"\bEffective  MP  Third-party  Direct  Pending \(4\)", screen_text(app))
         assert active_tab(app) == "tab-effective"
         tree = tree_text(app)
-        assert tree.splitlines()[:3] == [
-            " ▼ request (2)",
+        assert tree.splitlines()[:4] == [
+            " ▼ request (3)",
             " ├─ https://api.shopa.com",
-            " └─ https://pay.shopa.com",
+            " ├─ https://pay.shopa.com",
+            " └─ https://analytics.example-platform.com",
         ]
         assert " ▼ ws (1)" in tree
         assert " ▼ download (2)" in tree
         # The change pending in MP is not live: Effective does not show it.
         assert "api-v2" not in tree
-        # Empty protocols say so.
+        # Empty protocols say so; webview (business domains) is the seventh.
         assert " udp (0)  none" in tree
         assert " tcp (0)  none" in tree
+        assert tree.rstrip().splitlines()[-1] == " webview (0)  none"
 
         # The other profile's header names its token source without a value.
         await pilot.press("p", *"Shop B", "enter")
@@ -94,13 +97,39 @@ async def test_each_tab_shows_its_own_group(fake: FakeWeChat, write_config: Writ
 async def test_a_group_the_api_did_not_return_says_so(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
-    app = make_app(write_config, shop(fake, "Shop A", APPID_A, domains=missing_groups_domains()))
+    webview = {"effective_webviewdomain": [], "mp_webviewdomain": ["https://www.shopa.com"]}
+    app = make_app(
+        write_config,
+        shop(fake, "Shop A", APPID_A, domains=missing_groups_domains(), webview=webview),
+    )
     async with running(app) as pilot:
         assert " ▼ request (1)" in tree_text(app)
-        for tab in ("tab-mp", "tab-third", "tab-direct"):
+        # MP: no server lists (not "none"), but the webview call did return its list.
+        tree = await next_tab(pilot)
+        assert active_tab(app) == "tab-mp"
+        assert tree.strip().splitlines() == [
+            "server domains: not returned by the API",
+            " ▼ webview (1)",
+            " └─ https://www.shopa.com",
+        ]
+        # Neither call returned these groups.
+        for tab in ("tab-third", "tab-direct"):
             tree = await next_tab(pilot)
             assert active_tab(app) == tab
             assert tree.strip() == "not returned by the API"
+
+
+async def test_a_group_only_the_webview_call_left_out_says_so(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    webview = {"effective_webviewdomain": ["https://www.shopa.com"]}
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A, webview=webview))
+    async with running(app) as pilot:
+        assert " ▼ webview (1)" in tree_text(app)
+        tree = await next_tab(pilot)
+        assert "https://api-v2.shopa.com" in tree
+        assert tree.rstrip().splitlines()[-1] == " webview  not returned by the API"
+        assert "webview (0)" not in tree
 
 
 async def test_parse_warnings_are_shown_in_the_tree(fake: FakeWeChat, write_config: Writer) -> None:
@@ -119,7 +148,9 @@ async def test_parse_warnings_are_shown_in_the_tree(fake: FakeWeChat, write_conf
         tree = await next_tab(pilot)
         assert "⚠ 1 parse warning" in tree
         assert "└─ an array instead of an object, read as not returned" in tree
-        assert "not returned by the API" in tree
+        assert "server domains: not returned by the API" in tree
+        assert "request (0)" not in tree
+        assert " webview (0)  none" in tree
 
 
 async def test_only_the_shown_profile_is_fetched_at_start(
@@ -132,9 +163,9 @@ async def test_only_the_shown_profile_is_fetched_at_start(
         shop(fake, "Shop C", APPID_C),
     )
     async with running(app) as pilot:
-        assert fake.app(APPID_A).domain_calls == 1
-        assert fake.app(APPID_B).domain_calls == 0
-        assert fake.app(APPID_C).domain_calls == 0
+        assert fake.app(APPID_A).domain_calls == fake.app(APPID_A).webview_calls == 1
+        assert fake.app(APPID_B).domain_calls == fake.app(APPID_B).webview_calls == 0
+        assert fake.app(APPID_C).domain_calls == fake.app(APPID_C).webview_calls == 0
         text = await wait_for_text(pilot, "✓ 1 ok  · 2 not fetched")
         assert " ✓ Shop A" in text
         assert " · Shop B" in text
@@ -209,8 +240,8 @@ async def test_nothing_is_cut_off_at_80x24(fake: FakeWeChat, write_config: Write
         text = screen_text(app)
         assert "Shop A  wx1111111111111111" in text
         assert re.search(r"token ••••3f2a  fetched \d\d:\d\d:\d\d \(just now\)", text)
-        assert "1 request 2 ws 3 upload 4 download 5 udp 6 tcp" in text
-        assert "Effective  MP  Third-party  Direct" in text
+        assert "1 request 2 ws 3 upload 4 download 5 udp 6 tcp 7 webview   / filter" in text
+        assert "Effective  MP  Third-party  Direct  Pending (4)" in text
         assert "https://img.shopa.com" in text
         assert "q Quit" in text
 

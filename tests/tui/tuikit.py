@@ -26,8 +26,12 @@ from wxdash.app import WxDashApp
 from wxdash.fakeserver import FakeWeChat, shop_domains
 from wxdash.wechat.tokens import TokenKind
 
-# Fail fast against the fake server: one attempt, short timeouts.
-FAST_NETWORK: dict[str, Any] = {"retries": 1, "read_timeout": 2, "connect_timeout": 2}
+# One attempt against the fake server. The timeouts only end fetches that hang: on a busy
+# machine the app's event loop can stall for seconds, and a loopback connect then "times out".
+# Tests about timeouts give their own.
+FAST_NETWORK: dict[str, Any] = {"retries": 1, "read_timeout": 30, "connect_timeout": 30}
+# How long a test waits for something to show before it fails (a slow machine is not a bug).
+PATIENCE = 30.0
 
 # Appids whose hex digits are all digits, so a letter typed in the picker matches names only.
 APPID_A = "wx1111111111111111"
@@ -48,12 +52,14 @@ def shop(
     token: str | None = None,
     domains: dict[str, Any] | None = None,
     scenario: str = "ok",
+    webview: dict[str, Any] | None = None,
     **keys: Any,
 ) -> dict[str, Any]:
     """Register a mini program on the fake server and return its [[profiles]] table.
 
     Its domains default to a merchant named after the profile (`Shop A` serves api.shopa.com,
-    with a change pending in MP); its token source defaults to the token typed in the config.
+    with a change pending in MP), its webview (business) domains to none; its token source
+    defaults to the token typed in the config.
     """
     slug = "".join(ch for ch in name.lower() if ch.isalnum())
     app = fake.add_app(
@@ -61,6 +67,7 @@ def shop(
         token=token,
         domains=shop_domains(slug, pending=True) if domains is None else domains,
         scenario=scenario,
+        webview=webview,
     )
     if not any(kind.value in keys for kind in TokenKind):
         keys["access_token"] = app.token
@@ -108,7 +115,7 @@ def hold_slow_answers(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
 
 
 async def wait_until(
-    pilot: Pilot[Any], condition: Callable[[], bool], what: str, timeout: float = 10.0
+    pilot: Pilot[Any], condition: Callable[[], bool], what: str, timeout: float = PATIENCE
 ) -> None:
     """Pause until `condition()` holds; fail with the screen's text if it never does."""
     loops = int(timeout / 0.02)
@@ -121,7 +128,7 @@ async def wait_until(
     raise AssertionError(f"never happened: {what}\n--- screen ---\n{screen_text(pilot.app)}")
 
 
-async def wait_for_text(pilot: Pilot[Any], *needles: str, timeout: float = 10.0) -> str:
+async def wait_for_text(pilot: Pilot[Any], *needles: str, timeout: float = PATIENCE) -> str:
     """Wait until the screen shows every needle; return the screen's text."""
     await wait_until(
         pilot,

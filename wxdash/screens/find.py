@@ -122,9 +122,9 @@ class FindScreen(SearchListScreen[Found]):
         box = self.query_one("#find")
         box.border_subtitle = (
             ngettext(
-                "{n} match in {p} of {s} profiles · enter goes there",
-                "{n} matches in {p} of {s} profiles · enter goes there",
-                len(hits),
+                "{n} found in {p} of {s} profile · enter goes there",
+                "{n} found in {p} of {s} profiles · enter goes there",
+                self._searched,
             ).format(n=len(hits), p=profiles, s=self._searched)
             if wanted
             else ngettext(

@@ -87,6 +87,17 @@ class WxDashError(Exception):
         """Whether trying again (after a pause) may succeed."""
         return False
 
+    def same_failure(self, other: WxDashError) -> bool:
+        """Whether `other` says the same thing: the same errcode (each answer has its own
+        rid), or the same message (a token source fails alike for each call)."""
+        if other is self:
+            return True
+        if type(other) is not type(self) or other.kind != self.kind:
+            return False
+        if self.errcode is not None:
+            return self.errcode == other.errcode
+        return self.message == other.message
+
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,

@@ -86,9 +86,15 @@ class DomainTree(Tree[NodeInfo]):
         return component_style(self, name)
 
     def show(
-        self, report: DomainReport | None, filters: Filters, placeholder: str | None = None
+        self,
+        report: DomainReport | None,
+        filters: Filters,
+        placeholder: str | None = None,
+        gaps: tuple[str | None, str | None] = (None, None),
     ) -> None:
-        """Rebuild from `report` through `filters`; `placeholder` is shown when there is no data."""
+        """Rebuild from `report` through `filters`; `placeholder` is shown when there is no data.
+        `gaps` says why the server lists, and the webview list, are not known when one of the
+        two calls failed or left the group out: the report holds empty lists there."""
         keep = self.cursor_node.data if self.cursor_node is not None else None
         keep_line = self.cursor_line
         self.clear()
@@ -133,7 +139,21 @@ class DomainTree(Tree[NodeInfo]):
                 data=NodeInfo("note"),
             )
             return
+        server_gap, webview_gap = gaps
+        if server_gap is not None:
+            root.add_leaf(
+                Text(
+                    _("server domains: {why}").format(why=server_gap),
+                    style=self._style("domain-tree--note"),
+                ),
+                data=NodeInfo("note"),
+            )
         for protocol, domains in filters.visible(data).items():
+            if protocol.is_server and server_gap is not None:
+                continue
+            if protocol is Protocol.WEBVIEW and webview_gap is not None:
+                self._add_gap(protocol, webview_gap)
+                continue
             self._add_protocol(
                 protocol.label, protocol.value, domains, len(data[protocol]), filters
             )
@@ -141,6 +161,11 @@ class DomainTree(Tree[NodeInfo]):
             matching = [d for d in domains if filters.matches(d)]
             self._add_protocol(key, key, matching, len(domains), filters, extra=True)
         self._restore(keep, keep_line)
+
+    def _add_gap(self, protocol: Protocol, why: str) -> None:
+        """A protocol whose list is not known: its name and why, dimmed, with nothing under it."""
+        label = Text.assemble(protocol.short, "  ", why, style=self._style("domain-tree--empty"))
+        self.root.add(label, data=NodeInfo("protocol", protocol.value), allow_expand=False)
 
     def _add_protocol(
         self,

@@ -58,7 +58,11 @@ class ErrorBanner(Static):
             lines.append(
                 Content.styled(_("Hint: {hint}").format(hint=visible(shown.hint)), "italic")
             )
-        if error is not None and webview_error is not None:
+        if (
+            error is not None
+            and webview_error is not None
+            and not error.same_failure(webview_error)
+        ):
             lines.append(
                 Content(
                     _("Webview domains failed too: {message}").format(

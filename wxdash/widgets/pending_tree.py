@@ -11,8 +11,7 @@ from rich.text import Text
 
 from wxdash.i18n import _
 from wxdash.insight import Change, Pending, group_names
-from wxdash.output import pad
-from wxdash.output import width as cell_width
+from wxdash.output import not_compared
 from wxdash.safetext import visible
 from wxdash.state import Filters
 from wxdash.wechat.models import Protocol
@@ -34,16 +33,16 @@ class PendingTree(DomainTree):
         if changes is None:
             self._note(placeholder or "")
             return
+        if changes.unknown:
+            self._note("? " + not_compared(changes))
         if not changes:
-            self._note("✓ " + _("effective matches configured: the next release changes nothing"))
+            if not changes.unknown:
+                self._note(
+                    "✓ " + _("effective matches configured: the next release changes nothing")
+                )
             return
         shown = 0
         visible_changes = self._visible(changes, filters)
-        # The notes line up in one column, whatever the domains' lengths.
-        column = max(
-            (cell_width(visible(c.domain)) for listed in visible_changes.values() for c in listed),
-            default=0,
-        )
         for protocol, listed in visible_changes.items():
             shown += len(listed)
             count = Text(f"({len(listed)})", style=self._style("domain-tree--count"))
@@ -55,7 +54,7 @@ class PendingTree(DomainTree):
             )
             for change in listed:
                 node.add_leaf(
-                    self._label(change, column),
+                    self._label(change),
                     data=NodeInfo("domain", protocol.value, change.domain),
                 )
         if not shown:
@@ -67,8 +66,9 @@ class PendingTree(DomainTree):
             Text(text, style=self._style("domain-tree--note")), data=NodeInfo("note")
         )
 
-    def _label(self, change: Change, column: int) -> Text:
-        domain = pad(visible(change.domain), column)
+    def _label(self, change: Change) -> Text:
+        # Not padded into a column: on a narrow screen the note would be pushed out of sight.
+        domain = visible(change.domain)
         if change.adds:
             note = _("takes effect at next release ({groups})").format(
                 groups=group_names(change.groups)

@@ -1,8 +1,9 @@
 """A stand-in for WeChat's API on loopback, shared by the demo, the tests and the benchmarks.
 
-It answers `/wxa/get_effective_domain` and `/cgi-bin/stable_token` over real HTTP like WeChat
-does (tokens, errcodes with `rid:`, the `{}` body rule), and misbehaves on request: each app has
-a scenario that makes it slow, broken, truncated, redirected or reset. Data sets for the demo
+It answers `/wxa/get_effective_domain`, `/cgi-bin/stable_token` and `/cgi-bin/openapi/quota/get`
+over real HTTP like WeChat does (tokens, errcodes with `rid:`, the `{}` body rule, a daily quota),
+and misbehaves on request: each app has a scenario that makes it slow, broken, truncated,
+redirected or reset. Data sets for the demo
 and for the tests are the functions at the bottom.
 
 Run `python -m wxdash.fakeserver --help` to serve it by hand.
@@ -42,6 +43,7 @@ ERRMSG = {
     45011: "api minute-quota reach limit  mustslower  retry next minute",
     48001: "api unauthorized",
     61007: "api is unauthorized to component",
+    76021: "cgi_path not found, please check",
 }
 
 SCENARIOS = (
@@ -50,6 +52,7 @@ SCENARIOS = (
     "slow:SECONDS",  # the right answer, late
     "flaky:N",  # errcode -1 for the first N calls, then the right answer
     "flaky5xx:N",  # HTTP 502 for the first N calls, then the right answer
+    "frequent:N",  # errcode 45011 (too frequent) for the first N calls, then the right answer
     "html502",  # a proxy's HTML error page
     "truncated",  # the right answer cut in half
     "invalid",  # the reference page's sample, verbatim (not valid JSON)
@@ -57,6 +60,9 @@ SCENARIOS = (
     "redirect",  # 302 to another host, token and all
     "reset",  # the connection is reset before any answer
 )
+
+
+QUOTA_PATH = "/cgi-bin/openapi/quota/get"
 
 
 def _rid() -> str:
@@ -82,6 +88,10 @@ class FakeApp:
     expired_tokens: set[str] = field(default_factory=set)
     domain_calls: int = 0
     token_calls: int = 0
+    # Calls to get_effective_domain allowed a day; past it, errcode 45009 (as WeChat answers).
+    daily_limit: int = 100_000
+    quota_calls: int = 0
+    quota_scenario: str = "ok"
 
 
 class FakeWeChat:
@@ -93,6 +103,9 @@ class FakeWeChat:
         self._by_token: dict[str, FakeApp] = {}
         self._lock = threading.Lock()
         self.requests: Counter[str] = Counter()
+        self.domain_calls = 0
+        # Every app's token expires when the domain calls reach this number (see expire_all_at).
+        self._expire_all_at: int | None = None
         self._server = _Server((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
 
@@ -133,6 +146,7 @@ class FakeWeChat:
         secret: str | None = None,
         domains: dict[str, Any] | None = None,
         scenario: str = "ok",
+        daily_limit: int = 100_000,
     ) -> FakeApp:
         """Register a mini program. `domains` is the raw response body's groups (any shape)."""
         app = FakeApp(
@@ -141,6 +155,7 @@ class FakeWeChat:
             secret=secret,
             domains=sample_domains() if domains is None else domains,
             scenario=scenario,
+            daily_limit=daily_limit,
         )
         with self._lock:
             self._apps[appid] = app
@@ -161,6 +176,19 @@ class FakeWeChat:
             app.token = "tok-" + secrets.token_hex(16)
             self._by_token[app.token] = app
             return app.token
+
+    def expire_all_at(self, calls: int) -> None:
+        """Expire every app's token once, when the domain calls (all apps) reach `calls`: tokens
+        that run out in the middle of a fleet fetch."""
+        self._expire_all_at = calls
+
+    def _count_domain_call(self) -> None:
+        with self._lock:
+            self.domain_calls += 1
+            due = self.domain_calls == self._expire_all_at
+        if due:
+            for appid in list(self._apps):
+                self.expire_token(appid)
 
     # -- answers -------------------------------------------------------------------------
 
@@ -205,6 +233,8 @@ def _make_handler(server: FakeWeChat) -> type[BaseHTTPRequestHandler]:
             token = query.get("access_token", [None])[0]
             if parts.path == "/wxa/get_effective_domain":
                 self._effective_domain(token, body)
+            elif parts.path == QUOTA_PATH:
+                self._quota(token, body)
             elif parts.path == "/cgi-bin/stable_token":
                 self._stable_token(body)
             else:
@@ -212,6 +242,7 @@ def _make_handler(server: FakeWeChat) -> type[BaseHTTPRequestHandler]:
 
         def _effective_domain(self, token: str | None, body: bytes) -> None:
             app, errcode = server._lookup(token)
+            server._count_domain_call()
             if app is None:
                 self._send_json(_error(errcode))
                 return
@@ -219,18 +250,56 @@ def _make_handler(server: FakeWeChat) -> type[BaseHTTPRequestHandler]:
             if not body.strip():
                 self._send_json(_error(44002))
                 return
-            name, _, arg = app.scenario.partition(":")
+            if app.domain_calls > app.daily_limit:
+                self._send_json(_error(45009))
+                return
             answer = {"errcode": 0, "errmsg": "ok", **copy.deepcopy(app.domains or {})}
+            self._answer(app.scenario, app.domain_calls, answer)
+
+        def _quota(self, token: str | None, body: bytes) -> None:
+            app, errcode = server._lookup(token)
+            if app is None:
+                self._send_json(_error(errcode))
+                return
+            app.quota_calls += 1
+            try:
+                request = json.loads(body or b"null")
+            except ValueError:
+                request = None
+            if not isinstance(request, dict) or not request.get("cgi_path"):
+                self._send_json(_error(44002))
+                return
+            if request["cgi_path"] != "/wxa/get_effective_domain":
+                self._send_json(_error(76021))
+                return
+            used = min(app.domain_calls, app.daily_limit)
+            answer = {
+                "errcode": 0,
+                "errmsg": "ok",
+                "quota": {
+                    "daily_limit": app.daily_limit,
+                    "used": used,
+                    "remain": app.daily_limit - used,
+                },
+                "rate_limit": {"call_count": 5000, "refresh_second": 60},
+            }
+            self._answer(app.quota_scenario, app.quota_calls, answer)
+
+        def _answer(self, scenario: str, calls: int, answer: dict[str, Any]) -> None:
+            """The right answer, or the misbehaviour the scenario asks for."""
+            name, _, arg = scenario.partition(":")
             match name:
                 case "errcode":
                     self._send_json(_error(int(arg)))
                 case "slow":
                     time.sleep(float(arg))
                     self._send_json(answer)
-                case "flaky" if app.domain_calls <= int(arg):
+                case "flaky" if calls <= int(arg):
                     self._send_json(_error(-1))
-                case "flaky5xx" if app.domain_calls <= int(arg):
+                case "flaky5xx" if calls <= int(arg):
                     self._send_html_error()
+                case "frequent" if calls <= int(arg):
+                    self._send_json(_error(45011))
                 case "html502":
                     self._send_html_error()
                 case "truncated":

@@ -13,7 +13,7 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, TextIO
 
 from wxdash import __version__
@@ -199,6 +199,38 @@ def build_parser() -> argparse.ArgumentParser:
         type=_converter(_positive),
         help=_("profiles fetched at once (default: [network] concurrency, else 16)"),
     )
+    fetch.add_argument(
+        "--ignore-quota",
+        action="store_true",
+        help=_("call appids whose daily quota WeChat said is used up (errcode 45009) anyway"),
+    )
+
+    quota = commands.add_parser(
+        "quota",
+        help=_("show the daily quota of get_effective_domain"),
+        description=_(
+            "Ask WeChat (cgi-bin/openapi/quota/get) how many get_effective_domain calls the "
+            "profiles' mini programs may make today, how many they made and how many are left."
+        ),
+    )
+    _common(quota, top=False)
+    quota.add_argument(
+        "-p",
+        "--profile",
+        dest="profiles",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help=_("a profile to ask about (repeatable)"),
+    )
+    quota.add_argument("--all", action="store_true", help=_("ask about every profile"))
+    quota.add_argument(
+        "-f",
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help=_("output format (default: text)"),
+    )
 
     config = commands.add_parser(
         "config", help=_("show or check the config file"), description=_("The config file.")
@@ -342,6 +374,7 @@ class Session:
         self.args = args
         self.demo = None
         self.store: ProfileStore | None = None
+        self.config_read: Config | None = None
 
     def __enter__(self) -> Session:
         return self
@@ -355,9 +388,11 @@ class Session:
             from wxdash.demo import Demo
 
             self.demo = Demo(latency=0.0)
-            return self.demo.start()
-        self.store = ProfileStore(config_path(self.args.config))
-        return self.store.load()
+            self.config_read = self.demo.start()
+        else:
+            self.store = ProfileStore(config_path(self.args.config))
+            self.config_read = self.store.load()
+        return self.config_read
 
     def writable_store(self) -> ProfileStore:
         if self.args.demo:
@@ -402,13 +437,40 @@ def _select(config: Config, names: list[str], everything: bool) -> list[Profile]
     )
 
 
-async def _fetch(config: Config, profiles: list[Profile], concurrency: int) -> list[Any]:
+@contextlib.asynccontextmanager
+async def _fleet(session: Session, concurrency: int) -> AsyncIterator[Any]:
+    """A Fleet on the session's config, with one pooled client for the whole command."""
     from wxdash.fleet import Fleet
+    from wxdash.quota import QuotaBook
     from wxdash.wechat.client import WeChatClient
 
+    config = session.config_read
+    assert config is not None
+    # The demo keeps nothing on disk; a real run remembers used-up quotas for the next one.
+    book = QuotaBook() if session.demo is not None else QuotaBook.in_cache()
     async with WeChatClient(config.network, max_connections=concurrency) as client:
-        fleet = Fleet(client, concurrency=concurrency, command_timeout=config.token_command_timeout)
-        return await fleet.fetch_all(profiles)
+        yield Fleet(
+            client,
+            concurrency=concurrency,
+            command_timeout=config.token_command_timeout,
+            quota=book,
+        )
+
+
+async def _fetch(session: Session, profiles: list[Profile], concurrency: int) -> list[Any]:
+    async with _fleet(session, concurrency) as fleet:
+        return await fleet.fetch_all(profiles, force=session.args.ignore_quota)
+
+
+async def _quotas(session: Session, profiles: list[Profile], concurrency: int) -> list[Any]:
+    async with _fleet(session, concurrency) as fleet:
+        limit = asyncio.Semaphore(concurrency)
+
+        async def one(profile: Profile) -> Any:
+            async with limit:
+                return await fleet.check_quota(profile)
+
+        return list(await asyncio.gather(*(one(p) for p in profiles)))
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
@@ -426,7 +488,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         _print_problems(config)
         profiles = _select(config, args.profiles, args.all)
         concurrency = args.concurrency or config.concurrency
-        outcomes = asyncio.run(_fetch(config, profiles, concurrency))
+        outcomes = asyncio.run(_fetch(session, profiles, concurrency))
     selection = Selection(args.groups, args.protocols)
     render = {"json": render_json, "csv": render_csv, "text": render_text}[args.format]
     sys.stdout.write(render(outcomes, selection))
@@ -444,6 +506,23 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     if config.errors:
         codes.append(EXIT_USAGE)
     return worst(*codes)
+
+
+def cmd_quota(args: argparse.Namespace) -> int:
+    from wxdash.output import error_text, render_quota_json, render_quota_text
+
+    with Session(args) as session:
+        config = session.config()
+        _print_problems(config)
+        profiles = _select(config, args.profiles, args.all)
+        outcomes = asyncio.run(_quotas(session, profiles, config.concurrency))
+    render = render_quota_json if args.format == "json" else render_quota_text
+    sys.stdout.write(render(outcomes))
+    sys.stdout.flush()
+    failed = [o for o in outcomes if o.error is not None]
+    for outcome in failed:
+        print(error_text(outcome), file=sys.stderr)
+    return worst(EXIT_FAILED if failed else EXIT_OK, EXIT_USAGE if config.errors else EXIT_OK)
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -631,6 +710,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     commands: dict[str | None, Callable[[argparse.Namespace], int]] = {
         "fetch": cmd_fetch,
+        "quota": cmd_quota,
         "config": cmd_config,
         "profile": cmd_profile,
     }

@@ -1,7 +1,8 @@
 """Fetching many profiles at once: one client, one token source per profile, bounded concurrency.
 
 Both the headless CLI and the app fetch through a `Fleet`. A fetch never raises: every outcome,
-good or bad, is a `FetchOutcome` value with the time it was taken.
+good or bad, is a `FetchOutcome` value with the time it was taken. An appid whose daily quota
+WeChat said is used up (45009) is not called again before the reset (see `quota`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from datetime import UTC, datetime
 
 from wxdash.i18n import N_, _
 from wxdash.profiles import DEFAULT_CONCURRENCY, Profile
+from wxdash.quota import QuotaBook
 from wxdash.wechat.client import WeChatClient
-from wxdash.wechat.errors import WxDashError
+from wxdash.wechat.errors import QUOTA_EXHAUSTED, ApiError, WxDashError
 from wxdash.wechat.models import DomainReport
+from wxdash.wechat.quota import ApiQuota
 from wxdash.wechat.redact import redact
 from wxdash.wechat.tokens import COMMAND_TIMEOUT, TokenSource, TokenSpec, make_source
 
@@ -27,6 +30,12 @@ class UnexpectedError(WxDashError):
     """A bug in wxdash, shown as a value rather than a traceback."""
 
     kind = "internal"
+
+    @classmethod
+    def of(cls, exc: Exception) -> UnexpectedError:
+        return cls(
+            N_("Unexpected {type}: {detail}"), type=type(exc).__name__, detail=redact(str(exc))
+        )
 
     @property
     def hint(self) -> str:
@@ -47,6 +56,16 @@ class FetchOutcome:
         return self.error is None
 
 
+@dataclass(frozen=True, slots=True)
+class QuotaOutcome:
+    """What WeChat said about one profile's daily quota for get_effective_domain, or why not."""
+
+    profile: Profile
+    checked_at: datetime
+    quota: ApiQuota | None = None
+    error: WxDashError | None = None
+
+
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -60,10 +79,12 @@ class Fleet:
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
         command_timeout: float = COMMAND_TIMEOUT,
+        quota: QuotaBook | None = None,
     ) -> None:
         self.client = client
         self.concurrency = max(1, concurrency)
         self.command_timeout = command_timeout
+        self.quota = quota or QuotaBook()
         self._sources: dict[tuple[str, str, TokenSpec, str | None], TokenSource] = {}
 
     def source(self, profile: Profile) -> TokenSource:
@@ -82,31 +103,52 @@ class Fleet:
             self._sources[key] = source
         return source
 
-    async def fetch(self, profile: Profile) -> FetchOutcome:
-        """Fetch one profile's domains; errors come back as values."""
+    async def fetch(self, profile: Profile, *, force: bool = False) -> FetchOutcome:
+        """Fetch one profile's domains; errors come back as values. Unless `force`, an appid
+        whose daily quota is used up is not called."""
+        if not force and (skipped := self.quota.blocked(profile.appid)) is not None:
+            log.info("profile %r skipped: daily quota used up", profile.name)
+            return FetchOutcome(profile, now(), error=skipped)
         try:
             report = await self.client.get_effective_domain(profile.api_base, self.source(profile))
         except WxDashError as error:
             log.info("profile %r failed: %s %s", profile.name, error.kind, error.message)
+            if isinstance(error, ApiError) and error.errcode == QUOTA_EXHAUSTED:
+                self.quota.exhausted(profile.appid)
             return FetchOutcome(profile, now(), error=error)
         except (asyncio.CancelledError, KeyboardInterrupt):
             raise
         except Exception as exc:
             log.exception("unexpected error fetching %r", profile.name)
-            error = UnexpectedError(
-                N_("Unexpected {type}: {detail}"), type=type(exc).__name__, detail=redact(str(exc))
-            )
-            return FetchOutcome(profile, now(), error=error)
+            return FetchOutcome(profile, now(), error=UnexpectedError.of(exc))
+        self.quota.cleared(profile.appid)
         return FetchOutcome(profile, now(), report=report)
 
-    async def fetch_each(self, profiles: Iterable[Profile]) -> AsyncIterator[FetchOutcome]:
+    async def check_quota(self, profile: Profile) -> QuotaOutcome:
+        """Ask WeChat for the profile's daily quota of get_effective_domain (never skipped: the
+        quota API has its own)."""
+        try:
+            quota = await self.client.get_quota(profile.api_base, self.source(profile))
+        except WxDashError as error:
+            log.info("quota of %r failed: %s %s", profile.name, error.kind, error.message)
+            return QuotaOutcome(profile, now(), error=error)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            log.exception("unexpected error asking the quota of %r", profile.name)
+            return QuotaOutcome(profile, now(), error=UnexpectedError.of(exc))
+        return QuotaOutcome(profile, now(), quota=quota)
+
+    async def fetch_each(
+        self, profiles: Iterable[Profile], *, force: bool = False
+    ) -> AsyncIterator[FetchOutcome]:
         """Fetch many profiles, at most `concurrency` at a time, yielding outcomes as they land."""
         queue = list(profiles)
         limit = asyncio.Semaphore(self.concurrency)
 
         async def one(profile: Profile) -> FetchOutcome:
             async with limit:
-                return await self.fetch(profile)
+                return await self.fetch(profile, force=force)
 
         tasks = [asyncio.ensure_future(one(p)) for p in queue]
         try:
@@ -116,8 +158,10 @@ class Fleet:
             for task in tasks:
                 task.cancel()
 
-    async def fetch_all(self, profiles: Iterable[Profile]) -> list[FetchOutcome]:
+    async def fetch_all(
+        self, profiles: Iterable[Profile], *, force: bool = False
+    ) -> list[FetchOutcome]:
         """Fetch many profiles; outcomes in the order the profiles were given."""
         wanted = list(profiles)
-        results = {id(o.profile): o async for o in self.fetch_each(wanted)}
+        results = {id(o.profile): o async for o in self.fetch_each(wanted, force=force)}
         return [results[id(p)] for p in wanted]

@@ -1354,6 +1354,8 @@ HEADLESS = [
     (["profile", "add", "Shop B", "--appid", "wx00000000000000bb", "--token-stdin"], 0),
     (["profile", "rename", "Shop B", "Shop C"], 0),
     (["profile", "remove", "Shop C"], 0),
+    (["profile", "import", "no-such-file.csv"], 2),
+    (["quota", "-p", "Shop A"], 0),
     (["fetch", "-p", "Nobody"], 2),
     (["--version"], 0),
     (["fetch", "--help"], 0),

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, TextIO
 
 from wxdash import __version__
-from wxdash.i18n import LANGUAGES, _, detect_language, set_language
+from wxdash.i18n import LANGUAGES, _, detect_language, ngettext, set_language
 from wxdash.profiles import (
     TOKEN_KEYS,
     Config,
@@ -286,6 +286,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--appsecret-stdin", action="store_true", help=_("read a literal appsecret from stdin")
     )
     add.add_argument("--api-base", metavar="URL", help=_("API host (default: WeChat's)"))
+
+    importing = profile_commands.add_parser(
+        "import",
+        help=_("add many profiles from a CSV or JSON file"),
+        description=_(
+            "Add the profiles in FILE: CSV with a header row (name, appid and any profile key), "
+            'or JSON (a list of objects, or {"profiles": [...]}). Every row is checked first; '
+            "if any is wrong, nothing is written."
+        ),
+    )
+    _common(importing, top=False)
+    importing.add_argument("file", metavar="FILE")
 
     remove = profile_commands.add_parser("remove", help=_("remove a profile"))
     _common(remove, top=False)
@@ -567,6 +579,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
         config = store.load()
         if args.profile_command == "add":
             return _profile_add(store, config, args)
+        if args.profile_command == "import":
+            return _profile_import(store, config, args.file)
         if args.profile_command == "remove":
             name = _name_in_file(config, args.name)
             result = store.save(remove_profile(name))
@@ -662,6 +676,44 @@ def _profile_add(store: ProfileStore, config: Config, args: argparse.Namespace) 
     print(
         _("Added profile {name} ({source}) to {path}").format(
             name=quoted(profile.name), source=profile.token.describe(), path=store.path
+        )
+    )
+    if result.notice:
+        print(f"wxdash: {result.notice}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _profile_import(store: ProfileStore, config: Config, file: str) -> int:
+    from pathlib import Path
+
+    from wxdash.importer import hint_for, plan_import, read_rows
+    from wxdash.profiles import add_tables
+
+    _print_problems(config)
+    found = read_document(store.path)
+    doc = found[0] if found is not None else {}
+    defaults = doc.get("defaults") if isinstance(doc.get("defaults"), dict) else {}
+    tables = doc.get("profiles") if isinstance(doc.get("profiles"), list) else []
+    # Names in the file count even for profiles that failed the checks: they are still there.
+    taken = {t["name"] for t in tables if isinstance(t, dict) and isinstance(t.get("name"), str)}
+    plan = plan_import(read_rows(Path(file)), taken=taken, defaults=defaults, label=file)
+    for problem in plan.problems:
+        hint = hint_for(problem) if problem.severity == "error" else ""
+        _print_error(str(problem), hint)
+    if plan.errors:
+        raise UsageError(
+            ngettext(
+                "Nothing was imported: {n} problem to fix in {file}",
+                "Nothing was imported: {n} problems to fix in {file}",
+                len(plan.errors),
+            ).format(n=len(plan.errors), file=file),
+            _("Fix the rows named above and run the import again; the config file is unchanged."),
+        )
+    result = store.save(add_tables(list(plan.tables)))
+    count = len(plan.tables)
+    print(
+        ngettext("Added {n} profile to {path}", "Added {n} profiles to {path}", count).format(
+            n=count, path=store.path
         )
     )
     if result.notice:

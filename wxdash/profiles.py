@@ -530,6 +530,18 @@ def add_profile(profile: Profile) -> Change:
     return apply
 
 
+def add_tables(tables: list[dict[str, Any]]) -> Change:
+    """Append profiles as given (an import): each keeps inheriting what [defaults] set."""
+
+    def apply(doc: dict[str, Any]) -> None:
+        profiles = _profiles_of(doc)
+        for table in tables:
+            _require_free(profiles, table["name"])
+            profiles.append(dict(table))
+
+    return apply
+
+
 def update_profile(name: str, profile: Profile) -> Change:
     """Replace the profile called `name`, keeping keys the form does not manage."""
 

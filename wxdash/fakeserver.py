@@ -19,6 +19,7 @@ import json
 import secrets
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import Counter
@@ -74,6 +75,11 @@ class _Server(ThreadingHTTPServer):
     # instance afterwards would be too late (and the default of 5 drops bursts of connects).
     daemon_threads = True
     request_queue_size = 1024
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up (a test ending, a fetch cancelled) is not the server's error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass

@@ -85,6 +85,8 @@ class Fleet:
         self.concurrency = max(1, concurrency)
         self.command_timeout = command_timeout
         self.quota = quota or QuotaBook()
+        # One bound for every fetch through this fleet, whoever asks (fetch_each, the app).
+        self._limit = asyncio.Semaphore(self.concurrency)
         self._sources: dict[tuple[str, str, TokenSpec, str | None], TokenSource] = {}
 
     def source(self, profile: Profile) -> TokenSource:
@@ -124,6 +126,11 @@ class Fleet:
         self.quota.cleared(profile.appid)
         return FetchOutcome(profile, now(), report=report)
 
+    async def fetch_bounded(self, profile: Profile, *, force: bool = False) -> FetchOutcome:
+        """`fetch`, once fewer than `concurrency` fetches of this fleet are running."""
+        async with self._limit:
+            return await self.fetch(profile, force=force)
+
     async def check_quota(self, profile: Profile) -> QuotaOutcome:
         """Ask WeChat for the profile's daily quota of get_effective_domain (never skipped: the
         quota API has its own)."""
@@ -143,14 +150,7 @@ class Fleet:
         self, profiles: Iterable[Profile], *, force: bool = False
     ) -> AsyncIterator[FetchOutcome]:
         """Fetch many profiles, at most `concurrency` at a time, yielding outcomes as they land."""
-        queue = list(profiles)
-        limit = asyncio.Semaphore(self.concurrency)
-
-        async def one(profile: Profile) -> FetchOutcome:
-            async with limit:
-                return await self.fetch(profile, force=force)
-
-        tasks = [asyncio.ensure_future(one(p)) for p in queue]
+        tasks = [asyncio.ensure_future(self.fetch_bounded(p, force=force)) for p in profiles]
         try:
             for finished in asyncio.as_completed(tasks):
                 yield await finished

@@ -608,6 +608,7 @@ class ProfileStore:
 
     path: Path
     _seen: bytes | None = field(default=None, repr=False)
+    _polled: tuple[bytes | None] | None = field(default=None, repr=False)
 
     def load(self) -> Config:
         """Read and check the file. ConfigError if it cannot be read or is not TOML."""
@@ -619,15 +620,21 @@ class ProfileStore:
         self._seen = raw
         return build_config(self.path, doc)
 
-    def changed_on_disk(self) -> bool:
-        """Whether the file differs from what `load()` last read."""
+    def changed_on_disk(self, *, settle: bool = False) -> bool:
+        """Whether the file differs from what `load()` last read. With `settle`, only once it
+        has stayed the same since the previous call (an editor may still be writing it)."""
         try:
             current = self.path.read_bytes()
         except FileNotFoundError:
             current = None
         except OSError:
             return True
-        return current != self._seen
+        if current == self._seen:
+            return False
+        if not settle:
+            return True
+        settled, self._polled = self._polled == (current,), (current,)
+        return settled
 
     def save(self, change: Change) -> SaveResult:
         """Apply `change` to the file as it is now and write it atomically."""

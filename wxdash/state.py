@@ -62,8 +62,11 @@ class ProfileState:
 
     @property
     def status(self) -> Status:
-        if self.fetching:
-            return Status.FETCHING
+        return Status.FETCHING if self.fetching else self.settled_status
+
+    @property
+    def settled_status(self) -> Status:
+        """The status without the fetch in flight: what the profile is known to be."""
         if self.error is not None:
             return Status.STALE if self.report is not None else Status.ERROR
         if self.report is not None:

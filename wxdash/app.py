@@ -441,19 +441,19 @@ class WxDashApp(App[int]):
         if group in self._dirty:
             self._dirty.discard(group)
             self._tree(group).show(state.report, self.filters, self._placeholder(state))
-        matches = self.filters.count(state.report) if state.report is not None else None
+        # Each group's count once: the match count and the tab labels both need them.
+        counts = self.filters.counts(state.report)
+        matches = sum(counts.values()) if state.report is not None else None
         self.query_one(FilterBar).show_filters(self.filters, matches)
-        self._label_tabs(state)
+        self._label_tabs(counts)
 
-    def _label_tabs(self, state: ProfileState) -> None:
+    def _label_tabs(self, counts: dict[Group, int]) -> None:
         """While a filter is on, each tab says how many of its domains pass it."""
         tabs = self.query_one(TabbedContent)
         for group in Group:
             label = group.label
-            data = state.report[group] if state.report is not None else None
-            if self.filters.active and data is not None:
-                count = sum(len(v) for v in self.filters.visible(data).values())
-                label = f"{label} ({count})"
+            if self.filters.active and group in counts:
+                label = f"{label} ({counts[group]})"
             tab = tabs.get_tab(f"tab-{group.short}")
             if tab.label.plain != label:
                 tab.label = Content(label)

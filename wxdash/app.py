@@ -10,7 +10,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, ScreenStackError, SystemCommand
@@ -26,7 +26,6 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent, TabPane
 
 from wxdash import clipboard
-from wxdash.demo import Demo
 from wxdash.fleet import FetchOutcome, Fleet, QuotaOutcome
 from wxdash.i18n import _, detect_language, ngettext, set_language
 from wxdash.profiles import (
@@ -55,6 +54,9 @@ from wxdash.widgets.filter_bar import FilterBar, ProtocolToggle
 from wxdash.widgets.profile_filter import ProfileFilter
 from wxdash.widgets.profile_header import ProfileHeader
 from wxdash.widgets.profile_list import ProfileList
+
+if TYPE_CHECKING:
+    from wxdash.demo import Demo
 
 # Below this width the profile list folds away so the tabs keep their room.
 NARROW = 100
@@ -163,6 +165,9 @@ class WxDashApp(App[int]):
         if config is not None:
             self.config = config
         elif demo:
+            # Imported here: the fake server (http.server) is no part of a real start-up.
+            from wxdash.demo import Demo
+
             self._demo_server = Demo()
             self.config = self._demo_server.start()
         else:

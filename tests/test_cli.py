@@ -1308,12 +1308,22 @@ def test_version(run_cli: Run, check: Any) -> None:
 
 
 HELP_PAGES = {
-    (): ["fetch", "config", "profile", "Exit codes: 0 ok, 1 a profile failed, 2 usage"],
-    ("fetch",): ["--all", "--group", "--protocol", "--format", "--concurrency", "text,json,csv"],
+    (): ["fetch", "quota", "config", "profile", "Exit codes: 0 ok, 1 a profile failed, 2 usage"],
+    ("fetch",): [
+        "--all",
+        "--group",
+        "--protocol",
+        "--format",
+        "--concurrency",
+        "--ignore-quota",
+        "text,json,csv",
+    ],
+    ("quota",): ["--profile", "--all", "--format", "cgi-bin/openapi/quota/get"],
     ("config",): ["path", "check"],
     ("config", "path"): ["--config"],
     ("config", "check"): ["--config"],
-    ("profile",): ["list", "add", "remove", "rename"],
+    ("profile",): ["list", "add", "import", "remove", "rename"],
+    ("profile", "import"): ["FILE", "CSV", "JSON", "nothing is written"],
     ("profile", "list"): ["--format"],
     ("profile", "add"): [
         "--appid",

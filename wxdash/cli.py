@@ -471,7 +471,9 @@ async def _fleet(session: Session, concurrency: int) -> AsyncIterator[Any]:
 
 async def _fetch(session: Session, profiles: list[Profile], concurrency: int) -> list[Any]:
     async with _fleet(session, concurrency) as fleet:
-        return await fleet.fetch_all(profiles, force=session.args.ignore_quota)
+        # Commands without --ignore-quota (any but fetch) respect the quota stop.
+        force = getattr(session.args, "ignore_quota", False)
+        return await fleet.fetch_all(profiles, force=force)
 
 
 async def _quotas(session: Session, profiles: list[Profile], concurrency: int) -> list[Any]:

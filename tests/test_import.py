@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomli_w
 from conftest import MARKER, assert_no_marker, profile
 
 from wxdash.fakeserver import FakeWeChat, sample_domains
@@ -267,3 +268,66 @@ def test_import_refuses_the_demo_and_a_broken_config(
     broken = check(run_cli("profile", "import", str(source)), 2)
     assert "TOML syntax error" in broken.stderr
     assert path.read_bytes() == before
+
+
+# A `profile import` killed at each step of its save: the config is the old file or the new one.
+KILLED_IMPORT = """
+import os, sys, tempfile
+
+path, source, crash_at = sys.argv[1], sys.argv[2], int(sys.argv[3])
+calls = 0
+
+def hook(module, name):
+    real = getattr(module, name)
+    def hooked(*args, **kwargs):
+        global calls
+        calls += 1
+        if calls == crash_at:
+            os._exit(77)
+        return real(*args, **kwargs)
+    setattr(module, name, hooked)
+
+for name in ("write", "fsync", "replace", "rename", "chmod", "unlink", "mkdir", "close"):
+    hook(os, name)
+hook(tempfile, "mkstemp")
+from wxdash.cli import main
+code = main(["--config", path, "profile", "import", source])
+print("steps", calls, "exit", code)
+"""
+
+
+def test_an_import_killed_at_any_step_of_its_save_leaves_the_old_or_the_new_file(
+    tmp_path: Path,
+) -> None:
+    rows = "".join(f"Merchant {i:04d},wx{i:016x},WX_{i}\n" for i in range(1000))
+    source = write(tmp_path, "fleet.csv", "name,appid,token_env\n" + rows)
+    old = tomli_w.dumps({"profiles": [profile("Shop A", token_env="WX_A")]}).encode()
+
+    def run(folder: Path, crash_at: int) -> subprocess.CompletedProcess[str]:
+        folder.mkdir()
+        (folder / "config.toml").write_bytes(old)
+        return subprocess.run(
+            [sys.executable, "-c", KILLED_IMPORT, str(folder / "config.toml"), str(source),
+             str(crash_at)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    reference = run(tmp_path / "reference", 0)
+    assert reference.returncode == 0, reference.stderr
+    new = (tmp_path / "reference" / "config.toml").read_bytes()
+    assert len(tomllib.loads(new.decode())["profiles"]) == 1001
+    # Kill it at step 1, 2, 3... until a run gets through all its steps.
+    outcomes = []
+    for crash_at in range(1, 100):
+        folder = tmp_path / f"crash-{crash_at}"
+        result = run(folder, crash_at)
+        content = (folder / "config.toml").read_bytes()
+        assert content in (old, new), f"a half-written config.toml after step {crash_at}"
+        if result.returncode == 0:
+            assert content == new
+            break
+        assert result.returncode == 77, result.stderr
+        outcomes.append(content == new)
+    assert len(outcomes) > 8  # the hooks saw every file operation of the save
+    assert outcomes == sorted(outcomes)  # old until the rename, new after it
+    assert False in outcomes

@@ -139,6 +139,7 @@ def fast(**overrides: Any) -> NetworkSettings:
         "max_attempts": 3,
         "retry_time": 10.0,
         "backoff": 0.01,
+        "rate_limit_backoff": 0.02,
     }
     values.update(overrides)
     return NetworkSettings(**values)

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, ScreenStackError, SystemCommand
@@ -32,7 +32,7 @@ from wxdash import clipboard
 from wxdash.cache import ResultCache
 from wxdash.demo import Demo
 from wxdash.files import replace_file
-from wxdash.fleet import FetchOutcome, Fleet
+from wxdash.fleet import FetchOutcome, Fleet, QuotaOutcome
 from wxdash.i18n import N_, _, detect_language, language, ngettext, set_language
 from wxdash.profiles import (
     Change,
@@ -46,6 +46,7 @@ from wxdash.profiles import (
     update_profile,
 )
 from wxdash.profiles import set_language as save_language
+from wxdash.quota import QuotaBook
 from wxdash.safetext import visible
 from wxdash.screens.confirm import ConfirmScreen
 from wxdash.screens.export import ExportRequest, ExportScreen
@@ -61,8 +62,12 @@ from wxdash.widgets.domain_tree import DomainTree
 from wxdash.widgets.error_banner import ErrorBanner
 from wxdash.widgets.filter_bar import FilterBar, ProtocolToggle
 from wxdash.widgets.pending_tree import PendingTree
+from wxdash.widgets.profile_filter import ProfileFilter
 from wxdash.widgets.profile_header import ProfileHeader
 from wxdash.widgets.profile_list import ProfileList
+
+if TYPE_CHECKING:
+    from wxdash.demo import Demo
 
 # Below this width the profile list folds away so the tabs keep their room.
 NARROW = 100
@@ -75,6 +80,17 @@ PENDING = "pending"
 TABS = (*(g.short for g in Group), PENDING)
 # Each language named in itself, for the command that switches to it.
 LANGUAGE_NAMES = {"en": "English", "zh": "简体中文"}
+# `s` steps the profile list through these: every profile, then one status at a time.
+STATUS_FILTERS = (
+    None,
+    Status.ERROR,
+    Status.STALE,
+    Status.NOT_FETCHED,
+    Status.OK,
+    Status.CACHED,
+)
+# How often the config file is looked at for changes made by another program (seconds).
+CONFIG_POLL = 1.5
 
 
 def _plain_highlight(candidate: str, query: str, provider: Provider) -> Content:
@@ -150,6 +166,9 @@ class WxDashApp(TranslatedTextual[int]):
         Binding("d", "delete_profile", N_("Delete"), show=False),
         Binding("F", "find", N_("Find"), key_display="F"),
         Binding("x", "export", N_("Export"), show=False),
+        Binding("f", "filter_profiles", N_("Filter list"), show=False),
+        Binding("s", "cycle_status", N_("Status"), show=False),
+        Binding("Q,shift+q", "quota", N_("Quota"), show=False, key_display="Q"),
         *(
             Binding(str(key), f"toggle_protocol({key - 1})", protocol.short, show=False)
             for key, protocol in enumerate(Protocol, start=1)
@@ -173,6 +192,9 @@ class WxDashApp(TranslatedTextual[int]):
         if config is not None:
             self.config = config
         elif demo:
+            # Imported here: the fake server (http.server) is no part of a real start-up.
+            from wxdash.demo import Demo
+
             self._demo_server = Demo()
             self.config = self._demo_server.start()
         else:
@@ -197,7 +219,9 @@ class WxDashApp(TranslatedTextual[int]):
         self._summary_dirty = True
         self._client: WeChatClient | None = None
         self.fleet: Fleet | None = None
-        self._limit: asyncio.Semaphore | None = None
+        self._status_filter: Status | None = None
+        self._list_dirty = False
+        self._config_notice: str | None = None
 
     # -- layout --------------------------------------------------------------------------
 
@@ -205,6 +229,7 @@ class WxDashApp(TranslatedTextual[int]):
         with Horizontal(id="body"):
             with Vertical(id="sidebar"):
                 yield Static(id="sidebar-title")
+                yield ProfileFilter(id="profile-filter")
                 yield ProfileList(id="profiles")
                 yield Static(id="summary")
             with ContentSwitcher(id="main", initial="dashboard"):
@@ -228,8 +253,9 @@ class WxDashApp(TranslatedTextual[int]):
             self._client,
             concurrency=self.config.concurrency,
             command_timeout=self.config.token_command_timeout,
+            # The demo keeps nothing on disk.
+            quota=QuotaBook() if self._demo_server is not None else QuotaBook.in_cache(),
         )
-        self._limit = asyncio.Semaphore(self.config.concurrency)
         start = self._initial_profile()
         # Current before the states exist, so adopting them does not show (and fetch) the first
         # profile when --profile names another.
@@ -239,7 +265,10 @@ class WxDashApp(TranslatedTextual[int]):
             self._load_cached([start])  # at once, so the first frame has data
             self._load_all_cached()
         self.set_interval(0.25, self._draw_summary)
+        if self.store is not None:
+            self.set_interval(CONFIG_POLL, self._watch_config)
         if self._load_error is not None:
+            self._config_notice = self._load_error.message
             self._show_empty(self._load_error)
         else:
             self._report_config_problems(self.config)
@@ -297,7 +326,7 @@ class WxDashApp(TranslatedTextual[int]):
             self.states[profile.name] = state
         listing = self.query_one(ProfileList)
         listing.set_profiles(list(self.states.values()), self.current)
-        self._draw_sidebar_title()
+        self._draw_title()
         self._summary_dirty = True
         if not self.states:
             self.current = None
@@ -315,7 +344,24 @@ class WxDashApp(TranslatedTextual[int]):
     def _state(self) -> ProfileState | None:
         return self.states.get(self.current or "")
 
+    def _draw_title(self) -> None:
+        """`1000 profiles`, or `12 of 1000 profiles · error` while the list is filtered."""
+        listing = self.query_one(ProfileList)
+        total = len(self.states)
+        title = ngettext("{n} profile", "{n} profiles", total).format(n=total)
+        if listing.shown != total or self._status_filter is not None:
+            title = ngettext("{shown} of {n} profile", "{shown} of {n} profiles", total).format(
+                shown=listing.shown, n=total
+            )
+        if self._status_filter is not None:
+            title += f" ({self._status_filter.mark} {self._status_filter.label})"
+        self.query_one("#sidebar-title", Static).update(Content.styled(title, "bold"))
+
     def _draw_summary(self) -> None:
+        if self._list_dirty:
+            self._list_dirty = False
+            self.query_one(ProfileList).refilter()
+            self._draw_title()
         if not self._summary_dirty:
             return
         try:
@@ -350,6 +396,7 @@ class WxDashApp(TranslatedTextual[int]):
         """A profile's state changed: redraw what shows it."""
         self.query_one(ProfileList).refresh_profile(name)
         self._summary_dirty = True
+        self._list_dirty = self._status_filter is not None
         if name == self.current:
             self._refresh_view()
 
@@ -458,31 +505,32 @@ class WxDashApp(TranslatedTextual[int]):
                 tree.show(
                     state.view, self.filters, self._placeholder(state), state.gaps(tree.group)
                 )
+        # Each group's count once: the match count and the tab labels both need them.
         view = state.view
-        matches = self.filters.count(view) if view is not None else None
+        counts = self.filters.counts(view)
+        matches = sum(counts.values()) if view is not None else None
         self.query_one(FilterBar).show_filters(self.filters, matches)
-        self._label_tabs(state)
+        self._label_tabs(state, counts)
 
-    def _label_tabs(self, state: ProfileState) -> None:
-        """While a filter is on, each tab says how many of its domains pass it. Tabs short of
-        room take short titles (Chinese ones are long)."""
+    def _label_tabs(self, state: ProfileState, counts: dict[Group, int]) -> None:
+        """While a filter is on, each tab says how many of its domains pass it; Pending always
+        says how many changes it holds. Tabs short of room take short titles (Chinese ones
+        are long)."""
         tabs = self.query_one(TabbedContent)
-        view = state.view
-        counts: dict[Group, str] = {}
-        for group in Group:
-            data = view[group] if view is not None else None
-            if self.filters.active and data is not None:
-                count = sum(len(v) for v in self.filters.visible(data).values())
-                counts[group] = f" ({count})"
+        suffixes = {
+            group: f" ({counts[group]})"
+            for group in Group
+            if self.filters.active and group in counts
+        }
         # Pending always says how many: the count is the news.
         changes = state.pending
         pending = f" ({changes.count})" if changes is not None else ""
-        labels = {group.short: group.label + counts.get(group, "") for group in Group}
+        labels = {group.short: group.label + suffixes.get(group, "") for group in Group}
         labels[PENDING] = _("Pending") + pending
         # A tab pads its title with a cell on each side.
         needed = sum(Content(label).cell_length + 2 for label in labels.values())
         if tabs.size.width and needed > tabs.size.width:
-            labels = {group.short: group.tab_label + counts.get(group, "") for group in Group}
+            labels = {group.short: group.tab_label + suffixes.get(group, "") for group in Group}
             labels[PENDING] = _("Pending") + pending
         for tab, label in labels.items():
             widget = tabs.get_tab(f"tab-{tab}")
@@ -492,7 +540,7 @@ class WxDashApp(TranslatedTextual[int]):
     def _relabel_tabs(self) -> None:
         """The tabs' room changed (a resize, the list shown or hidden): fit their titles."""
         if (state := self._state()) is not None:
-            self._label_tabs(state)
+            self._label_tabs(state, self.filters.counts(state.view))
 
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self) -> None:
@@ -528,25 +576,25 @@ class WxDashApp(TranslatedTextual[int]):
 
     # -- fetching ------------------------------------------------------------------------
 
-    def fetch(self, name: str) -> None:
-        """Fetch one profile in the background, in a worker group of its own."""
+    def fetch(self, name: str, *, force: bool = False) -> None:
+        """Fetch one profile in the background, in a worker group of its own. Unless `force`,
+        an appid whose daily quota is used up is not called (its error says so)."""
         state = self.states.get(name)
         if state is None:
             return
         state.fetching = True
         self._changed(name)
         self.run_worker(
-            self._fetch(state.profile),
+            self._fetch(state.profile, force),
             name=f"fetch {name}",
             group=f"fetch:{name}",
             exclusive=True,
             exit_on_error=False,
         )
 
-    async def _fetch(self, profile: Profile) -> None:
-        assert self.fleet is not None and self._limit is not None
-        async with self._limit:
-            outcome = await self.fleet.fetch(profile)
+    async def _fetch(self, profile: Profile, force: bool = False) -> None:
+        assert self.fleet is not None
+        outcome = await self.fleet.fetch_bounded(profile, force=force)
         if self.cache is not None:
             await asyncio.to_thread(self.cache.save, outcome)
         self._land(outcome)
@@ -600,8 +648,9 @@ class WxDashApp(TranslatedTextual[int]):
         return self.offline
 
     def action_refetch(self) -> None:
+        # Asked for by name: called even if WeChat said its quota was used up (it may be reset).
         if self.current is not None and not self._refuse_offline():
-            self.fetch(self.current)
+            self.fetch(self.current, force=True)
 
     def action_refetch_all(self) -> None:
         if self._refuse_offline():
@@ -627,8 +676,150 @@ class WxDashApp(TranslatedTextual[int]):
             return
         # The shown profile first, then the rest in list order.
         names = sorted(self.states, key=lambda n: n != self.current)
+        profiles = []
         for name in names:
-            self.fetch(name)
+            self.states[name].fetching = True
+            profiles.append(self.states[name].profile)
+        self.query_one(ProfileList).refresh()
+        self._summary_dirty = True
+        self._refresh_view()
+        # One worker streams every result as it lands: a thousand workers would each post
+        # their own state changes and keep the screen busy.
+        self.run_worker(
+            self._fetch_many(profiles),
+            name="fetch all",
+            group="fetch-all",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _fetch_many(self, profiles: list[Profile]) -> None:
+        assert self.fleet is not None
+        pending = {p.name: p for p in profiles}
+        try:
+            async for outcome in self.fleet.fetch_each(profiles):
+                pending.pop(outcome.profile.name, None)
+                if self.cache is not None:
+                    await asyncio.to_thread(self.cache.save, outcome)
+                self._land(outcome)
+        finally:
+            # Cancelled (R again, or quitting): what did not land is not fetching any more.
+            for name, profile in pending.items():
+                state = self.states.get(name)
+                if state is not None and state.profile == profile and state.fetching:
+                    state.fetching = False
+                    self._changed(name)
+
+    # -- a fleet: finding profiles, quota, the config changing under us ------------------
+
+    def action_filter_profiles(self) -> None:
+        if not self._sidebar_shown():
+            self.screen.toggle_class("sidebar-flipped")
+        self.query_one(ProfileFilter).open()
+
+    @on(ProfileFilter.FilterChanged)
+    def _profile_filter_changed(self, event: ProfileFilter.FilterChanged) -> None:
+        self.query_one(ProfileList).set_filter(event.text, self._status_filter)
+        self._draw_title()
+
+    @on(ProfileFilter.Done)
+    def _profile_filter_done(self) -> None:
+        self.query_one(ProfileList).focus()
+
+    def action_cycle_status(self) -> None:
+        index = STATUS_FILTERS.index(self._status_filter)
+        self._status_filter = STATUS_FILTERS[(index + 1) % len(STATUS_FILTERS)]
+        text = self.query_one(ProfileFilter).value
+        self.query_one(ProfileList).set_filter(text, self._status_filter)
+        self._draw_title()
+        if not self._sidebar_shown():
+            self.screen.toggle_class("sidebar-flipped")
+
+    def action_quota(self) -> None:
+        state = self._state()
+        if state is None:
+            return
+        name = state.profile.name
+        self.notify(
+            _("Asking WeChat for the daily quota of {name}…").format(name=visible(name)),
+            timeout=3,
+            markup=False,
+        )
+        self.run_worker(
+            self._quota(state.profile),
+            name=f"quota {name}",
+            group=f"quota:{name}",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _quota(self, profile: Profile) -> None:
+        assert self.fleet is not None
+        self._show_quota(await self.fleet.check_quota(profile))
+
+    def _show_quota(self, outcome: QuotaOutcome) -> None:
+        name = visible(outcome.profile.name)
+        if outcome.quota is None:
+            error = outcome.error
+            assert error is not None
+            text = visible(error.message) + (f"\n{error.hint}" if error.hint else "")
+            self.notify(
+                text,
+                title=_("Quota of {name}: not available").format(name=name),
+                severity="error",
+                timeout=12,
+                markup=False,
+            )
+            return
+        quota = outcome.quota
+        lines = [
+            _("{used} of {limit} calls used today, {remain} left").format(
+                used=f"{quota.used:,}", limit=f"{quota.daily_limit:,}", remain=f"{quota.remain:,}"
+            ),
+            _("get_effective_domain; resets at midnight Beijing time"),
+        ]
+        self.notify(
+            "\n".join(lines),
+            title=_("Daily quota of {name}").format(name=name),
+            severity="warning" if quota.remain == 0 else "information",
+            timeout=12,
+            markup=False,
+        )
+
+    def _watch_config(self) -> None:
+        """Another program changed the config file: take its profiles, or say why not."""
+        store = self.store
+        if store is None or not store.changed_on_disk(settle=True):
+            return
+        try:
+            config = store.load()
+        except ConfigError as error:
+            if self._config_notice != error.message:
+                self._config_notice = error.message
+                self.notify(
+                    f"{error.message}\n"
+                    + _("wxdash keeps the profiles it has and will not save over the file."),
+                    title=_("The config file changed and cannot be read"),
+                    severity="error",
+                    timeout=15,
+                    markup=False,
+                )
+            return
+        self._config_notice = None
+        before = set(self.states)
+        self.config = config
+        self._load_error = None
+        self._set_states(config.profiles)
+        after = set(self.states)
+        self.notify(
+            _(
+                "{file} was changed by another program: reloaded ({added} added, {removed} removed)"
+            ).format(file=config.path.name, added=len(after - before), removed=len(before - after)),
+            title=_("Config file changed"),
+            timeout=8,
+            markup=False,
+        )
+        self._report_config_problems(config)
 
     # -- keys ----------------------------------------------------------------------------
 
@@ -972,6 +1163,21 @@ class WxDashApp(TranslatedTextual[int]):
             _("Refetch all profiles"), _("Fetch every profile (R)"), self.action_refetch_all
         )
         yield SystemCommand(_("Pick a profile"), _("Switch profile by name (p)"), self.action_pick)
+        yield SystemCommand(
+            _("Filter the profile list"),
+            _("Only names or appids holding a text (f)"),
+            self.action_filter_profiles,
+        )
+        yield SystemCommand(
+            _("Filter the profile list by status"),
+            _("All, errors, stale, not fetched, ok in turn (s)"),
+            self.action_cycle_status,
+        )
+        yield SystemCommand(
+            _("Show this profile's daily quota"),
+            _("Ask WeChat how many calls are left today (Q)"),
+            self.action_quota,
+        )
         yield SystemCommand(
             _("Add a profile"), _("Open the profile form (a)"), self.action_add_profile
         )

@@ -13,7 +13,7 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wxdash import __version__
@@ -298,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _format_option(fetch, ("text", "json", "csv"))
     _fetch_options(fetch)
+    fetch.add_argument(
+        "--ignore-quota",
+        action="store_true",
+        help=_("call appids whose daily quota WeChat said is used up (errcode 45009) anyway"),
+    )
 
     diff = commands.add_parser(
         "diff",
@@ -370,6 +375,33 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("use cached results younger than this (default: 60)"),
     )
 
+    quota = commands.add_parser(
+        "quota",
+        help=_("show the daily quota of get_effective_domain"),
+        description=_(
+            "Ask WeChat (cgi-bin/openapi/quota/get) how many get_effective_domain calls the "
+            "profiles' mini programs may make today, how many they made and how many are left."
+        ),
+    )
+    _common(quota, top=False)
+    quota.add_argument(
+        "-p",
+        "--profile",
+        dest="profiles",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help=_("a profile to ask about (repeatable)"),
+    )
+    quota.add_argument("--all", action="store_true", help=_("ask about every profile"))
+    quota.add_argument(
+        "-f",
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help=_("output format (default: text)"),
+    )
+
     config = commands.add_parser(
         "config", help=_("show or check the config file"), description=_("The config file.")
     )
@@ -424,6 +456,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--appsecret-stdin", action="store_true", help=_("read a literal appsecret from stdin")
     )
     add.add_argument("--api-base", metavar="URL", help=_("API host (default: WeChat's)"))
+
+    importing = profile_commands.add_parser(
+        "import",
+        help=_("add many profiles from a CSV or JSON file"),
+        description=_(
+            "Add the profiles in FILE: CSV with a header row (name, appid and any profile key), "
+            'or JSON (a list of objects, or {"profiles": [...]}). Every row is checked first; '
+            "if any is wrong, nothing is written."
+        ),
+    )
+    _common(importing, top=False)
+    importing.add_argument("file", metavar="FILE")
 
     remove = profile_commands.add_parser("remove", help=_("remove a profile"))
     _common(remove, top=False)
@@ -512,6 +556,7 @@ class Session:
         self.args = args
         self.demo = None
         self.store: ProfileStore | None = None
+        self.config_read: Config | None = None
 
     def __enter__(self) -> Session:
         return self
@@ -525,9 +570,11 @@ class Session:
             from wxdash.demo import Demo
 
             self.demo = Demo(latency=0.0)
-            return self.demo.start()
-        self.store = ProfileStore(config_path(self.args.config))
-        return self.store.load()
+            self.config_read = self.demo.start()
+        else:
+            self.store = ProfileStore(config_path(self.args.config))
+            self.config_read = self.store.load()
+        return self.config_read
 
     def writable_store(self) -> ProfileStore:
         if self.args.demo:
@@ -572,13 +619,42 @@ def _select(config: Config, names: list[str], everything: bool) -> list[Profile]
     )
 
 
-async def _fetch(config: Config, profiles: list[Profile], concurrency: int) -> list[FetchOutcome]:
+@contextlib.asynccontextmanager
+async def _fleet(session: Session, concurrency: int) -> AsyncIterator[Any]:
+    """A Fleet on the session's config, with one pooled client for the whole command."""
     from wxdash.fleet import Fleet
+    from wxdash.quota import QuotaBook
     from wxdash.wechat.client import WeChatClient
 
+    config = session.config_read
+    assert config is not None
+    # The demo keeps nothing on disk; a real run remembers used-up quotas for the next one.
+    book = QuotaBook() if session.demo is not None else QuotaBook.in_cache()
     async with WeChatClient(config.network, max_connections=concurrency) as client:
-        fleet = Fleet(client, concurrency=concurrency, command_timeout=config.token_command_timeout)
-        return await fleet.fetch_all(profiles)
+        yield Fleet(
+            client,
+            concurrency=concurrency,
+            command_timeout=config.token_command_timeout,
+            quota=book,
+        )
+
+
+async def _fetch(session: Session, profiles: list[Profile], concurrency: int) -> list[FetchOutcome]:
+    async with _fleet(session, concurrency) as fleet:
+        # Commands without --ignore-quota (any but fetch) respect the quota stop.
+        force = getattr(session.args, "ignore_quota", False)
+        return await fleet.fetch_all(profiles, force=force)
+
+
+async def _quotas(session: Session, profiles: list[Profile], concurrency: int) -> list[Any]:
+    async with _fleet(session, concurrency) as fleet:
+        limit = asyncio.Semaphore(concurrency)
+
+        async def one(profile: Profile) -> Any:
+            async with limit:
+                return await fleet.check_quota(profile)
+
+        return list(await asyncio.gather(*(one(p) for p in profiles)))
 
 
 def _no_offline_demo(args: argparse.Namespace) -> None:
@@ -590,20 +666,18 @@ def _no_offline_demo(args: argparse.Namespace) -> None:
 
 
 def gather(
-    args: argparse.Namespace,
-    config: Config,
-    profiles: list[Profile],
-    *,
-    max_age: float | None = None,
+    session: Session, profiles: list[Profile], *, max_age: float | None = None
 ) -> list[FetchOutcome]:
     """The profiles' outcomes: fetched, or from the cache under --offline (or where a cached
     result is younger than `max_age` seconds). Fetched results refresh the cache."""
     from wxdash.cache import ResultCache
     from wxdash.fleet import now
 
+    args, config = session.args, session.config_read
+    assert config is not None
     if args.demo:
         _no_offline_demo(args)
-        return asyncio.run(_fetch(config, profiles, args.concurrency or config.concurrency))
+        return asyncio.run(_fetch(session, profiles, args.concurrency or config.concurrency))
     cache = ResultCache()
     outcomes: dict[int, FetchOutcome] = {}
     if args.offline or max_age is not None:
@@ -617,7 +691,7 @@ def gather(
     wanted = [(i, p) for i, p in enumerate(profiles) if i not in outcomes]
     if wanted:
         concurrency = args.concurrency or config.concurrency
-        fetched = asyncio.run(_fetch(config, [p for _i, p in wanted], concurrency))
+        fetched = asyncio.run(_fetch(session, [p for _i, p in wanted], concurrency))
         for (index, _profile), outcome in zip(wanted, fetched, strict=True):
             cache.save(outcome)
             outcomes[index] = outcome
@@ -658,7 +732,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
     with Session(args) as session:
         config = _loaded(session)
-        outcomes = gather(args, config, _select(config, args.profiles, args.all))
+        outcomes = gather(session, _select(config, args.profiles, args.all))
     selection = Selection(args.groups, args.protocols)
     render = {"json": render_json, "csv": render_csv, "text": render_text}[args.format]
     _write(render(outcomes, selection))
@@ -677,7 +751,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     with Session(args) as session:
         config = _loaded(session)
-        outcomes = gather(args, config, _select(config, args.profiles, args.all))
+        outcomes = gather(session, _select(config, args.profiles, args.all))
     _write(diff_json(outcomes) if args.format == "json" else diff_text(outcomes))
     failed = _report_failures(outcomes)
     pending = any(o.ok and o.pending() for o in outcomes)
@@ -711,7 +785,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     wanted = _wanted(args)
     with Session(args) as session:
         config = _loaded(session)
-        outcomes = gather(args, config, _select(config, args.profiles, args.all))
+        outcomes = gather(session, _select(config, args.profiles, args.all))
     webview_wanted = any(p is Protocol.WEBVIEW for p, _url in wanted)
     results = check_json if args.format == "json" else check_text
     text, missing = results(outcomes, wanted, args.where)
@@ -738,7 +812,7 @@ def cmd_find(args: argparse.Namespace) -> int:
         everyone = not args.profiles  # a fleet-wide search is the point: all by default
         profiles = _select(config, args.profiles, args.all or everyone)
         max_age = None if args.refresh else args.max_age * 60
-        outcomes = gather(args, config, profiles, max_age=max_age)
+        outcomes = gather(session, profiles, max_age=max_age)
     render = {"json": find_json, "csv": find_csv, "text": find_text}[args.format]
     text, hits = render(outcomes, args.text)
     _write(text)
@@ -748,6 +822,23 @@ def cmd_find(args: argparse.Namespace) -> int:
         EXIT_OK if hits else EXIT_NO_HIT,
         *_config_code(config),
     )
+
+
+def cmd_quota(args: argparse.Namespace) -> int:
+    from wxdash.output import error_text, render_quota_json, render_quota_text
+
+    with Session(args) as session:
+        config = session.config()
+        _print_problems(config)
+        profiles = _select(config, args.profiles, args.all)
+        outcomes = asyncio.run(_quotas(session, profiles, config.concurrency))
+    render = render_quota_json if args.format == "json" else render_quota_text
+    sys.stdout.write(render(outcomes))
+    sys.stdout.flush()
+    failed = [o for o in outcomes if o.error is not None]
+    for outcome in failed:
+        print(error_text(outcome), file=sys.stderr)
+    return worst(EXIT_FAILED if failed else EXIT_OK, EXIT_USAGE if config.errors else EXIT_OK)
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -792,6 +883,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
         config = store.load()
         if args.profile_command == "add":
             return _profile_add(store, config, args)
+        if args.profile_command == "import":
+            return _profile_import(store, config, args.file)
         if args.profile_command == "remove":
             name = _name_in_file(config, args.name)
             result = store.save(remove_profile(name))
@@ -894,6 +987,44 @@ def _profile_add(store: ProfileStore, config: Config, args: argparse.Namespace) 
     return EXIT_OK
 
 
+def _profile_import(store: ProfileStore, config: Config, file: str) -> int:
+    from pathlib import Path
+
+    from wxdash.importer import hint_for, plan_import, read_rows
+    from wxdash.profiles import add_tables
+
+    _print_problems(config)
+    found = read_document(store.path)
+    doc = found[0] if found is not None else {}
+    defaults = doc.get("defaults") if isinstance(doc.get("defaults"), dict) else {}
+    tables = doc.get("profiles") if isinstance(doc.get("profiles"), list) else []
+    # Names in the file count even for profiles that failed the checks: they are still there.
+    taken = {t["name"] for t in tables if isinstance(t, dict) and isinstance(t.get("name"), str)}
+    plan = plan_import(read_rows(Path(file)), taken=taken, defaults=defaults, label=file)
+    for problem in plan.problems:
+        hint = hint_for(problem) if problem.severity == "error" else ""
+        _print_error(str(problem), hint)
+    if plan.errors:
+        raise UsageError(
+            ngettext(
+                "Nothing was imported: {n} problem to fix in {file}",
+                "Nothing was imported: {n} problems to fix in {file}",
+                len(plan.errors),
+            ).format(n=len(plan.errors), file=file),
+            _("Fix the rows named above and run the import again; the config file is unchanged."),
+        )
+    result = store.save(add_tables(list(plan.tables)))
+    count = len(plan.tables)
+    print(
+        ngettext("Added {n} profile to {path}", "Added {n} profiles to {path}", count).format(
+            n=count, path=store.path
+        )
+    )
+    if result.notice:
+        print(f"wxdash: {result.notice}", file=sys.stderr)
+    return EXIT_OK
+
+
 def run_dashboard(args: argparse.Namespace) -> int:
     if not sys.stdout.isatty():
         raise UsageError(
@@ -941,6 +1072,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "diff": cmd_diff,
         "check": cmd_check,
         "find": cmd_find,
+        "quota": cmd_quota,
         "config": cmd_config,
         "profile": cmd_profile,
     }

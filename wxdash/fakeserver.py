@@ -1,10 +1,10 @@
 """A stand-in for WeChat's API on loopback, shared by the demo, the tests and the benchmarks.
 
-It answers `/wxa/get_effective_domain`, `/wxa/get_effective_webviewdomain` and
-`/cgi-bin/stable_token` over real HTTP like WeChat does (tokens, errcodes with `rid:`, the `{}`
-body rule), and misbehaves on request: each app has a scenario per call that makes it slow,
-broken, truncated, redirected or reset. Data sets for the demo
-and for the tests are the functions at the bottom.
+It answers `/wxa/get_effective_domain`, `/wxa/get_effective_webviewdomain`,
+`/cgi-bin/stable_token` and `/cgi-bin/openapi/quota/get` over real HTTP like WeChat does (tokens,
+errcodes with `rid:`, the `{}` body rule, a daily quota), and misbehaves on request: each app has
+a scenario per call that makes it slow, broken, truncated, redirected or reset. Data sets for the
+demo and for the tests are the functions at the bottom.
 
 Run `python -m wxdash.fakeserver --help` to serve it by hand.
 """
@@ -19,6 +19,7 @@ import json
 import secrets
 import socket
 import struct
+import sys
 import threading
 import time
 from collections import Counter
@@ -43,6 +44,7 @@ ERRMSG = {
     45011: "api minute-quota reach limit  mustslower  retry next minute",
     48001: "api unauthorized",
     61007: "api is unauthorized to component",
+    76021: "cgi_path not found, please check",
 }
 
 SCENARIOS = (
@@ -51,6 +53,7 @@ SCENARIOS = (
     "slow:SECONDS",  # the right answer, late
     "flaky:N",  # errcode -1 for the first N calls, then the right answer
     "flaky5xx:N",  # HTTP 502 for the first N calls, then the right answer
+    "frequent:N",  # errcode 45011 (too frequent) for the first N calls, then the right answer
     "html502",  # a proxy's HTML error page
     "truncated",  # the right answer cut in half
     "invalid",  # the reference page's sample, verbatim (not valid JSON)
@@ -58,6 +61,9 @@ SCENARIOS = (
     "redirect",  # 302 to another host, token and all
     "reset",  # the connection is reset before any answer
 )
+
+
+QUOTA_PATH = "/cgi-bin/openapi/quota/get"
 
 
 def _rid() -> str:
@@ -69,6 +75,11 @@ class _Server(ThreadingHTTPServer):
     # instance afterwards would be too late (and the default of 5 drops bursts of connects).
     daemon_threads = True
     request_queue_size = 1024
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up (a test ending, a fetch cancelled) is not the server's error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass
@@ -86,6 +97,10 @@ class FakeApp:
     domain_calls: int = 0
     webview_calls: int = 0
     token_calls: int = 0
+    # Calls to get_effective_domain allowed a day; past it, errcode 45009 (as WeChat answers).
+    daily_limit: int = 100_000
+    quota_calls: int = 0
+    quota_scenario: str = "ok"
 
 
 class FakeWeChat:
@@ -97,6 +112,9 @@ class FakeWeChat:
         self._by_token: dict[str, FakeApp] = {}
         self._lock = threading.Lock()
         self.requests: Counter[str] = Counter()
+        self.domain_calls = 0
+        # Every app's token expires when the domain calls reach this number (see expire_all_at).
+        self._expire_all_at: int | None = None
         self._server = _Server((host, port), _make_handler(self))
         self._thread: threading.Thread | None = None
 
@@ -139,6 +157,7 @@ class FakeWeChat:
         scenario: str = "ok",
         webview: dict[str, Any] | None = None,
         webview_scenario: str = "ok",
+        daily_limit: int = 100_000,
     ) -> FakeApp:
         """Register a mini program. `domains` and `webview` are the raw response bodies' groups
         (any shape); webview defaults to four empty lists."""
@@ -150,6 +169,7 @@ class FakeWeChat:
             scenario=scenario,
             webview=empty_webview() if webview is None else webview,
             webview_scenario=webview_scenario,
+            daily_limit=daily_limit,
         )
         with self._lock:
             self._apps[appid] = app
@@ -174,6 +194,19 @@ class FakeWeChat:
             app.token = "tok-" + secrets.token_hex(16)
             self._by_token[app.token] = app
             return app.token
+
+    def expire_all_at(self, calls: int) -> None:
+        """Expire every app's token once, when the domain calls (all apps) reach `calls`: tokens
+        that run out in the middle of a fleet fetch."""
+        self._expire_all_at = calls
+
+    def _count_domain_call(self) -> None:
+        with self._lock:
+            self.domain_calls += 1
+            due = self.domain_calls == self._expire_all_at
+        if due:
+            for appid in list(self._apps):
+                self.expire_token(appid)
 
     # -- answers -------------------------------------------------------------------------
 
@@ -220,6 +253,8 @@ def _make_handler(server: FakeWeChat) -> type[BaseHTTPRequestHandler]:
                 self._effective(token, body, webview=False)
             elif parts.path == "/wxa/get_effective_webviewdomain":
                 self._effective(token, body, webview=True)
+            elif parts.path == QUOTA_PATH:
+                self._quota(token, body)
             elif parts.path == "/cgi-bin/stable_token":
                 self._stable_token(body)
             else:
@@ -227,6 +262,7 @@ def _make_handler(server: FakeWeChat) -> type[BaseHTTPRequestHandler]:
 
         def _effective(self, token: str | None, body: bytes, *, webview: bool) -> None:
             app, errcode = server._lookup(token)
+            server._count_domain_call()
             if app is None:
                 self._send_json(_error(errcode))
                 return
@@ -239,8 +275,44 @@ def _make_handler(server: FakeWeChat) -> type[BaseHTTPRequestHandler]:
             if not body.strip():
                 self._send_json(_error(44002))
                 return
-            name, _, arg = scenario.partition(":")
+            if not webview and app.domain_calls > app.daily_limit:
+                self._send_json(_error(45009))
+                return
             answer = {"errcode": 0, "errmsg": "ok", **copy.deepcopy(data or {})}
+            self._answer(scenario, calls, answer)
+
+        def _quota(self, token: str | None, body: bytes) -> None:
+            app, errcode = server._lookup(token)
+            if app is None:
+                self._send_json(_error(errcode))
+                return
+            app.quota_calls += 1
+            try:
+                request = json.loads(body or b"null")
+            except ValueError:
+                request = None
+            if not isinstance(request, dict) or not request.get("cgi_path"):
+                self._send_json(_error(44002))
+                return
+            if request["cgi_path"] != "/wxa/get_effective_domain":
+                self._send_json(_error(76021))
+                return
+            used = min(app.domain_calls, app.daily_limit)
+            answer = {
+                "errcode": 0,
+                "errmsg": "ok",
+                "quota": {
+                    "daily_limit": app.daily_limit,
+                    "used": used,
+                    "remain": app.daily_limit - used,
+                },
+                "rate_limit": {"call_count": 5000, "refresh_second": 60},
+            }
+            self._answer(app.quota_scenario, app.quota_calls, answer)
+
+        def _answer(self, scenario: str, calls: int, answer: dict[str, Any]) -> None:
+            """The right answer, or the misbehaviour the scenario asks for."""
+            name, _, arg = scenario.partition(":")
             match name:
                 case "errcode":
                     self._send_json(_error(int(arg)))
@@ -251,6 +323,8 @@ def _make_handler(server: FakeWeChat) -> type[BaseHTTPRequestHandler]:
                     self._send_json(_error(-1))
                 case "flaky5xx" if calls <= int(arg):
                     self._send_html_error()
+                case "frequent" if calls <= int(arg):
+                    self._send_json(_error(45011))
                 case "html502":
                     self._send_html_error()
                 case "truncated":

@@ -2,7 +2,9 @@
 
 Both the headless CLI and the app fetch through a `Fleet`. A fetch never raises: every outcome,
 good or bad, is a `FetchOutcome` value with the time it was taken. A profile's fetch is two
-calls made side by side, server domains and webview domains; either may fail alone.
+calls made side by side, server domains and webview domains; either may fail alone. An appid
+whose daily quota WeChat said is used up (45009) is not called again before the reset (see
+`quota`).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from typing import Literal, TypeVar
 from wxdash.i18n import N_, _
 from wxdash.insight import Pending, annotate, pending_of
 from wxdash.profiles import DEFAULT_CONCURRENCY, Profile
+from wxdash.quota import QuotaBook
 from wxdash.wechat.client import WeChatClient
-from wxdash.wechat.errors import WxDashError
+from wxdash.wechat.errors import QUOTA_EXHAUSTED, ApiError, WxDashError
 from wxdash.wechat.models import DomainReport, WebviewReport
+from wxdash.wechat.quota import ApiQuota
 from wxdash.wechat.redact import redact
 from wxdash.wechat.tokens import COMMAND_TIMEOUT, TokenSource, TokenSpec, make_source
 
@@ -33,6 +37,12 @@ class UnexpectedError(WxDashError):
     """A bug in wxdash, shown as a value rather than a traceback."""
 
     kind = "internal"
+
+    @classmethod
+    def of(cls, exc: Exception) -> UnexpectedError:
+        return cls(
+            N_("Unexpected {type}: {detail}"), type=type(exc).__name__, detail=redact(str(exc))
+        )
 
     @property
     def hint(self) -> str:
@@ -68,6 +78,16 @@ class FetchOutcome:
         return found if found is not None else Pending()
 
 
+@dataclass(frozen=True, slots=True)
+class QuotaOutcome:
+    """What WeChat said about one profile's daily quota for get_effective_domain, or why not."""
+
+    profile: Profile
+    checked_at: datetime
+    quota: ApiQuota | None = None
+    error: WxDashError | None = None
+
+
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -81,10 +101,14 @@ class Fleet:
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
         command_timeout: float = COMMAND_TIMEOUT,
+        quota: QuotaBook | None = None,
     ) -> None:
         self.client = client
         self.concurrency = max(1, concurrency)
         self.command_timeout = command_timeout
+        self.quota = quota or QuotaBook()
+        # One bound for every fetch through this fleet, whoever asks (fetch_each, the app).
+        self._limit = asyncio.Semaphore(self.concurrency)
         self._sources: dict[tuple[str, str, TokenSpec, str | None], TokenSource] = {}
 
     def source(self, profile: Profile) -> TokenSource:
@@ -103,8 +127,12 @@ class Fleet:
             self._sources[key] = source
         return source
 
-    async def fetch(self, profile: Profile) -> FetchOutcome:
-        """Fetch one profile's server and webview domains; errors come back as values."""
+    async def fetch(self, profile: Profile, *, force: bool = False) -> FetchOutcome:
+        """Fetch one profile's server and webview domains; errors come back as values. Unless
+        `force`, an appid whose daily quota is used up is not called."""
+        if not force and (skipped := self.quota.blocked(profile.appid)) is not None:
+            log.info("profile %r skipped: daily quota used up", profile.name)
+            return FetchOutcome(profile, now(), error=skipped)
         token = self.source(profile)
         (report, error), (webview, webview_error) = await asyncio.gather(
             self._call(
@@ -114,6 +142,10 @@ class Fleet:
                 profile, "webview", self.client.get_effective_webviewdomain(profile.api_base, token)
             ),
         )
+        if isinstance(error, ApiError) and error.errcode == QUOTA_EXHAUSTED:
+            self.quota.exhausted(profile.appid)
+        elif error is None:
+            self.quota.cleared(profile.appid)
         return FetchOutcome(profile, now(), report, error, webview, webview_error)
 
     async def _call(
@@ -128,21 +160,33 @@ class Fleet:
             raise
         except Exception as exc:
             log.exception("unexpected error fetching %r %s", profile.name, what)
-            error = UnexpectedError(
-                N_("Unexpected {type}: {detail}"), type=type(exc).__name__, detail=redact(str(exc))
-            )
-            return None, error
+            return None, UnexpectedError.of(exc)
 
-    async def fetch_each(self, profiles: Iterable[Profile]) -> AsyncIterator[FetchOutcome]:
+    async def fetch_bounded(self, profile: Profile, *, force: bool = False) -> FetchOutcome:
+        """`fetch`, once fewer than `concurrency` fetches of this fleet are running."""
+        async with self._limit:
+            return await self.fetch(profile, force=force)
+
+    async def check_quota(self, profile: Profile) -> QuotaOutcome:
+        """Ask WeChat for the profile's daily quota of get_effective_domain (never skipped: the
+        quota API has its own)."""
+        try:
+            quota = await self.client.get_quota(profile.api_base, self.source(profile))
+        except WxDashError as error:
+            log.info("quota of %r failed: %s %s", profile.name, error.kind, error.message)
+            return QuotaOutcome(profile, now(), error=error)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            log.exception("unexpected error asking the quota of %r", profile.name)
+            return QuotaOutcome(profile, now(), error=UnexpectedError.of(exc))
+        return QuotaOutcome(profile, now(), quota=quota)
+
+    async def fetch_each(
+        self, profiles: Iterable[Profile], *, force: bool = False
+    ) -> AsyncIterator[FetchOutcome]:
         """Fetch many profiles, at most `concurrency` at a time, yielding outcomes as they land."""
-        queue = list(profiles)
-        limit = asyncio.Semaphore(self.concurrency)
-
-        async def one(profile: Profile) -> FetchOutcome:
-            async with limit:
-                return await self.fetch(profile)
-
-        tasks = [asyncio.ensure_future(one(p)) for p in queue]
+        tasks = [asyncio.ensure_future(self.fetch_bounded(p, force=force)) for p in profiles]
         try:
             for finished in asyncio.as_completed(tasks):
                 yield await finished
@@ -150,8 +194,10 @@ class Fleet:
             for task in tasks:
                 task.cancel()
 
-    async def fetch_all(self, profiles: Iterable[Profile]) -> list[FetchOutcome]:
+    async def fetch_all(
+        self, profiles: Iterable[Profile], *, force: bool = False
+    ) -> list[FetchOutcome]:
         """Fetch many profiles; outcomes in the order the profiles were given."""
         wanted = list(profiles)
-        results = {id(o.profile): o async for o in self.fetch_each(wanted)}
+        results = {id(o.profile): o async for o in self.fetch_each(wanted, force=force)}
         return [results[id(p)] for p in wanted]

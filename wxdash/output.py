@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wxdash.fleet import FetchOutcome
+from wxdash.fleet import FetchOutcome, QuotaOutcome
 from wxdash.i18n import N_, _, cells, ngettext
 from wxdash.insight import Change, CheckResult, Hit, Pending, Where, check, find, group_names
 from wxdash.safetext import json_safe, quoted, visible
@@ -131,6 +131,48 @@ def dumps(data: Any) -> str:
 
 def render_json(outcomes: Iterable[FetchOutcome], selection: Selection) -> str:
     return dumps({"profiles": [outcome_json(o, selection) for o in outcomes]}) + "\n"
+
+
+def render_quota_json(outcomes: Iterable[QuotaOutcome]) -> str:
+    rows = [
+        {
+            "name": o.profile.name,
+            "appid": o.profile.appid,
+            "ok": o.error is None,
+            "error": error_json(o.error),
+            "checked_at": o.checked_at.isoformat(),
+            "quota": o.quota.to_json() if o.quota is not None else None,
+        }
+        for o in outcomes
+    ]
+    return dumps({"quotas": rows}) + "\n"
+
+
+def render_quota_text(outcomes: Iterable[QuotaOutcome]) -> str:
+    lines: list[str] = []
+    for outcome in outcomes:
+        head = f"{visible(outcome.profile.name)}  {visible(outcome.profile.appid)}"
+        quota = outcome.quota
+        if quota is None:
+            message = visible(outcome.error.message) if outcome.error else ""
+            lines.append(_("{head}  failed: {message}").format(head=head, message=message))
+            continue
+        lines.append(f"{head}  {quota.cgi_path}")
+        rows = [
+            (_("daily limit"), str(quota.daily_limit)),
+            (_("used"), str(quota.used)),
+            (_("remaining"), str(quota.remain)),
+        ]
+        for label, rate in (
+            (_("rate limit"), quota.rate_limit),
+            (_("as platform"), quota.component_rate_limit),
+        ):
+            if rate is not None:
+                calls = _("{n} calls per {s} s").format(n=rate.call_count, s=rate.refresh_second)
+                rows.append((label, calls))
+        column = max(width(label) for label, _value in rows) + 2
+        lines.extend(f"  {pad(label, column)}{value}" for label, value in rows)
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 CSV_COLUMNS = ("profile", "appid", "group", "protocol", "domain")
@@ -263,7 +305,7 @@ def _group_lines(view: DomainReport, selection: Selection, outcome: FetchOutcome
     return lines
 
 
-def error_text(outcome: FetchOutcome) -> str:
+def error_text(outcome: FetchOutcome | QuotaOutcome) -> str:
     """The stderr lines for a failed profile: what happened, with errcode and hint."""
     assert outcome.error is not None
     return describe_error(outcome.profile.name, outcome.error)

@@ -530,6 +530,18 @@ def add_profile(profile: Profile) -> Change:
     return apply
 
 
+def add_tables(tables: list[dict[str, Any]]) -> Change:
+    """Append profiles as given (an import): each keeps inheriting what [defaults] set."""
+
+    def apply(doc: dict[str, Any]) -> None:
+        profiles = _profiles_of(doc)
+        for table in tables:
+            _require_free(profiles, table["name"])
+            profiles.append(dict(table))
+
+    return apply
+
+
 def update_profile(name: str, profile: Profile) -> Change:
     """Replace the profile called `name`, keeping keys the form does not manage."""
 
@@ -596,6 +608,7 @@ class ProfileStore:
 
     path: Path
     _seen: bytes | None = field(default=None, repr=False)
+    _polled: tuple[bytes | None] | None = field(default=None, repr=False)
 
     def load(self) -> Config:
         """Read and check the file. ConfigError if it cannot be read or is not TOML."""
@@ -607,15 +620,21 @@ class ProfileStore:
         self._seen = raw
         return build_config(self.path, doc)
 
-    def changed_on_disk(self) -> bool:
-        """Whether the file differs from what `load()` last read."""
+    def changed_on_disk(self, *, settle: bool = False) -> bool:
+        """Whether the file differs from what `load()` last read. With `settle`, only once it
+        has stayed the same since the previous call (an editor may still be writing it)."""
         try:
             current = self.path.read_bytes()
         except FileNotFoundError:
             current = None
         except OSError:
             return True
-        return current != self._seen
+        if current == self._seen:
+            return False
+        if not settle:
+            return True
+        settled, self._polled = self._polled == (current,), (current,)
+        return settled
 
     def save(self, change: Change) -> SaveResult:
         """Apply `change` to the file as it is now and write it atomically."""

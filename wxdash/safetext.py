@@ -22,6 +22,10 @@ _INVISIBLE = {
 }
 
 
+# Format (Cf) and separator (Zl, Zp) characters are unprintable: isprintable() catches them.
+assert not any(char.isprintable() for char in _INVISIBLE)
+
+
 def _escape(char: str) -> str:
     code = ord(char)
     if code <= 0xFF:
@@ -35,7 +39,7 @@ def visible(text: str) -> str:
     Backslashes are left alone: a domain never holds one legitimately, and doubling them would
     make honest text harder to read. Printable Unicode (Chinese, IDN) is kept as it is.
     """
-    if text.isprintable() and not any(ch in _INVISIBLE for ch in text):
+    if text.isprintable():  # every _INVISIBLE character is unprintable too (checked below)
         return text
     out = []
     for char in text:

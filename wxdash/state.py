@@ -73,8 +73,11 @@ class ProfileState:
 
     @property
     def status(self) -> Status:
-        if self.fetching:
-            return Status.FETCHING
+        return Status.FETCHING if self.fetching else self.settled_status
+
+    @property
+    def settled_status(self) -> Status:
+        """The status without the fetch in flight: what the profile is known to be."""
         if self.error is not None:
             return Status.STALE if self.report is not None else Status.ERROR
         if self.report is not None:
@@ -149,12 +152,17 @@ class Filters:
 
     protocols: set[Protocol] = field(default_factory=lambda: set(Protocol))
     text: str = ""
+    _folded: tuple[str, str] = field(default=("", ""), init=False, repr=False, compare=False)
 
     def shows(self, protocol: Protocol) -> bool:
         return protocol in self.protocols
 
     def matches(self, domain: str) -> bool:
-        return not self.text or self.text.casefold() in domain.casefold()
+        if not self.text:
+            return True
+        if self._folded[0] != self.text:  # asked thousands of times per keystroke
+            self._folded = (self.text, self.text.casefold())
+        return self._folded[1] in domain.casefold()
 
     @property
     def active(self) -> bool:
@@ -173,14 +181,17 @@ class Filters:
 
     def count(self, report: DomainReport | None) -> int:
         """How many domains pass the filters across all groups."""
+        return sum(self.counts(report).values())
+
+    def counts(self, report: DomainReport | None) -> dict[Group, int]:
+        """How many domains pass the filters in each group the report has."""
         if report is None:
-            return 0
-        return sum(
-            len(domains)
+            return {}
+        return {
+            group: sum(len(domains) for domains in self.visible(data).values())
             for group in Group
             if (data := report[group]) is not None
-            for domains in self.visible(data).values()
-        )
+        }
 
 
 def age(moment: datetime, now: datetime | None = None) -> str:

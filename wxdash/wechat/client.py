@@ -5,6 +5,7 @@ Rules this module keeps, whatever the caller does:
 - redirects are never followed, and bodies over a size cap are refused;
 - errcode -1, 5xx and transport failures are retried with exponential backoff and jitter,
   bounded by attempts and by total time; credential and permission errors are not;
+- errcode 45011 (calls too frequent) is retried the same way, with a longer backoff;
 - on transport failures, a profile on WeChat's default host fails over to the backup hosts;
 - a token rejected with 40001/40014/42001 is refreshed once when its source can refresh.
 """
@@ -41,6 +42,7 @@ from wxdash.wechat.models import (
     parse_json_body,
     parse_webview_report,
 )
+from wxdash.wechat.quota import QUOTA_PATH, ApiQuota, parse_api_quota
 from wxdash.wechat.redact import redact
 
 log = logging.getLogger("wxdash.client")
@@ -69,6 +71,8 @@ class NetworkSettings:
     max_attempts: int = 3
     retry_time: float = 30.0
     backoff: float = 0.5
+    # The first wait after errcode 45011 (too frequent); it doubles, with jitter, like `backoff`.
+    rate_limit_backoff: float = 5.0
     max_response_bytes: int = 4 * 1024 * 1024
 
 
@@ -183,6 +187,18 @@ class WeChatClient:
             api_base, EFFECTIVE_WEBVIEW_PATH, token, parse_webview_report
         )
 
+    async def get_quota(
+        self, api_base: str | None, token: TokenProvider, cgi_path: str = EFFECTIVE_DOMAIN_PATH
+    ) -> ApiQuota:
+        """Today's quota of one API (get_effective_domain by default) for the token's account."""
+        return await self.call_with_token(
+            api_base,
+            QUOTA_PATH,
+            token,
+            lambda body: parse_api_quota(body, cgi_path),
+            {"cgi_path": cgi_path},
+        )
+
     async def call_with_token(
         self,
         api_base: str | None,
@@ -268,7 +284,10 @@ class WeChatClient:
                     continue
                 if attempt >= settings.max_attempts:
                     raise
-                delay = settings.backoff * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
+                base_delay = settings.backoff
+                if isinstance(error, ApiError) and error.rate_limited:
+                    base_delay = settings.rate_limit_backoff
+                delay = base_delay * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
                 if time.monotonic() + delay >= deadline:
                     raise
                 log.info("retrying %s in %.2fs (attempt %d)", path, delay, attempt + 1)

@@ -24,6 +24,10 @@ from wxdash.i18n import N_, _
 TOKEN_REJECTED = frozenset({40001, 40014, 42001})
 # Errors worth retrying with backoff: WeChat says it is busy.
 RETRYABLE_ERRCODES = frozenset({-1})
+# Calls too frequent: retried too, after a longer backoff.
+RATE_LIMITED = frozenset({45011})
+# The API's daily quota is used up: no call can succeed before WeChat's daily reset.
+QUOTA_EXHAUSTED = 45009
 
 _HINTS: dict[int, str] = {
     -1: N_("WeChat is busy; wait a moment and retry."),
@@ -136,7 +140,11 @@ class ApiError(WxDashError):
 
     @property
     def retryable(self) -> bool:
-        return self._errcode in RETRYABLE_ERRCODES
+        return self._errcode in RETRYABLE_ERRCODES or self.rate_limited
+
+    @property
+    def rate_limited(self) -> bool:
+        return self._errcode in RATE_LIMITED
 
     @property
     def token_rejected(self) -> bool:

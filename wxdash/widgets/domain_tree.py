@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from rich.cells import cell_len
 from rich.style import Style
-from rich.text import Text
+from rich.text import Text, TextType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -75,12 +76,41 @@ class DomainTree(Tree[NodeInfo]):
     }
 
     def __init__(self, group: Group | None, *, id: str | None = None) -> None:
+        self._rebuilding = False
+        self._needle = ""
+        self._match = Style()
         super().__init__("", id=id)
         self.group = group
         self._flags: dict[tuple[str | None, str | None], list[str]] = {}
         self.show_root = False
         self.guide_depth = 3
         self.auto_expand = False
+
+    def _invalidate(self) -> None:
+        # Tree invalidates its caches and schedules a layout for every node added: 1,200
+        # domains would do it 1,200 times. `show()` does it once, when it is done.
+        if not self._rebuilding:
+            super()._invalidate()
+
+    # Tree measures and splits every label of the tree on each rebuild, and a label styled
+    # when it is made is copied again each time it is drawn. With 1,200 domains that is most
+    # of a keystroke in the filter; these three do the work for the lines on screen only.
+
+    def process_label(self, label: TextType) -> Text:
+        # Labels are built from escaped text, which holds no line break: nothing to split.
+        if isinstance(label, Text) and "\n" not in label.plain:
+            return label
+        return super().process_label(label)
+
+    def get_label_width(self, node: TreeNode[NodeInfo]) -> int:
+        arrow = cell_len(self.ICON_NODE_EXPANDED) if node.allow_expand else 0
+        return node.label.cell_len + arrow
+
+    def render_label(self, node: TreeNode[NodeInfo], base_style: Style, style: Style) -> Text:
+        text = super().render_label(node, base_style, style)
+        if self._needle and node.data is not None and node.data.kind == "domain":
+            _highlight(text, self._needle, self._match)
+        return text
 
     def _style(self, name: str) -> Style:
         return component_style(self, name)
@@ -98,6 +128,23 @@ class DomainTree(Tree[NodeInfo]):
         keep = self.cursor_node.data if self.cursor_node is not None else None
         keep_line = self.cursor_line
         self.clear()
+        self._needle = filters.text
+        self._match = self._style("domain-tree--match")
+        self._rebuilding = True
+        try:
+            self._fill(report, filters, placeholder, gaps)
+        finally:
+            self._rebuilding = False
+            self._invalidate()
+        self._restore(keep, keep_line)
+
+    def _fill(
+        self,
+        report: DomainReport | None,
+        filters: Filters,
+        placeholder: str | None,
+        gaps: tuple[str | None, str | None],
+    ) -> None:
         root = self.root
         if report is None:
             root.add_leaf(
@@ -160,11 +207,10 @@ class DomainTree(Tree[NodeInfo]):
         for key, domains in data.extra.items():
             matching = [d for d in domains if filters.matches(d)]
             self._add_protocol(key, key, matching, len(domains), filters, extra=True)
-        self._restore(keep, keep_line)
 
     def _add_gap(self, protocol: Protocol, why: str) -> None:
         """A protocol whose list is not known: its name and why, dimmed, with nothing under it."""
-        label = Text.assemble(protocol.short, "  ", why, style=self._style("domain-tree--empty"))
+        label = Text.assemble(protocol.label, "  ", why, style=self._style("domain-tree--empty"))
         self.root.add(label, data=NodeInfo("protocol", protocol.value), allow_expand=False)
 
     def _add_protocol(
@@ -188,11 +234,9 @@ class DomainTree(Tree[NodeInfo]):
         node = self.root.add(
             label, data=NodeInfo(kind, key), expand=True, allow_expand=bool(domains)
         )
-        match = self._style("domain-tree--match")
         flags = self._flags
         for domain in domains:
             text = Text(visible(domain))
-            _highlight(text, filters.text, match)
             if found := flags.get((key, domain)):
                 note = found[0] + (f" (+{len(found) - 1})" if len(found) > 1 else "")
                 text.append("  ⚠ " + note, style=self._style("domain-tree--warning"))

@@ -2,7 +2,8 @@
 
 It draws only the rows on screen, so a thousand profiles cost no more than ten. It reads each
 profile's status from the shared `ProfileState` objects when it draws; the app calls
-`refresh_profile()` when one changes.
+`refresh_profile()` when one changes. `set_filter()` narrows it to the profiles whose name or
+appid holds a text, and to one status.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from wxdash.i18n import _
 from wxdash.safetext import visible
 from wxdash.state import ProfileState, Status
 from wxdash.styles import component_style, stylesheet
@@ -68,14 +70,44 @@ class ProfileList(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._states: list[ProfileState] = []
+        self._all: list[ProfileState] = []
+        self._states: list[ProfileState] = []  # the ones the filter lets through
         self._row_of: dict[str, int] = {}
+        self._text = ""
+        self._status: Status | None = None
 
     # -- content -------------------------------------------------------------------------
 
     def set_profiles(self, states: Sequence[ProfileState], current: str | None = None) -> None:
         """Show these profiles, with the cursor on `current` if given."""
-        self._states = list(states)
+        self._all = list(states)
+        self._apply(current)
+
+    def set_filter(self, text: str, status: Status | None) -> None:
+        """Show only profiles whose name or appid holds `text`, with `status` if given."""
+        self._text, self._status = text.strip().casefold(), status
+        self._apply(self.current.profile.name if self.current else None)
+
+    def refilter(self) -> None:
+        """Statuses changed: with a status filter on, profiles may come in or go out."""
+        if self._status is not None:
+            self._apply(self.current.profile.name if self.current else None)
+
+    @property
+    def shown(self) -> int:
+        return len(self._states)
+
+    def _passes(self, state: ProfileState) -> bool:
+        if self._status is not None and state.settled_status != self._status:
+            return False
+        profile = state.profile
+        return not self._text or (
+            self._text in profile.name.casefold() or self._text in profile.appid.casefold()
+        )
+
+    def _apply(self, current: str | None) -> None:
+        filtering = self._text or self._status is not None
+        self._states = [s for s in self._all if self._passes(s)] if filtering else self._all
         self._row_of = {s.profile.name: i for i, s in enumerate(self._states)}
         self.virtual_size = Size(self.size.width, len(self._states) * ROW_HEIGHT)
         index = self._row_of.get(current or "", 0)
@@ -105,12 +137,13 @@ class ProfileList(ScrollView, can_focus=True):
     # -- drawing -------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        line = scroll_y + y
+        line = self.scroll_offset.y + y
         width = self.size.width
         base = self.rich_style
         index, part = divmod(line, ROW_HEIGHT)
         if index >= len(self._states):
+            if line == 0 and self._all:
+                return self._line(Text("  " + _("No profile matches the filter.")), base)
             return Strip.blank(width, base)
         state = self._states[index]
         cursor = index == self.cursor
@@ -130,11 +163,16 @@ class ProfileList(ScrollView, can_focus=True):
         else:
             appid = Style() if cursor else component_style(self, "profile-list--appid")
             text = Text.assemble(("   " + visible(state.profile.appid), appid), style=style)
+        return self._line(text, style)
+
+    def _line(self, text: Text, style: Style) -> Strip:
+        width = self.size.width
         text.truncate(width, overflow="ellipsis", pad=True)
         segments = [
             Segment(seg.text, style + seg.style if seg.style else style)
             for seg in text.render(self.app.console)
         ]
+        scroll_x = self.scroll_offset.x
         return Strip(segments, width).crop(scroll_x, scroll_x + width)
 
     def on_resize(self, event: events.Resize) -> None:

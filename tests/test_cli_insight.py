@@ -904,7 +904,7 @@ def test_offline_keeps_the_last_good_result(
     setup(write_config, serve(fake, webview=shop_webview("lotus")))
     check(run_cli("fetch"), 0)
     # A failed server call caches nothing; a failed webview call keeps the webview lists.
-    fake.set_scenario(APPID, "errcode:45009")
+    fake.set_scenario(APPID, "errcode:43104")
     check(run_cli("fetch"), 1)
     fake.set_scenario(APPID, "ok")
     fake.set_scenario(APPID, "errcode:48001", webview=True)

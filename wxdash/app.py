@@ -32,7 +32,7 @@ from wxdash import clipboard
 from wxdash.cache import ResultCache
 from wxdash.demo import Demo
 from wxdash.files import replace_file
-from wxdash.fleet import FetchOutcome, Fleet, QuotaOutcome
+from wxdash.fleet import CALLS_PER_FETCH, FetchOutcome, Fleet, QuotaOutcome
 from wxdash.i18n import N_, _, detect_language, language, ngettext, set_language
 from wxdash.profiles import (
     Change,
@@ -248,7 +248,8 @@ class WxDashApp(TranslatedTextual[int]):
 
     def on_mount(self) -> None:
         settings = self.config.network
-        self._client = WeChatClient(settings, max_connections=max(self.config.concurrency, 8))
+        connections = max(self.config.concurrency, 8) * CALLS_PER_FETCH
+        self._client = WeChatClient(settings, max_connections=connections)
         self.fleet = Fleet(
             self._client,
             concurrency=self.config.concurrency,

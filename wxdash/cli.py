@@ -622,7 +622,7 @@ def _select(config: Config, names: list[str], everything: bool) -> list[Profile]
 @contextlib.asynccontextmanager
 async def _fleet(session: Session, concurrency: int) -> AsyncIterator[Any]:
     """A Fleet on the session's config, with one pooled client for the whole command."""
-    from wxdash.fleet import Fleet
+    from wxdash.fleet import CALLS_PER_FETCH, Fleet
     from wxdash.quota import QuotaBook
     from wxdash.wechat.client import WeChatClient
 
@@ -630,7 +630,8 @@ async def _fleet(session: Session, concurrency: int) -> AsyncIterator[Any]:
     assert config is not None
     # The demo keeps nothing on disk; a real run remembers used-up quotas for the next one.
     book = QuotaBook() if session.demo is not None else QuotaBook.in_cache()
-    async with WeChatClient(config.network, max_connections=concurrency) as client:
+    connections = concurrency * CALLS_PER_FETCH
+    async with WeChatClient(config.network, max_connections=connections) as client:
         yield Fleet(
             client,
             concurrency=concurrency,

@@ -88,6 +88,11 @@ class QuotaOutcome:
     error: WxDashError | None = None
 
 
+CALLS_PER_FETCH = 2
+"""A profile's fetch is two calls side by side: a client needs this many connections per
+profile fetched at once."""
+
+
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 

@@ -66,8 +66,8 @@ async def test_a_thousand_profiles_open_on_the_first_and_fetch_only_it(
         assert title(app) == "1000 profiles"
         assert listed(app)[:3] == ["Merchant 0000", "Merchant 0001", "Merchant 0002"]
         assert main_lines(app)[0].startswith(" Merchant 0000")
-        assert fake.requests["/wxa/get_effective_domain"] == 1
         await wait_for_text(pilot, "✓ 1 ok", "· 999 not fetched")
+        assert fake.requests["/wxa/get_effective_domain"] == 1
         await pilot.press("end")
         await settle(pilot)
         assert listed(app)[-1] == "Merchant 0999"
@@ -132,6 +132,9 @@ async def test_s_shows_one_status_at_a_time_and_the_summary_counts_them(
         await pilot.pause()
         assert listed(app) == ["Merchant 0005"]
         await pilot.press("escape", "s")
+        await pilot.pause()
+        assert title(app) == "0 of 60 profiles (◷ cached)"
+        await pilot.press("s")
         await pilot.pause()
         assert title(app) == "60 profiles"
 

@@ -322,13 +322,22 @@ def _prescan(argv: Sequence[str]) -> argparse.Namespace:
     return known
 
 
+def _mentions_lang(path: os.PathLike[str]) -> bool:
+    # Parsing a thousand profiles only to find no [ui] lang costs more than the whole start-up.
+    try:
+        with open(path, "rb") as handle:
+            return b"lang" in handle.read()
+    except OSError:
+        return True  # let the reader say what is wrong
+
+
 def choose_language(argv: Sequence[str]) -> str:
     """--lang, then [ui] lang in the config file, then the locale, else English."""
     early = _prescan(argv)
     if early.lang:
         with contextlib.suppress(ValueError):
             return _language(early.lang)
-    if "--demo" not in argv:
+    if "--demo" not in argv and _mentions_lang(config_path(early.config)):
         with contextlib.suppress(ConfigError):
             found = read_document(config_path(early.config))
             if found is not None:

@@ -7,6 +7,7 @@ removed. Server-supplied text is escaped so that printing any of these to a term
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import unicodedata
@@ -22,6 +23,7 @@ from wxdash.wechat.models import DomainGroup, Group, ParseWarning, Protocol
 FORMATS = ("text", "json", "csv")
 
 
+@functools.lru_cache(maxsize=4096)
 def width(text: str) -> int:
     """Terminal cells `text` takes: CJK characters take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

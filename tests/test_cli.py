@@ -999,7 +999,9 @@ def test_profile_add_refuses_a_taken_name(write_config: Writer, run_cli: Run, ch
 
 def test_profile_add_needs_exactly_one_token_source(run_cli: Run, check: Any) -> None:
     none = check(run_cli("profile", "add", "Shop A", "--appid", APPID), 2)
-    assert "one of the arguments --token-env" in none.stderr
+    assert "wxdash: No token source for 'Shop A'" in none.stderr
+    assert "hint: Give one of --token-env, --token-command" in none.stderr
+    assert "or set a token source in the config's [defaults]" in none.stderr
     two = check(
         run_cli(
             "profile", "add", "A", "--appid", APPID, "--token-env", "X", "--token-command", "y"
@@ -1007,6 +1009,22 @@ def test_profile_add_needs_exactly_one_token_source(run_cli: Run, check: Any) ->
         2,
     )
     assert "not allowed with argument" in two.stderr
+
+
+def test_profile_add_inherits_the_defaults_and_writes_only_what_was_given(
+    write_config: Writer, run_cli: Run, check: Any, config_path: Path
+) -> None:
+    defaults = {"token_command": "platform-tokens get", "api_base": "https://api2.weixin.qq.com"}
+    write_config({"defaults": defaults})
+    result = check(run_cli("profile", "add", "Merchant 1", "--appid", APPID), 0)
+    assert "Added profile 'Merchant 1' (command platform-tokens)" in result.stdout
+    check(run_cli("profile", "add", "Merchant 2", "--appid", APPID, "--token-env", "WX_2"), 0)
+    doc = tomllib.loads(config_path.read_text())
+    assert doc["defaults"] == defaults
+    assert doc["profiles"] == [
+        {"name": "Merchant 1", "appid": APPID},
+        {"name": "Merchant 2", "appid": APPID, "token_env": "WX_2"},
+    ]
 
 
 def test_profile_list_shows_sources_without_secrets(

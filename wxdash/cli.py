@@ -33,7 +33,7 @@ from wxdash.profiles import (
     ConfigError,
     Profile,
     ProfileStore,
-    add_profile,
+    add_tables,
     check_profile,
     config_path,
     read_document,
@@ -437,7 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(add, top=False)
     add.add_argument("name", metavar="NAME")
     add.add_argument("--appid", required=True, help=_("the mini program's appid (wx...)"))
-    source = add.add_mutually_exclusive_group(required=True)
+    # Not required: a profile may take its token source from the config's [defaults].
+    source = add.add_mutually_exclusive_group()
     source.add_argument("--token-env", metavar="VAR", help=_("read the token from $VAR"))
     source.add_argument(
         "--token-command",
@@ -492,13 +493,22 @@ def _prescan(argv: Sequence[str]) -> argparse.Namespace:
     return known
 
 
+def _mentions_lang(path: os.PathLike[str]) -> bool:
+    # Parsing a thousand profiles only to find no [ui] lang costs more than the whole start-up.
+    try:
+        with open(path, "rb") as handle:
+            return b"lang" in handle.read()
+    except OSError:
+        return True  # let the reader say what is wrong
+
+
 def choose_language(argv: Sequence[str]) -> str:
     """--lang, then [ui] lang in the config file, then the locale, else English."""
     early = _prescan(argv)
     if early.lang:
         with contextlib.suppress(ValueError):
             return _language(early.lang)
-    if "--demo" not in argv:
+    if "--demo" not in argv and _mentions_lang(config_path(early.config)):
         with contextlib.suppress(ConfigError):
             found = read_document(config_path(early.config))
             if found is not None:
@@ -969,15 +979,29 @@ def _profile_add(store: ProfileStore, config: Config, args: argparse.Namespace) 
         table["appsecret"] = _read_secret("appsecret")
     if args.api_base:
         table["api_base"] = args.api_base
-    assert any(k in table for k in TOKEN_KEYS)
+    defaults, _taken = _defaults_and_names(store)
+    if not any(k in table for k in TOKEN_KEYS) and not any(k in defaults for k in TOKEN_KEYS):
+        raise UsageError(
+            _("No token source for {name}").format(name=quoted(table["name"])),
+            _(
+                "Give one of --token-env, --token-command, --appsecret-env, --token-stdin or "
+                "--appsecret-stdin, or set a token source in the config's [defaults]."
+            ),
+        )
     profile, problems = check_profile(
-        table, taken={p.name for p in config.profiles}, path=store.path
+        table, taken={p.name for p in config.profiles}, defaults=defaults, path=store.path
     )
     for problem in problems:
         print(f"wxdash: {problem}", file=sys.stderr)
     if profile is None:
         return EXIT_USAGE
-    result = store.save(add_profile(profile))
+    # Only what was given is written: what [defaults] gives stays inherited.
+    written: dict[str, str] = {"name": profile.name, "appid": profile.appid}
+    if any(k in table for k in TOKEN_KEYS):
+        written[profile.token.kind.value] = profile.token.value
+    if args.api_base and profile.api_base:
+        written["api_base"] = profile.api_base
+    result = store.save(add_tables([written]))
     print(
         _("Added profile {name} ({source}) to {path}").format(
             name=quoted(profile.name), source=profile.token.describe(), path=store.path
@@ -988,19 +1012,24 @@ def _profile_add(store: ProfileStore, config: Config, args: argparse.Namespace) 
     return EXIT_OK
 
 
-def _profile_import(store: ProfileStore, config: Config, file: str) -> int:
-    from pathlib import Path
-
-    from wxdash.importer import hint_for, plan_import, read_rows
-    from wxdash.profiles import add_tables
-
-    _print_problems(config)
+def _defaults_and_names(store: ProfileStore) -> tuple[dict[str, Any], set[str]]:
+    """The file's [defaults], and every profile name in it (even of profiles that failed the
+    checks: they are still there)."""
     found = read_document(store.path)
     doc = found[0] if found is not None else {}
     defaults = doc.get("defaults") if isinstance(doc.get("defaults"), dict) else {}
     tables = doc.get("profiles") if isinstance(doc.get("profiles"), list) else []
-    # Names in the file count even for profiles that failed the checks: they are still there.
-    taken = {t["name"] for t in tables if isinstance(t, dict) and isinstance(t.get("name"), str)}
+    names = {t["name"] for t in tables if isinstance(t, dict) and isinstance(t.get("name"), str)}
+    return defaults, names
+
+
+def _profile_import(store: ProfileStore, config: Config, file: str) -> int:
+    from pathlib import Path
+
+    from wxdash.importer import hint_for, plan_import, read_rows
+
+    _print_problems(config)
+    defaults, taken = _defaults_and_names(store)
     plan = plan_import(read_rows(Path(file)), taken=taken, defaults=defaults, label=file)
     for problem in plan.problems:
         hint = hint_for(problem) if problem.severity == "error" else ""

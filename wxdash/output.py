@@ -7,6 +7,7 @@ removed. Server-supplied text is escaped so that printing any of these to a term
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Iterable, Sequence
@@ -30,6 +31,7 @@ from wxdash.wechat.models import (
 FORMATS = ("text", "json", "csv")
 
 
+@functools.lru_cache(maxsize=4096)
 def width(text: str) -> int:
     """Terminal cells `text` takes: CJK characters take two."""
     return cells(text)

@@ -13,11 +13,12 @@ Rules this module keeps, whatever the caller does:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -143,18 +144,34 @@ class WeChatClient:
         # After a failover, later calls start on the host that answered.
         self._preferred = 0
         self._sleep = sleep
-        self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(
+        options: dict[str, Any] = {
+            "timeout": httpx.Timeout(
                 self.settings.read_timeout, connect=self.settings.connect_timeout
             ),
-            follow_redirects=False,
-            transport=transport,
-            mounts=_LOOPBACK_MOUNTS if transport is None else None,
-            limits=httpx.Limits(
+            "follow_redirects": False,
+            "headers": {"User-Agent": f"wxdash/{__version__}"},
+        }
+        # A pool of one-connection clients ("lanes") rather than one client with a pool of many
+        # connections: httpcore looks at every pooled connection on each request, which at
+        # fleet scale costs more CPU than the request. Each lane reads the proxy settings as
+        # any httpx client does; they share one TLS context (loading it is slow).
+        self._shared: httpx.AsyncClient | None = None
+        self._free: list[httpx.AsyncClient] = []
+        self._lanes: list[httpx.AsyncClient] = []
+        self._lane_limit = asyncio.Semaphore(max(1, max_connections))
+        if transport is not None:
+            limits = httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
-            headers={"User-Agent": f"wxdash/{__version__}"},
-        )
+            )
+            self._shared = httpx.AsyncClient(transport=transport, limits=limits, **options)
+        else:
+            one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+            self._lane_options = {
+                **options,
+                "mounts": _LOOPBACK_MOUNTS,
+                "limits": one,
+                "verify": httpx.create_ssl_context(),
+            }
 
     async def __aenter__(self) -> WeChatClient:
         return self
@@ -163,7 +180,25 @@ class WeChatClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        for client in [*self._lanes, *([self._shared] if self._shared else [])]:
+            await client.aclose()
+
+    @contextlib.asynccontextmanager
+    async def _lane(self) -> AsyncIterator[httpx.AsyncClient]:
+        """A client for one request: a free lane, a new one, or the next one to come free."""
+        if self._shared is not None:
+            yield self._shared
+            return
+        async with self._lane_limit:
+            if self._free:
+                lane = self._free.pop()
+            else:
+                lane = httpx.AsyncClient(**self._lane_options)
+                self._lanes.append(lane)
+            try:
+                yield lane
+            finally:
+                self._free.append(lane)
 
     @property
     def default_api_base(self) -> str:
@@ -306,9 +341,10 @@ class WeChatClient:
         cap = self.settings.max_response_bytes
         host = _host_of(base)
         try:
-            async with self._http.stream(
-                "POST", base + path, params=params, json=payload
-            ) as response:
+            async with (
+                self._lane() as http,
+                http.stream("POST", base + path, params=params, json=payload) as response,
+            ):
                 if response.status_code != 200:
                     location = response.headers.get("location")
                     raise HttpStatusError(

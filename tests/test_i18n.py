@@ -120,10 +120,20 @@ def test_chinese_uses_the_wechat_consoles_terms() -> None:
         "downloadFile合法域名",
         "udp合法域名",
         "tcp合法域名",
+        "业务域名",
     ]
+    assert Protocol.WEBVIEW.toggle_label == "业务"
     set_language("en")
     assert [g.label for g in Group] == ["Effective", "MP", "Third-party", "Direct"]
-    assert [p.label for p in Protocol] == ["request", "ws", "upload", "download", "udp", "tcp"]
+    assert [p.label for p in Protocol] == [
+        "request",
+        "ws",
+        "upload",
+        "download",
+        "udp",
+        "tcp",
+        "webview",
+    ]
     assert _("Quit") == "Quit"
 
 

@@ -305,7 +305,8 @@ def _lists(report: DomainReport, group: Group, protocol: Protocol) -> tuple[str,
 
 
 def group_names(groups: Sequence[Group]) -> str:
-    return ", ".join(g.short for g in groups)
+    """`mp, third` in English, the console's names in Chinese."""
+    return ", ".join(g.note_label for g in groups)
 
 
 # -- release checks ----------------------------------------------------------------------

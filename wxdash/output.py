@@ -369,7 +369,7 @@ def pending_lines(changes: Pending, indent: str = "  ") -> list[str]:
         adds, drops = changes.of(protocol)
         if not adds and not drops:
             continue
-        lines.append(f"{indent}{protocol.short}")
+        lines.append(f"{indent}{protocol.label}")
         for change in (*adds, *drops):
             lines.append(f"{indent}  {pad(change_text(change), column + 2)}{change_note(change)}")
     return lines
@@ -466,9 +466,12 @@ def check_text(
     words = {"found": _("ok"), "missing": _("MISSING"), "unknown": _("UNKNOWN")}
     column = max(width(w) for w in words.values()) + 2
 
+    kinds = max(width(p.label) for p in Protocol) + 2
+
     def line(word: str, protocol: Protocol, target: str, note: str) -> str:
-        note = f"  ({note})" if note else ""
-        return f"  {pad(words[word], column)}{pad(protocol.short, 10)}{visible(target)}{note}"
+        note = "  " + _("({note})").format(note=note) if note else ""
+        shown = f"{pad(words[word], column)}{pad(protocol.label, kinds)}{visible(target)}"
+        return f"  {shown}{note}"
 
     for checked in _checked(outcomes, wanted, where):
         outcome, results = checked.outcome, checked.results
@@ -532,8 +535,10 @@ def find_text(outcomes: Sequence[FetchOutcome], text: str) -> tuple[str, int]:
     hits = _hits(outcomes, text)
     names = [visible(o.profile.name) for o, _hit in hits]
     column = max([width(n) for n in names] + [8]) + 2
+    groups = max(width(g.note_label) for g in Group) + 2
+    kinds = max(width(p.label) for p in Protocol) + 2
     lines = [
-        f"{pad(name, column)}{pad(hit.group.short, 11)}{pad(hit.protocol.short, 10)}"
+        f"{pad(name, column)}{pad(hit.group.note_label, groups)}{pad(hit.protocol.label, kinds)}"
         f"{visible(hit.domain)}"
         for name, (_outcome, hit) in zip(names, hits, strict=True)
     ]

@@ -45,10 +45,11 @@ ALLOWED = {
     # keys
     "enter", "tab", "escape", "esc", "ctrl", "shift",
     # products, formats, protocols of the network
-    "wxdash", "WeChat", "JSON", "SVG", "OSC", "HTTP", "HTTPS", "DNS", "URL", "TOML", "UTF",
+    "wxdash", "WeChat", "JSON", "CSV", "SVG", "OSC", "HTTP", "HTTPS", "DNS", "URL", "TOML", "UTF",
     # config keys and API names, as the file and WeChat's documentation spell them
     "appid", "AppID", "appsecret", "access_token", "token_env", "token_command", "appsecret_env",
     "api_base", "name", "errcode", "errmsg", "rid", "modify_domain", "modify_domain_directly",
+    "get_effective_domain", "get_effective_webviewdomain",
     "wx",  # an appid's start, where a modal screen covers the rest
     "stable_token", "lang", "ui", "null",
     # the protocols, as the console names them (request合法域名) and as users type them
@@ -136,12 +137,14 @@ async def test_every_screen_is_in_chinese(
     app = chinese_app(write_config, fake)
     async with running(app, size) as pilot:
         assert language() == "zh"
-        # The main view, each tab.
-        for _ in range(4):
+        # The main view, each tab: the four groups and Pending, then back to the first.
+        for _ in range(5):
             text = assert_chinese(app, f"main view, tab {active_tab(app)}")
             await pilot.press("right_square_bracket")
             await settle(pilot)
-        assert "request合法域名 (2)" in text or "request合法域名" in tree_text(app)
+        assert "待生效 (4)" in text
+        assert "下次发布后生效" in text and "下次发布后失效" in text
+        assert "request合法域名" in tree_text(app)
         assert "退出" in text  # the footer
 
         # A filter on: counts per tab and the match count.
@@ -156,7 +159,7 @@ async def test_every_screen_is_in_chinese(
         await settle(pilot)
         await wait_until(pilot, lambda: bool(notices(app)), "a copy notice")
         assert_chinese(app, "copy notification")
-        assert notices(app) == ["已将 6 个域名（已生效）发送到终端剪贴板（OSC 52）"]
+        assert notices(app) == ["已将 7 个域名（已生效）发送到终端剪贴板（OSC 52）"]
         assert "OSC 52" in screen_text(app)  # never broken inside a word
         app.clear_notifications()
 
@@ -170,10 +173,14 @@ async def test_every_screen_is_in_chinese(
         await pick(pilot, "古怪数据")
         assert "解析警告" in assert_chinese(app, "parse warnings")
 
-        # The help screen.
+        # The help screen, from its top to its end (at 80x24 it scrolls).
         await pilot.press("question_mark")
         await pilot.pause()
-        assert "四个分组" in assert_chinese(app, "help screen", "#help")
+        assert "按键" in assert_chinese(app, "help screen", "#help")
+        await pilot.press("end")
+        await pilot.pause()
+        text = assert_chinese(app, "help screen's end", "#help")
+        assert "四个分组" in text and "业务域名" in text
         await pilot.press("escape")
 
         # The picker, with a match and with none.
@@ -235,7 +242,7 @@ async def test_tabs_take_short_titles_when_the_long_ones_do_not_fit(
         await pilot.press("b")  # the list takes 30 columns
         await settle(pilot)
         await wait_for_text(pilot, "已生效  小程序  第三方  直接")
-        assert "1 request 2 ws 3 upload" in screen_text(app)  # the toggles' short names
+        assert "1 req 2 ws 3 up" in screen_text(app)  # the toggles' short names
         await pilot.press("b")
         await settle(pilot)
         await wait_for_text(pilot, "小程序后台配置", "1 request 2 socket")

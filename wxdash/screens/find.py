@@ -93,7 +93,7 @@ class FindScreen(SearchListScreen[Found]):
                 Content.assemble(
                     (pad(visible(hit.domain), domain_width), "bold"),
                     "  " + pad(visible(hit.profile), name_width),
-                    (f"  {hit.group.label} · {hit.protocol.short}", "$text-muted"),
+                    (f"  {hit.group.label} · {hit.protocol.label}", "$text-muted"),
                 ),
                 id=str(index),
             )

@@ -149,6 +149,17 @@ class Group(StrEnum):
         }.get(self, self.label)
 
     @property
+    def note_label(self) -> str:
+        """The group named inside a sentence ("takes effect at next release (mp)"): the short
+        name users type in English, the console's name in Chinese."""
+        return {
+            Group.EFFECTIVE: pgettext("group in a note", "effective"),
+            Group.MP: pgettext("group in a note", "mp"),
+            Group.THIRD: pgettext("group in a note", "third"),
+            Group.DIRECT: pgettext("group in a note", "direct"),
+        }.get(self, self.short)
+
+    @property
     def description(self) -> str:
         """One line on what the group means, for the help screen."""
         return _(_GROUP_DESCRIPTION[self])

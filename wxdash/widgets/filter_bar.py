@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from wxdash.i18n import _, ngettext
+from wxdash.i18n import _, ngettext, pgettext
 from wxdash.state import Filters
 from wxdash.styles import stylesheet
 from wxdash.wechat.models import Protocol
@@ -17,13 +17,16 @@ from wxdash.widgets.text_input import TextInput
 
 # Room the text filter keeps before the toggles shorten their names: enough to type in.
 FILTER_MIN_CELLS = 14
+
+
 # The shortest names, for narrow bars: what users type, shorter still where it is long.
-_COMPACT = {
-    Protocol.REQUEST: "req",
-    Protocol.UPLOAD: "up",
-    Protocol.DOWNLOAD: "down",
-    Protocol.WEBVIEW: "web",
-}
+def _compact(protocol: Protocol) -> str:
+    return {
+        Protocol.REQUEST: pgettext("protocol compact", "req"),
+        Protocol.UPLOAD: pgettext("protocol compact", "up"),
+        Protocol.DOWNLOAD: pgettext("protocol compact", "down"),
+        Protocol.WEBVIEW: pgettext("protocol compact", "web"),
+    }.get(protocol, protocol.short)
 
 
 class ProtocolToggle(Static):
@@ -41,7 +44,7 @@ class ProtocolToggle(Static):
 
     def render_label(self, *, compact: bool = False) -> Text:
         """`compact`: a short name (`ws`, `req`), where the translated one has no room."""
-        short = _COMPACT.get(self.protocol, self.protocol.short)
+        short = _compact(self.protocol)
         name = short if compact else self.protocol.toggle_label
         return Text.assemble((str(self.key), "bold"), " ", name)
 

@@ -47,7 +47,7 @@ class PendingTree(DomainTree):
             shown += len(listed)
             count = Text(f"({len(listed)})", style=self._style("domain-tree--count"))
             node = self.root.add(
-                Text.assemble(protocol.short, " ", count),
+                Text.assemble(protocol.label, " ", count),
                 data=NodeInfo("protocol", protocol.value),
                 expand=True,
                 allow_expand=bool(listed),

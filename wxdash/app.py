@@ -6,6 +6,7 @@ another's, and a result always lands on the profile it was fetched for.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -480,7 +481,9 @@ class WxDashApp(App[int]):
     def _fetch_if_resting(self, name: str) -> None:
         state = self.states.get(name)
         if name == self.current and state is not None and state.status == Status.NOT_FETCHED:
-            self.fetch(name)
+            # Quitting: the timer can outlive the screen's widgets.
+            with contextlib.suppress(NoMatches, ScreenStackError):
+                self.fetch(name)
 
     @on(ProfileList.Selected)
     def _selected(self, event: ProfileList.Selected) -> None:

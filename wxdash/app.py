@@ -7,6 +7,7 @@ another's, and a result always lands on the profile it was fetched for.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 from collections import Counter
@@ -559,7 +560,9 @@ class WxDashApp(TranslatedTextual[int]):
 
     def _fetch_if_resting(self, name: str) -> None:
         if name == self.current and self._wants_fetch(name):
-            self.fetch(name)
+            # Quitting: the timer can outlive the screen's widgets.
+            with contextlib.suppress(NoMatches, ScreenStackError):
+                self.fetch(name)
 
     def _wants_fetch(self, name: str) -> bool:
         """Shown and never fetched in this session (cached data is refreshed in the background)."""

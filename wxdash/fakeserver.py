@@ -189,11 +189,13 @@ class FakeWeChat:
     def expire_token(self, appid: str) -> str:
         """Expire the app's token (later calls with it get 42001) and issue a new one."""
         with self._lock:
-            app = self._apps[appid]
-            app.expired_tokens.add(app.token)
-            app.token = "tok-" + secrets.token_hex(16)
-            self._by_token[app.token] = app
-            return app.token
+            return self._expire(self._apps[appid])
+
+    def _expire(self, app: FakeApp) -> str:
+        app.expired_tokens.add(app.token)
+        app.token = "tok-" + secrets.token_hex(16)
+        self._by_token[app.token] = app
+        return app.token
 
     def expire_all_at(self, calls: int) -> None:
         """Expire every app's token once, when the domain calls (all apps) reach `calls`: tokens
@@ -203,10 +205,10 @@ class FakeWeChat:
     def _count_domain_call(self) -> None:
         with self._lock:
             self.domain_calls += 1
-            due = self.domain_calls == self._expire_all_at
-        if due:
-            for appid in list(self._apps):
-                self.expire_token(appid)
+            if self.domain_calls == self._expire_all_at:
+                # All at once: no call may slip through with a token that is about to expire.
+                for app in self._apps.values():
+                    self._expire(app)
 
     # -- answers -------------------------------------------------------------------------
 

@@ -69,9 +69,10 @@ async def test_a_thousand_profiles_open_on_the_first_and_fetch_only_it(
         await wait_for_text(pilot, "✓ 1 ok", "· 999 not fetched")
         assert fake.requests["/wxa/get_effective_domain"] == 1
         await pilot.press("end")
-        await settle(pilot)
-        assert listed(app)[-1] == "Merchant 0999"
-        assert main_lines(app)[0].startswith(" Merchant 0999")
+        await wait_until(pilot, lambda: listed(app)[-1:] == ["Merchant 0999"], "the last row")
+        await wait_until(
+            pilot, lambda: main_lines(app)[0].startswith(" Merchant 0999"), "the last profile"
+        )
 
 
 async def test_f_filters_the_list_by_name_or_appid_and_escape_clears_it(

@@ -74,6 +74,7 @@ class Demo:
                 token=token,
                 domains=merchant.domains(),
                 scenario=merchant.scenario,
+                webview_scenario=merchant.scenario,  # one token, one server: both calls alike
                 webview=merchant.webview(),
             )
             profiles.append(

@@ -29,6 +29,7 @@ PROTOCOLS = (
     "tcpdomain",
 )
 PATH = "/wxa/get_effective_domain"
+WEBVIEW_PATH = "/wxa/get_effective_webviewdomain"
 
 
 class BareApp(App[None]):
@@ -116,18 +117,23 @@ def fetch_one(url: str, token: str) -> None:
 
 
 async def fetch_all(config: str, concurrency: int) -> None:
-    """Every profile's JSON with httpx, `concurrency` at a time, printed as one list."""
+    """Every profile's JSON with httpx, `concurrency` profiles at a time, printed as one list.
+    The same work as `wxdash fetch --all`: each profile's server and webview domains, the two
+    calls side by side."""
     with open(config, "rb") as handle:
         profiles = tomllib.load(handle)["profiles"]
     limit = asyncio.Semaphore(concurrency)
-    limits = httpx.Limits(max_connections=concurrency)
+    limits = httpx.Limits(max_connections=2 * concurrency)
     async with httpx.AsyncClient(limits=limits) as client:
+
+        async def call(profile: dict[str, Any], path: str) -> Any:
+            params = {"access_token": profile["access_token"]}
+            response = await client.post(profile["api_base"] + path, params=params, json={})
+            return response.json()
 
         async def one(profile: dict[str, Any]) -> Any:
             async with limit:
-                params = {"access_token": profile["access_token"]}
-                response = await client.post(profile["api_base"] + PATH, params=params, json={})
-                return response.json()
+                return await asyncio.gather(call(profile, PATH), call(profile, WEBVIEW_PATH))
 
         results = await asyncio.gather(*(one(p) for p in profiles))
     print(json.dumps(results, ensure_ascii=False))

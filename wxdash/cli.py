@@ -197,7 +197,10 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
-def _profiles_options(parser: argparse.ArgumentParser) -> None:
+def _profiles_options(
+    parser: argparse.ArgumentParser, one: str | None = None, every: str | None = None
+) -> None:
+    """-p NAME (repeatable) and --all; `one` and `every` are their help texts."""
     parser.add_argument(
         "-p",
         "--profile",
@@ -205,9 +208,9 @@ def _profiles_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         action="append",
         default=[],
-        help=_("a profile to use (repeatable)"),
+        help=one or _("a profile to use (repeatable)"),
     )
-    parser.add_argument("--all", action="store_true", help=_("use every profile"))
+    parser.add_argument("--all", action="store_true", help=every or _("use every profile"))
 
 
 def _format_option(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
@@ -384,23 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _common(quota, top=False)
-    quota.add_argument(
-        "-p",
-        "--profile",
-        dest="profiles",
-        metavar="NAME",
-        action="append",
-        default=[],
-        help=_("a profile to ask about (repeatable)"),
-    )
-    quota.add_argument("--all", action="store_true", help=_("ask about every profile"))
-    quota.add_argument(
-        "-f",
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help=_("output format (default: text)"),
-    )
+    _profiles_options(quota, _("a profile to ask about (repeatable)"), _("ask about every profile"))
+    _format_option(quota, ("text", "json"))
 
     config = commands.add_parser(
         "config", help=_("show or check the config file"), description=_("The config file.")

@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Literal, TypeVar
 
 from wxdash.i18n import N_, _
@@ -49,7 +50,7 @@ class UnexpectedError(WxDashError):
         return _("This is a bug in wxdash; run with --log FILE and report it.")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: the merged view is worked out once, then kept
 class FetchOutcome:
     """The result of fetching one profile: for each call a report or an error, and when.
 
@@ -70,11 +71,21 @@ class FetchOutcome:
 
     def view(self) -> DomainReport | None:
         """Both calls' lists together (webview as a seventh protocol), with lint warnings."""
-        return annotate(self.report, self.webview)
+        return self._view
 
     def pending(self) -> Pending:
         """What the next release changes; empty when the server-domain call failed."""
-        found = pending_of(self.report, self.webview)
+        return self._pending
+
+    # Output asks for these several times per profile (lines, warnings, exit code): linting and
+    # diffing thousands of domains once is enough.
+    @cached_property
+    def _view(self) -> DomainReport | None:
+        return annotate(self.report, self.webview)
+
+    @cached_property
+    def _pending(self) -> Pending:
+        found = pending_of(self.report, self.webview, self._view)
         return found if found is not None else Pending()
 
 

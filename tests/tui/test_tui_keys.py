@@ -28,6 +28,7 @@ from tuikit import (
 )
 
 from wxdash import fakeserver
+from wxdash.app import WxDashApp
 from wxdash.fakeserver import FakeWeChat, big_domains, shop_domains
 from wxdash.screens.confirm import ConfirmScreen
 from wxdash.screens.picker import PickerScreen
@@ -159,6 +160,53 @@ async def test_slash_filters_every_tab_case_insensitively_and_escape_clears_it(
         await pilot.press("escape")
         assert "match" not in widget_text(app, "#filters")
         assert "https://api-v2.shopa.com" in tree_text(app)
+
+
+def cursor_domain(app: WxDashApp) -> str | None:
+    node = app._tree().cursor_node
+    return node.data.domain if node is not None and node.data is not None else None
+
+
+def underlined(app: WxDashApp) -> dict[str, str]:
+    """Each domain line of the tree on show, with the text its match highlight covers."""
+    out = {}
+    for strip in widget_strips(app, app._tree()):
+        line = strip.text.strip(" │├└─")
+        if "://" in line:
+            out[line] = "".join(s.text for s in strip if s.style and s.style.underline)
+    return out
+
+
+async def test_each_letter_moves_the_highlight_while_the_same_domains_match(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    """Letters that keep the same domains shown (every Lotus Tea domain holds `lotustea`)
+    redraw the highlight, the counts and the cursor as they were."""
+    app = make_app(write_config, shop(fake, "Lotus Tea", APPID_A))
+    async with running(app) as pilot:
+        app._tree().focus()
+        for _ in range(4):  # down to pay.lotustea.com
+            if cursor_domain(app) == "https://pay.lotustea.com":
+                break
+            await pilot.press("down")
+            await pilot.pause()
+        assert cursor_domain(app) == "https://pay.lotustea.com"
+        await pilot.press("slash", *"lotus")
+        await pilot.pause()
+        tree = tree_text(app)
+        assert "analytics.example-platform.com" not in tree
+        assert " ▼ request (2/3)" in tree
+        for typed in ("lotust", "lotuste", "lotustea"):
+            await pilot.press(typed[-1])
+            await pilot.pause()
+            assert tree_text(app) == tree  # the same lines, counts and all
+            marks = underlined(app)
+            assert len(marks) == 6, marks
+            assert set(marks.values()) == {typed}, marks
+        assert cursor_domain(app) == "https://pay.lotustea.com"
+        await pilot.press("backspace", "backspace", "backspace", "backspace")
+        await pilot.pause()
+        assert set(underlined(app).values()) == {"lotu"}
 
 
 async def test_a_filter_matching_nothing_says_zero(fake: FakeWeChat, write_config: Writer) -> None:

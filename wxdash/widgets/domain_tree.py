@@ -16,7 +16,7 @@ from rich.text import Text, TextType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from wxdash.i18n import _, ngettext
+from wxdash.i18n import _, language, ngettext
 from wxdash.safetext import visible
 from wxdash.state import Filters
 from wxdash.styles import component_style, stylesheet
@@ -82,6 +82,7 @@ class DomainTree(Tree[NodeInfo]):
         super().__init__("", id=id)
         self.group = group
         self._flags: dict[tuple[str | None, str | None], list[str]] = {}
+        self._shape: tuple[object, ...] | None = None
         self.show_root = False
         self.guide_depth = 3
         self.auto_expand = False
@@ -125,6 +126,17 @@ class DomainTree(Tree[NodeInfo]):
         """Rebuild from `report` through `filters`; `placeholder` is shown when there is no data.
         `gaps` says why the server lists, and the webview list, are not known when one of the
         two calls failed or left the group out: the report holds empty lists there."""
+        lists = self._visible_lists(report, filters)
+        shape = (report, lists, bool(filters.text), placeholder, gaps, language(), self.app.theme)
+        if shape == self._shape:
+            # Typing one more letter that every shown domain still matches: the same nodes
+            # with the same labels, so only the highlight on the lines on screen changes.
+            if filters.text != self._needle:
+                self._needle = filters.text
+                self._updates += 1  # drops the drawn lines, keeps the laid-out ones
+                self.refresh()
+            return
+        self._shape = shape
         keep = self.cursor_node.data if self.cursor_node is not None else None
         keep_line = self.cursor_line
         self.clear()
@@ -132,16 +144,33 @@ class DomainTree(Tree[NodeInfo]):
         self._match = self._style("domain-tree--match")
         self._rebuilding = True
         try:
-            self._fill(report, filters, placeholder, gaps)
+            self._fill(report, lists, bool(filters.text), placeholder, gaps)
         finally:
             self._rebuilding = False
             self._invalidate()
         self._restore(keep, keep_line)
 
+    def _visible_lists(
+        self, report: DomainReport | None, filters: Filters
+    ) -> tuple[tuple[Protocol | str, list[str], int], ...] | None:
+        """Each shown protocol's matching domains and its total, then the unknown keys'."""
+        if report is None or self.group is None or (data := report[self.group]) is None:
+            return None
+        known = tuple(
+            (protocol, domains, len(data[protocol]))
+            for protocol, domains in filters.visible(data).items()
+        )
+        extra = tuple(
+            (key, [d for d in domains if filters.matches(d)], len(domains))
+            for key, domains in data.extra.items()
+        )
+        return known + extra
+
     def _fill(
         self,
         report: DomainReport | None,
-        filters: Filters,
+        lists: tuple[tuple[Protocol | str, list[str], int], ...] | None,
+        counted: bool,
         placeholder: str | None,
         gaps: tuple[str | None, str | None],
     ) -> None:
@@ -179,8 +208,7 @@ class DomainTree(Tree[NodeInfo]):
                     Text(_warning_label(warning), style=self._style("domain-tree--warning")),
                     data=NodeInfo("warning", warning.protocol),
                 )
-        data = report[self.group]
-        if data is None:
+        if lists is None:
             root.add_leaf(
                 Text(_("not returned by the API"), style=self._style("domain-tree--note")),
                 data=NodeInfo("note"),
@@ -195,18 +223,15 @@ class DomainTree(Tree[NodeInfo]):
                 ),
                 data=NodeInfo("note"),
             )
-        for protocol, domains in filters.visible(data).items():
-            if protocol.is_server and server_gap is not None:
+        for protocol, domains, total in lists:
+            if not isinstance(protocol, Protocol):  # a key wxdash does not know
+                self._add_protocol(protocol, protocol, domains, total, counted, extra=True)
+            elif protocol.is_server and server_gap is not None:
                 continue
-            if protocol is Protocol.WEBVIEW and webview_gap is not None:
+            elif protocol is Protocol.WEBVIEW and webview_gap is not None:
                 self._add_gap(protocol, webview_gap)
-                continue
-            self._add_protocol(
-                protocol.label, protocol.value, domains, len(data[protocol]), filters
-            )
-        for key, domains in data.extra.items():
-            matching = [d for d in domains if filters.matches(d)]
-            self._add_protocol(key, key, matching, len(domains), filters, extra=True)
+            else:
+                self._add_protocol(protocol.label, protocol.value, domains, total, counted)
 
     def _add_gap(self, protocol: Protocol, why: str) -> None:
         """A protocol whose list is not known: its name and why, dimmed, with nothing under it."""
@@ -219,11 +244,12 @@ class DomainTree(Tree[NodeInfo]):
         key: str,
         domains: list[str],
         total: int,
-        filters: Filters,
+        counted: bool,
         *,
         extra: bool = False,
     ) -> None:
-        count = f"({len(domains)}/{total})" if filters.text else f"({total})"
+        """A protocol's node; `counted` (a text filter is on) shows matches out of the total."""
+        count = f"({len(domains)}/{total})" if counted else f"({total})"
         label = Text.assemble(visible(name), " ", (count, self._style("domain-tree--count")))
         if extra:
             label.append("  " + _("unknown to wxdash"), style=self._style("domain-tree--warning"))
@@ -270,12 +296,8 @@ class DomainTree(Tree[NodeInfo]):
         self, report: DomainReport | None, filters: Filters
     ) -> dict[str, list[str]]:
         """The domains this tab shows, by the API's protocol key (for copying)."""
-        if report is None or self.group is None or (data := report[self.group]) is None:
-            return {}
-        out = {p.value: domains for p, domains in filters.visible(data).items()}
-        for key, domains in data.extra.items():
-            out[key] = [d for d in domains if filters.matches(d)]
-        return out
+        lists = self._visible_lists(report, filters) or ()
+        return {str(protocol): domains for protocol, domains, _total in lists}
 
     def focus_domain(self, protocol: Protocol | str, domain: str) -> bool:
         """Move the cursor to a domain; False if it is not shown."""

@@ -65,6 +65,8 @@ class FilterBar(Horizontal):
 
     DEFAULT_CSS = stylesheet(__file__)
 
+    _count_text = ""  # what the match count says now
+
     class TextChanged(Message):
         def __init__(self, text: str) -> None:
             super().__init__()
@@ -109,8 +111,10 @@ class FilterBar(Horizontal):
         count = self.query_one("#match-count", Static)
         shown = matches is not None and filters.active
         count.set_class(not shown, "empty")
-        if shown:
-            count.update(ngettext("{n} match", "{n} matches", matches).format(n=matches))
+        text = ngettext("{n} match", "{n} matches", matches).format(n=matches) if shown else ""
+        if shown and text != self._count_text:
+            count.update(text)  # only when it changed: an update lays the bar out again
+        self._count_text = text
 
     @on(Input.Changed, "#filter-input")
     def _changed(self, event: Input.Changed) -> None:

@@ -810,7 +810,7 @@ async def test_token_never_appears_in_errors_or_logs(
         error = caught
     assert_clean(error, logs)
     if scenario not in ("slow:1", "reset"):
-        # httpx logged each answered request with its URL; the token in it was masked.
+        # Each answered request is logged with its URL; the token in it is masked.
         assert "access_token=••••" in logs.text
 
 

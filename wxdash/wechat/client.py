@@ -15,13 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import json
 import logging
 import random
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -45,6 +47,7 @@ from wxdash.wechat.models import (
 )
 from wxdash.wechat.quota import QUOTA_PATH, ApiQuota, parse_api_quota
 from wxdash.wechat.redact import redact
+from wxdash.wechat.wire import Origin, Pool, Timeouts, origin_of
 
 log = logging.getLogger("wxdash.client")
 
@@ -151,27 +154,39 @@ class WeChatClient:
             "follow_redirects": False,
             "headers": {"User-Agent": f"wxdash/{__version__}"},
         }
-        # A pool of one-connection clients ("lanes") rather than one client with a pool of many
-        # connections: httpcore looks at every pooled connection on each request, which at
-        # fleet scale costs more CPU than the request. Each lane reads the proxy settings as
-        # any httpx client does; they share one TLS context (loading it is slow).
+        # Direct connections take the lean path (`wire`); a proxied host, or a test's transport,
+        # goes through httpx. For the proxied ones, a pool of one-connection clients ("lanes")
+        # rather than one client with a pool of many connections: httpcore looks at every
+        # pooled connection on each request, which at fleet scale costs more CPU than the
+        # request. They share one TLS context with the lean path (loading it is slow).
         self._shared: httpx.AsyncClient | None = None
         self._free: list[httpx.AsyncClient] = []
         self._lanes: list[httpx.AsyncClient] = []
-        self._lane_limit = asyncio.Semaphore(max(1, max_connections))
+        self._limit = asyncio.Semaphore(max(1, max_connections))
+        self._wire: Pool | None = None
+        self._proxied: dict[Origin, bool] = {}
         if transport is not None:
             limits = httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             )
             self._shared = httpx.AsyncClient(transport=transport, limits=limits, **options)
         else:
+            tls = httpx.create_ssl_context()
+            timeouts = Timeouts(self.settings.connect_timeout, self.settings.read_timeout)
+            self._wire = Pool(timeouts, tls, keep=max(1, max_connections))
             one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
             self._lane_options = {
                 **options,
                 "mounts": _LOOPBACK_MOUNTS,
                 "limits": one,
-                "verify": httpx.create_ssl_context(),
+                "verify": tls,
             }
+        self._wire_headers = [
+            ("User-Agent", f"wxdash/{__version__}"),
+            ("Accept", "*/*"),
+            ("Accept-Encoding", "identity"),
+            ("Content-Type", "application/json"),
+        ]
 
     async def __aenter__(self) -> WeChatClient:
         return self
@@ -180,25 +195,52 @@ class WeChatClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        if self._wire is not None:
+            await self._wire.aclose()
         for client in [*self._lanes, *([self._shared] if self._shared else [])]:
             await client.aclose()
 
     @contextlib.asynccontextmanager
-    async def _lane(self) -> AsyncIterator[httpx.AsyncClient]:
-        """A client for one request: a free lane, a new one, or the next one to come free."""
+    async def _stream(self, url: str, payload: dict[str, Any]) -> AsyncIterator[Any]:
+        """The response to one POST (httpx's, or the lean path's with the same attributes),
+        once fewer than `max_connections` requests are under way."""
         if self._shared is not None:
-            yield self._shared
+            async with self._shared.stream("POST", url, json=payload) as response:
+                yield response
             return
-        async with self._lane_limit:
-            if self._free:
-                lane = self._free.pop()
-            else:
-                lane = httpx.AsyncClient(**self._lane_options)
-                self._lanes.append(lane)
+        async with self._limit:
+            if self._wire is not None and not self._through_proxy(url):
+                # httpx's own encoding of `json=`, so both paths send the same bytes.
+                body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+                async with self._wire.post(url, self._wire_headers, body) as response:
+                    yield response
+                return
+            lane = self._free.pop() if self._free else self._new_lane()
             try:
-                yield lane
+                async with lane.stream("POST", url, json=payload) as response:
+                    yield response
             finally:
                 self._free.append(lane)
+
+    def _new_lane(self) -> httpx.AsyncClient:
+        lane = httpx.AsyncClient(**self._lane_options)
+        self._lanes.append(lane)
+        return lane
+
+    def _through_proxy(self, url: str) -> bool:
+        """Whether the environment's proxy settings (as httpx reads them) apply to `url`."""
+        origin = origin_of(url)
+        found = self._proxied.get(origin)
+        if found is None:
+            scheme, host, _port = origin
+            proxies = urllib.request.getproxies_environment()
+            found = (
+                not is_loopback(host)
+                and bool(proxies.get(scheme) or proxies.get("all"))
+                and not urllib.request.proxy_bypass_environment(host, proxies)
+            )
+            self._proxied[origin] = found
+        return found
 
     @property
     def default_api_base(self) -> str:
@@ -337,14 +379,13 @@ class WeChatClient:
     async def _post_once(
         self, base: str, path: str, payload: dict[str, Any], token: str | None
     ) -> bytes:
-        params = {"access_token": token} if token is not None else None
+        url = base + path
+        if token is not None:
+            url += "?" + urlencode({"access_token": token})
         cap = self.settings.max_response_bytes
         host = _host_of(base)
         try:
-            async with (
-                self._lane() as http,
-                http.stream("POST", base + path, params=params, json=payload) as response,
-            ):
+            async with self._stream(url, payload) as response:
                 if response.status_code != 200:
                     location = response.headers.get("location")
                     raise HttpStatusError(

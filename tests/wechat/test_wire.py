@@ -1,0 +1,209 @@
+"""The lean HTTP path (`wire`) against a scripted loopback server: kept-alive connections,
+servers that close them, compressed and chunked bodies, and what a bad answer becomes.
+
+The fake WeChat server runs every other client test through this path too; this server only
+does the HTTP things the fake does not (gzip, chunks, closing at odd moments)."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import trustme
+from conftest import fast
+
+from wxdash.wechat.client import WeChatClient
+from wxdash.wechat.errors import NetworkError, ResponseFormatError
+
+ANSWER = {"errcode": 0, "errmsg": "ok", "n": 1}
+
+
+@dataclass
+class Scripted:
+    """A loopback HTTP/1.1 server whose answers a test writes as raw bytes."""
+
+    answer: Callable[[int], bytes]  # the nth request (from 1) -> the bytes sent back
+    close_after: bool = False  # hang up after each answer
+    connections: int = 0
+    requests: list[bytes] = field(default_factory=list)
+    url: str = ""
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                body = await reader.readexactly(length)
+                self.requests.append(head + body)
+                writer.write(self.answer(len(self.requests)))
+                await writer.drain()
+                if self.close_after:
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+Serve = Callable[..., Awaitable[Scripted]]
+Authority = tuple[trustme.CA, ssl.SSLContext, Path]
+
+
+def response(body: bytes, *headers: str, status: str = "200 OK") -> bytes:
+    lines = [f"HTTP/1.1 {status}", *headers]
+    if not any(h.lower().startswith(("content-length", "transfer-encoding")) for h in headers):
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def json_answer(n: int) -> bytes:
+    return response(json.dumps({**ANSWER, "n": n}).encode(), "Content-Type: application/json")
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Serve]:
+    servers: list[asyncio.Server] = []
+
+    async def start(
+        answer: Callable[[int], bytes] = json_answer,
+        *,
+        tls: ssl.SSLContext | None = None,
+        **options: bool,
+    ) -> Scripted:
+        scripted = Scripted(answer, **options)
+        server = await asyncio.start_server(scripted.handle, "127.0.0.1", 0, ssl=tls)
+        servers.append(server)
+        scheme = "https" if tls else "http"
+        scripted.url = f"{scheme}://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        return scripted
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+async def test_calls_one_after_another_share_one_kept_alive_connection(serve: Serve) -> None:
+    server = await serve()
+    async with WeChatClient(fast()) as client:
+        answers = [await client.post_json(server.url, "/x", {}) for _ in range(5)]
+    assert [a["n"] for a in answers] == [1, 2, 3, 4, 5]
+    assert server.connections == 1
+    first = server.requests[0].decode()
+    assert first.startswith("POST /x HTTP/1.1\r\n")
+    assert "Content-Type: application/json" in first
+    assert first.endswith("\r\n\r\n{}")
+
+
+async def test_a_server_that_hangs_up_after_each_answer_gets_a_new_connection(serve: Serve) -> None:
+    server = await serve(close_after=True)
+    async with WeChatClient(fast(max_attempts=1)) as client:
+        answers = [await client.post_json(server.url, "/x", {}) for _ in range(3)]
+        await asyncio.sleep(0.05)  # the last hang-up reaches the client while it idles
+        answers.append(await client.post_json(server.url, "/x", {}))
+    assert [a["n"] for a in answers] == [1, 2, 3, 4]
+    assert server.connections == 4
+
+
+async def test_connection_close_in_the_answer_is_honoured(serve: Serve) -> None:
+    def answer(n: int) -> bytes:
+        return response(json.dumps({**ANSWER, "n": n}).encode(), "Connection: close")
+
+    server = await serve(answer)
+    async with WeChatClient(fast(max_attempts=1)) as client:
+        answers = [await client.post_json(server.url, "/x", {}) for _ in range(3)]
+    assert [a["n"] for a in answers] == [1, 2, 3]
+    assert server.connections == 3
+
+
+async def test_gzip_and_chunked_bodies_are_read_whole(serve: Serve) -> None:
+    body = gzip.compress(json.dumps({**ANSWER, "list": ["https://a.example.com"] * 500}).encode())
+    chunks = b"".join(
+        f"{len(body[i : i + 100]):x}\r\n".encode() + body[i : i + 100] + b"\r\n"
+        for i in range(0, len(body), 100)
+    )
+
+    def answer(_n: int) -> bytes:
+        return response(
+            chunks + b"0\r\n\r\n", "Content-Encoding: gzip", "Transfer-Encoding: chunked"
+        )
+
+    server = await serve(answer)
+    async with WeChatClient(fast()) as client:
+        got = await client.post_json(server.url, "/x", {})
+    assert got["list"] == ["https://a.example.com"] * 500
+
+
+async def test_a_body_that_is_not_the_gzip_it_claims_is_a_clear_error(serve: Serve) -> None:
+    server = await serve(lambda _n: response(b"not gzip at all", "Content-Encoding: gzip"))
+    async with WeChatClient(fast(max_attempts=1)) as client:
+        with pytest.raises(ResponseFormatError) as caught:
+            await client.post_json(server.url, "/x", {})
+    assert "could not be decoded" in caught.value.message
+
+
+async def test_an_answer_cut_short_is_a_network_error_and_the_next_call_works(serve: Serve) -> None:
+    def answer(n: int) -> bytes:
+        if n == 1:  # promises 100 bytes, sends 5, hangs up
+            return response(b'{"err', "Content-Length: 100")
+        return json_answer(n)
+
+    server = await serve(answer, close_after=True)
+    async with WeChatClient(fast(max_attempts=1)) as client:
+        with pytest.raises(NetworkError) as caught:
+            await client.post_json(server.url, "/x", {})
+        assert "127.0.0.1" in caught.value.message
+        assert (await client.post_json(server.url, "/x", {}))["n"] == 2
+
+
+async def test_garbage_instead_of_http_is_a_network_error(serve: Serve) -> None:
+    server = await serve(lambda _n: b"SSH-2.0-OpenSSH_9.6\r\n\r\n", close_after=True)
+    async with WeChatClient(fast(max_attempts=1)) as client:
+        with pytest.raises(NetworkError) as caught:
+            await client.post_json(server.url, "/x", {})
+    assert caught.value.message.startswith("Could not reach 127.0.0.1:")
+
+
+@pytest.fixture
+def authority(tmp_path: Path) -> Authority:
+    """A certificate authority of the test's own, a server context it signed for 127.0.0.1,
+    and its certificate as a file."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    pem = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(pem))
+    return ca, context, pem
+
+
+async def test_https_certificates_are_verified(serve: Serve, authority: Authority) -> None:
+    _ca, context, _pem = authority
+    server = await serve(tls=context)
+    async with WeChatClient(fast(max_attempts=1)) as client:
+        with pytest.raises(NetworkError) as caught:
+            await client.post_json(server.url, "/x", {})
+    assert "CERTIFICATE_VERIFY_FAILED" in caught.value.message
+    assert server.requests == []  # nothing was sent to a server wxdash could not trust
+
+
+async def test_https_with_a_trusted_certificate_keeps_its_connection(
+    serve: Serve, authority: Authority, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ca, context, pem = authority
+    monkeypatch.setenv("SSL_CERT_FILE", str(pem))  # as httpx honours it, so does this path
+    server = await serve(tls=context)
+    async with WeChatClient(fast(max_attempts=1)) as client:
+        answers = [await client.post_json(server.url, "/x", {}) for _ in range(3)]
+    assert [a["n"] for a in answers] == [1, 2, 3]
+    assert server.connections == 1
+    assert server.requests[0].startswith(b"POST /x HTTP/1.1\r\nHost: 127.0.0.1:")

@@ -638,11 +638,21 @@ async def _fleet(session: Session, concurrency: int) -> AsyncIterator[Any]:
         )
 
 
-async def _fetch(session: Session, profiles: list[Profile], concurrency: int) -> list[FetchOutcome]:
+async def _fetch(
+    session: Session,
+    profiles: list[Profile],
+    concurrency: int,
+    landed: Callable[[FetchOutcome], None] | None = None,
+) -> list[FetchOutcome]:
     async with _fleet(session, concurrency) as fleet:
         # Commands without --ignore-quota (any but fetch) respect the quota stop.
         force = getattr(session.args, "ignore_quota", False)
-        return await fleet.fetch_all(profiles, force=force)
+        return await fleet.fetch_all(profiles, force=force, landed=landed)
+
+
+def _prepare(outcome: FetchOutcome) -> None:
+    """Lint the lists now, while other fetches wait on the network; output needs them next."""
+    outcome.view()
 
 
 async def _quotas(session: Session, profiles: list[Profile], concurrency: int) -> list[Any]:
@@ -676,7 +686,8 @@ def gather(
     assert config is not None
     if args.demo:
         _no_offline_demo(args)
-        return asyncio.run(_fetch(session, profiles, args.concurrency or config.concurrency))
+        concurrency = args.concurrency or config.concurrency
+        return asyncio.run(_fetch(session, profiles, concurrency, _prepare))
     cache = ResultCache()
     outcomes: dict[int, FetchOutcome] = {}
     if args.offline or max_age is not None:
@@ -689,10 +700,14 @@ def gather(
                 outcomes[index] = cached
     wanted = [(i, p) for i, p in enumerate(profiles) if i not in outcomes]
     if wanted:
-        concurrency = args.concurrency or config.concurrency
-        fetched = asyncio.run(_fetch(session, [p for _i, p in wanted], concurrency))
-        for (index, _profile), outcome in zip(wanted, fetched, strict=True):
+
+        def landed(outcome: FetchOutcome) -> None:
+            _prepare(outcome)
             cache.save(outcome)
+
+        concurrency = args.concurrency or config.concurrency
+        fetched = asyncio.run(_fetch(session, [p for _i, p in wanted], concurrency, landed))
+        for (index, _profile), outcome in zip(wanted, fetched, strict=True):
             outcomes[index] = outcome
     for problem in cache.problems:
         print("wxdash: " + _("warning: {problem}").format(problem=problem), file=sys.stderr)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -211,9 +211,19 @@ class Fleet:
                 task.cancel()
 
     async def fetch_all(
-        self, profiles: Iterable[Profile], *, force: bool = False
+        self,
+        profiles: Iterable[Profile],
+        *,
+        force: bool = False,
+        landed: Callable[[FetchOutcome], None] | None = None,
     ) -> list[FetchOutcome]:
-        """Fetch many profiles; outcomes in the order the profiles were given."""
+        """Fetch many profiles; outcomes in the order the profiles were given. `landed` is
+        called with each outcome as it comes in, while the others still wait on the network:
+        work done there costs no time of its own."""
         wanted = list(profiles)
-        results = {id(o.profile): o async for o in self.fetch_each(wanted, force=force)}
+        results = {}
+        async for outcome in self.fetch_each(wanted, force=force):
+            if landed is not None:
+                landed(outcome)
+            results[id(outcome.profile)] = outcome
         return [results[id(p)] for p in wanted]

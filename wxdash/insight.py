@@ -7,6 +7,7 @@ and an internationalised host the same in Unicode or punycode.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -91,9 +92,11 @@ class Address:
         return f"{self.scheme}://{host}{port}" if self.scheme else f"{host}{port}"
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_address(text: str, default_scheme: str = "") -> Address:
     """Split `https://Api.Example.com:8443/v1?x` into its parts; a missing scheme becomes
-    `default_scheme`. Never raises: an odd entry keeps its odd parts for lint to flag."""
+    `default_scheme`. Never raises: an odd entry keeps its odd parts for lint to flag.
+    Remembered: a merchant's domains come back in several groups, and again on each fetch."""
     text = text.strip()
     if "://" not in text:
         text = f"{default_scheme}://{text}" if default_scheme else f"//{text}"
@@ -131,6 +134,8 @@ def _rough_address(text: str) -> Address:
 
 
 def _is_ip(host: str) -> bool:
+    if not host or not (host[0].isdigit() or host[0] == "[" or ":" in host):
+        return False  # a name: no need to ask ipaddress (whose refusal is an exception)
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from wxdash.fleet import FetchOutcome, Source
+from wxdash.fleet import FetchOutcome, Source, now
 from wxdash.i18n import N_, _
 from wxdash.insight import Pending
 from wxdash.profiles import Profile
@@ -113,8 +113,6 @@ class ProfileState:
         """What is known, in the shape the output formats take (for export, and for the tabs'
         view and diff): the data each call last returned, and the errors since."""
         if self._known is None:
-            from wxdash.fleet import now
-
             self._known = FetchOutcome(
                 self.profile,
                 self.fetched_at or self.failed_at or now(),

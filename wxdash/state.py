@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from wxdash.fleet import FetchOutcome, Source
+from wxdash.fleet import FetchOutcome, Source, now
 from wxdash.i18n import N_, _
-from wxdash.insight import Pending, annotate, pending_of
+from wxdash.insight import Pending
 from wxdash.profiles import Profile
 from wxdash.wechat.errors import WxDashError
 from wxdash.wechat.models import DomainGroup, DomainReport, Group, Protocol, WebviewReport
@@ -68,8 +68,9 @@ class ProfileState:
     webview: WebviewReport | None = None
     webview_error: WxDashError | None = None
     source: Source = "network"
-    _view: DomainReport | None = field(default=None, repr=False)
-    _pending: Pending | None = field(default=None, repr=False)
+    # What the fields above add up to, with its merged view and diff worked out once (the tabs
+    # ask on every redraw); `land` drops it.
+    _known: FetchOutcome | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def status(self) -> Status:
@@ -87,19 +88,12 @@ class ProfileState:
     @property
     def view(self) -> DomainReport | None:
         """What the tabs show: server and webview lists together, with lint warnings."""
-        if self._view is None:
-            self._view = annotate(self.report, self.webview)
-        return self._view
+        return self.outcome().view()
 
     @property
     def pending(self) -> Pending | None:
         """What the next release changes; None until the server domains are known."""
-        if self.report is None:
-            return None
-        if self._pending is None:
-            found = pending_of(self.report, self.webview, self.view)
-            self._pending = found if found is not None else Pending()
-        return self._pending
+        return self.outcome().pending() if self.report is not None else None
 
     def gaps(self, group: Group) -> tuple[str | None, str | None]:
         """Why the group's server lists, and why its webview list, are not known (None for a
@@ -116,19 +110,19 @@ class ProfileState:
         return server, webview
 
     def outcome(self) -> FetchOutcome:
-        """What is known, in the shape the output formats take (for export)."""
-        from wxdash.fleet import now
-
-        at = self.fetched_at or self.failed_at or now()
-        return FetchOutcome(
-            self.profile,
-            at,
-            self.report,
-            self.error,
-            self.webview,
-            self.webview_error,
-            self.source,
-        )
+        """What is known, in the shape the output formats take (for export, and for the tabs'
+        view and diff): the data each call last returned, and the errors since."""
+        if self._known is None:
+            self._known = FetchOutcome(
+                self.profile,
+                self.fetched_at or self.failed_at or now(),
+                self.report,
+                self.error,
+                self.webview,
+                self.webview_error,
+                self.source,
+            )
+        return self._known
 
     def land(self, outcome: FetchOutcome) -> None:
         """Take in a fetch's outcome; a call that failed keeps the data it had before."""
@@ -143,7 +137,7 @@ class ProfileState:
         elif outcome.webview_error is not None and outcome.webview_error is not outcome.error:
             self.webview_error = outcome.webview_error
         self.fetching = False
-        self._view = self._pending = None
+        self._known = None
 
 
 @dataclass

@@ -8,17 +8,11 @@ from pathlib import Path
 import pytest
 from badservers import BAD, BANNER_KIND, CASES, GOOD, Case, first_domain, serve_matrix
 from conftest import assert_no_marker, screen_text
-from tuikit import Writer, hold_slow_answers, next_tab, running, settle, tree_text, widget_text
+from tuikit import Writer, banner, hold_slow_answers, next_tab, running, settle, tree_text
 
 from wxdash.app import WxDashApp
 from wxdash.fakeserver import FakeWeChat
 from wxdash.state import Status
-
-
-def banner(app: WxDashApp) -> str:
-    if not app.query_one("#banner").display:
-        return ""
-    return " ".join(widget_text(app, "#banner").replace("█", " ").split())
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -22,10 +22,11 @@ from tuikit import (
     main_lines,
     make_app,
     notices,
-    paste,
+    pick,
     running,
     settle,
     shop,
+    shop_a,
     tree_text,
     wait_for_text,
     wait_until,
@@ -33,14 +34,10 @@ from tuikit import (
 
 from wxdash.app import WxDashApp
 from wxdash.cache import cache_folder
-from wxdash.fakeserver import FakeWeChat, shop_domains, shop_webview
+from wxdash.fakeserver import FakeWeChat, shop_domains
 
 CACHED = r"cached \d\d:\d\d:\d\d \(just now\)"
 OFFLINE = "Offline: showing the cache. Start wxdash without --offline to fetch."
-
-
-def shop_a(fake: FakeWeChat, **keys: Any) -> dict[str, Any]:
-    return shop(fake, "Shop A", APPID_A, webview=shop_webview("shopa", pending=True), **keys)
 
 
 def requests(fake: FakeWeChat) -> int:
@@ -65,13 +62,6 @@ async def fetch_everything(app: WxDashApp) -> None:
         )
 
 
-async def switch(pilot: Any, name: str) -> None:
-    await pilot.press("p")
-    await paste(pilot, name)
-    await pilot.press("enter")
-    await settle(pilot)
-
-
 # -- offline ---------------------------------------------------------------------------------
 
 
@@ -94,7 +84,7 @@ async def test_offline_shows_the_cached_domains_without_a_request(
         # What is derived from the lists works from the cache too.
         assert "Pending (5)" in screen_text(app)
 
-        await switch(pilot, "Shop B")
+        await pick(pilot, "Shop B")
         assert re.search(CACHED, main_lines(app)[0])
         assert "https://api.shopb.com" in tree_text(app)
 
@@ -116,7 +106,7 @@ async def test_offline_a_profile_never_fetched_says_how_to_get_it(
     before = requests(fake)
     app = WxDashApp(config_file=str(config_path), offline=True)
     async with running(app) as pilot:
-        await switch(pilot, "Shop C")
+        await pick(pilot, "Shop C")
         assert tree_text(app).strip() == (
             "Not in the cache: start wxdash without --offline to fetch it."
         )
@@ -158,7 +148,7 @@ async def test_a_start_shows_the_cache_at_once_then_refreshes_the_shown_profile(
             assert fake.app(APPID_B).domain_calls == 1
             assert " ◷ Shop B" in screen_text(app)
 
-            await switch(pilot, "Shop B")
+            await pick(pilot, "Shop B")
             await wait_for_text(pilot, " ✓ Shop B", "✓ 2 ok")
             assert fake.app(APPID_B).domain_calls == 2
     finally:

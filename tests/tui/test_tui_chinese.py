@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from conftest import screen_text
-from textual.pilot import Pilot
 from textual.widgets import Input
 from tuikit import (
     APPID_A,
@@ -23,6 +22,7 @@ from tuikit import (
     config,
     notices,
     paste,
+    pick,
     running,
     settle,
     shop,
@@ -120,13 +120,6 @@ def shops(fake: FakeWeChat) -> list[dict[str, Any]]:
 def chinese_app(write_config: Writer, fake: FakeWeChat) -> WxDashApp:
     path = write_config(config(*shops(fake)))
     return WxDashApp(config_file=str(path), lang="zh")
-
-
-async def pick(pilot: Pilot[Any], name: str) -> None:
-    await pilot.press("p")
-    await paste(pilot, name)
-    await pilot.press("enter")
-    await settle(pilot)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

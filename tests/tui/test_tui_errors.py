@@ -10,30 +10,24 @@ from tuikit import (
     APPID_A,
     APPID_B,
     Writer,
+    banner,
     hold_slow_answers,
     main_lines,
     make_app,
     paste,
+    pick,
     running,
     settle,
     shop,
     tree_text,
     wait_for_text,
     wait_until,
-    widget_text,
 )
 
 from wxdash.fakeserver import FakeWeChat
 from wxdash.state import Status
 
 RID = r"rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}"
-
-
-def banner(app) -> str:  # type: ignore[no-untyped-def]
-    """The banner's text with its line wrapping undone ("" when it is hidden)."""
-    if not app.query_one("#banner").display:
-        return ""
-    return " ".join(widget_text(app, "#banner").replace("█", " ").split())
 
 
 async def test_api_error_shows_kind_errcode_errmsg_hint_and_the_retry_key(
@@ -221,10 +215,7 @@ async def test_switching_during_a_slow_fetch_is_instant_and_the_late_result_land
             assert "https://api.shopb.com" in tree_text(app)
             assert "shopa" not in tree_text(app)
 
-            await pilot.press("p")
-            await paste(pilot, "Shop A")
-            await pilot.press("enter")
-            await settle(pilot)
+            await pick(pilot, "Shop A")
             assert main_lines(app)[0].startswith(" Shop A  " + APPID_A)
             assert "https://api.shopa.com" in tree_text(app)
             assert "shopb" not in tree_text(app)

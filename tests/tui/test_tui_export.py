@@ -23,12 +23,12 @@ from tuikit import (
     paste,
     running,
     settle,
-    shop,
+    shop_a,
     wait_for_text,
     widget_text,
 )
 
-from wxdash.fakeserver import FakeWeChat, shop_webview
+from wxdash.fakeserver import FakeWeChat
 from wxdash.screens.export import ExportScreen
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -40,10 +40,6 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Exports land in the working folder: make it the test's own."""
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def shop_a(fake: FakeWeChat, **keys: Any) -> dict[str, Any]:
-    return shop(fake, "Shop A", APPID_A, webview=shop_webview("shopa", pending=True), **keys)
 
 
 def cli(run_cli: Run, *args: str, code: int = 0) -> str:

@@ -16,6 +16,7 @@ from tuikit import (
     FAST_NETWORK,
     Writer,
     active_tab,
+    banner,
     hold_slow_answers,
     main_lines,
     make_app,
@@ -250,10 +251,10 @@ async def test_a_used_up_quota_is_skipped_by_shift_r_and_r_calls_it_anyway(
         assert fake.app(APPID_A).domain_calls == 3  # at start, then each R
         await pilot.press("down")
         await settle(pilot)
-        banner = " ".join(widget_text(app, "#banner").replace("█", " ").split())
-        assert banner.startswith("✗ WeChat API error · errcode 45009 Not called: WeChat said ")
-        assert "wxdash waits for the reset at" in banner
-        assert "r on this profile in the dashboard" in banner
+        shown = banner(app)
+        assert shown.startswith("✗ WeChat API error · errcode 45009 Not called: WeChat said ")
+        assert "wxdash waits for the reset at" in shown
+        assert "r on this profile in the dashboard" in shown
         # r is asked for by name: it calls, whatever the book says.
         fake.set_scenario(APPID_B, "ok")
         await pilot.press("r")

@@ -18,6 +18,7 @@ from tuikit import (
     APPID_C,
     Writer,
     active_tab,
+    banner,
     decode_osc52,
     main_lines,
     make_app,
@@ -26,10 +27,11 @@ from tuikit import (
     running,
     settle,
     shop,
+    shop_a,
+    toggle_is_struck,
     tree_text,
     wait_for_text,
     wait_until,
-    widget_strips,
     widget_text,
 )
 
@@ -61,11 +63,6 @@ def terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield written
 
 
-def shop_a(fake: FakeWeChat, **keys: Any) -> dict[str, Any]:
-    """Shop A with changes pending in both calls' lists."""
-    return shop(fake, "Shop A", APPID_A, webview=shop_webview("shopa", pending=True), **keys)
-
-
 def lines(tree: str) -> list[str]:
     return tree.rstrip().splitlines()
 
@@ -76,13 +73,6 @@ async def show_tab(pilot: Any, tab: str) -> str:
     await settle(pilot)
     assert active_tab(pilot.app) == tab
     return tree_text(pilot.app)
-
-
-def banner(app: Any) -> str:
-    """The banner's text with its line wrapping undone ("" when it is hidden)."""
-    if not app.query_one("#banner").display:
-        return ""
-    return " ".join(widget_text(app, "#banner").replace("█", " ").split())
 
 
 # -- the Pending tab -------------------------------------------------------------------------
@@ -258,17 +248,6 @@ async def test_7_hides_and_shows_the_webview_branch_on_every_tab(
         assert not toggle_is_struck(app, "webview")
         assert " ▼ webview (3)" in tree_text(app)
         assert "matches" not in widget_text(app, "#filters")
-
-
-def toggle_is_struck(app: Any, short: str) -> bool:
-    """Whether the protocol's toggle in the filter row is drawn struck through (hidden)."""
-    strips = widget_strips(app, app.query_one(f"#toggle-{short}"))
-    return all(
-        segment.style is not None and bool(segment.style.strike)
-        for strip in strips
-        for segment in strip
-        if segment.text.strip()
-    )
 
 
 async def test_a_webview_error_alone_shows_its_banner_over_the_server_domains(

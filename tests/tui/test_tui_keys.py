@@ -17,13 +17,13 @@ from tuikit import (
     main_lines,
     make_app,
     notices,
-    paste,
+    pick,
     running,
     settle,
     shop,
+    toggle_is_struck,
     tree_text,
     wait_for_text,
-    widget_strips,
     widget_text,
 )
 
@@ -45,17 +45,6 @@ def protocol_nodes(app) -> list[str]:  # type: ignore[no-untyped-def]
         if len(words) >= 2 and words[0] in PROTOCOLS and words[1].startswith("("):
             names.append(words[0])
     return names
-
-
-def toggle_is_struck(app, short: str) -> bool:  # type: ignore[no-untyped-def]
-    """Whether the protocol's toggle in the filter row is drawn struck through (hidden)."""
-    strips = widget_strips(app, app.query_one(f"#toggle-{short}"))
-    return all(
-        segment.style is not None and bool(segment.style.strike)
-        for strip in strips
-        for segment in strip
-        if segment.text.strip()
-    )
 
 
 def help_rows(text: str) -> list[list[str]]:
@@ -96,10 +85,7 @@ async def test_number_keys_hide_protocols_on_every_tab_and_across_profile_switch
         assert "request" not in protocol_nodes(app)
         assert "https://api-v2.shopa.com" not in tree_text(app)
 
-        await pilot.press("p")
-        await paste(pilot, "Shop B")
-        await pilot.press("enter")
-        await settle(pilot)
+        await pick(pilot, "Shop B")
         assert main_lines(app)[0].startswith(" Shop B")
         assert "request" not in protocol_nodes(app)
         assert "wss://push.shopb.com" in tree_text(app)

@@ -9,6 +9,7 @@ from tuikit import (
     APPID_A,
     APPID_B,
     Writer,
+    banner,
     main_lines,
     make_app,
     notices,
@@ -64,11 +65,11 @@ async def test_a_hostile_errmsg_shows_literally_in_the_banner(
     monkeypatch.setattr(fakeserver, "_rid", lambda: "rid: [red]x[/red]\x1b]0;pwned\x07")
     app = make_app(write_config, shop(fake, "Shop A", APPID_A, scenario="errcode:99999"))
     async with running(app):
-        banner = " ".join(widget_text(app, "#banner").replace("█", " ").split())
-        assert "WeChat error 99999: error rid: [red]x[/red]\\x1b]0;pwned\\x07" in banner
+        shown = banner(app)
+        assert "WeChat error 99999: error rid: [red]x[/red]\\x1b]0;pwned\\x07" in shown
         # The hint quotes the errmsg too.
         quoted = "(error rid: [red]x[/red]\\x1b]0;pwned\\x07)"
-        assert f"Hint: WeChat returned errcode 99999 {quoted}" in banner
+        assert f"Hint: WeChat returned errcode 99999 {quoted}" in shown
         assert_no_raw_control(app)
 
 

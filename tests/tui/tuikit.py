@@ -23,7 +23,7 @@ from textual.widgets import TabbedContent
 
 from wxdash import fakeserver
 from wxdash.app import WxDashApp
-from wxdash.fakeserver import FakeWeChat, shop_domains
+from wxdash.fakeserver import FakeWeChat, shop_domains, shop_webview
 from wxdash.wechat.tokens import TokenKind
 
 # One attempt against the fake server. The timeouts only end fetches that hang: on a busy
@@ -72,6 +72,11 @@ def shop(
     if not any(kind.value in keys for kind in TokenKind):
         keys["access_token"] = app.token
     return profile(name, appid, api_base=fake.url, **keys)
+
+
+def shop_a(fake: FakeWeChat, **keys: Any) -> dict[str, Any]:
+    """Shop A with changes pending in both calls' lists (server and webview domains)."""
+    return shop(fake, "Shop A", APPID_A, webview=shop_webview("shopa", pending=True), **keys)
 
 
 def config(*profiles: dict[str, Any], **network: Any) -> dict[str, Any]:
@@ -145,6 +150,14 @@ async def paste(pilot: Pilot[Any], text: str) -> None:
     await pilot.pause()
 
 
+async def pick(pilot: Pilot[Any], name: str) -> None:
+    """Show the profile of this name through the picker (`p`), and let its fetch end."""
+    await pilot.press("p")
+    await paste(pilot, name)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 def notices(app: WxDashApp) -> list[str]:
     """The messages of the notifications on screen now, oldest first."""
     return [n.message for n in app._notifications]
@@ -187,6 +200,24 @@ def widget_text(app: WxDashApp, selector: str) -> str:
     """What one widget shows on screen, line by line."""
     widget = app.screen.query_one(selector)
     return "\n".join(strip.text.rstrip() for strip in widget_strips(app, widget))
+
+
+def banner(app: WxDashApp) -> str:
+    """The error banner's text with its line wrapping undone ("" when it is hidden)."""
+    if not app.query_one("#banner").display:
+        return ""
+    return " ".join(widget_text(app, "#banner").replace("█", " ").split())
+
+
+def toggle_is_struck(app: WxDashApp, short: str) -> bool:
+    """Whether the protocol's toggle in the filter row is drawn struck through (hidden)."""
+    strips = widget_strips(app, app.query_one(f"#toggle-{short}"))
+    return all(
+        segment.style is not None and bool(segment.style.strike)
+        for strip in strips
+        for segment in strip
+        if segment.text.strip()
+    )
 
 
 def decode_osc52(written: list[str]) -> list[str]:

@@ -24,6 +24,7 @@ from tuikit import (
     toggle_is_struck,
     tree_text,
     wait_for_text,
+    widget_strips,
     widget_text,
 )
 

@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import json
 import logging
+import os
 import random
 import time
-import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlencode, urlsplit
-
-import httpx
 
 from wxdash import __version__
 from wxdash.i18n import N_, _
@@ -47,7 +46,25 @@ from wxdash.wechat.models import (
 )
 from wxdash.wechat.quota import QUOTA_PATH, ApiQuota, parse_api_quota
 from wxdash.wechat.redact import redact
-from wxdash.wechat.wire import Origin, Pool, Timeouts, origin_of
+from wxdash.wechat.wire import (
+    BadEncoding,
+    Closed,
+    ConnectFailed,
+    NotHttp,
+    Origin,
+    Pool,
+    ProxyRefused,
+    TimedOut,
+    Timeouts,
+    WireError,
+    default_tls,
+    split_url,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from wxdash.wechat.httpx_path import HttpxPath
 
 log = logging.getLogger("wxdash.client")
 
@@ -64,6 +81,15 @@ EFFECTIVE_WEBVIEW_PATH = "/wxa/get_effective_webviewdomain"
 STABLE_TOKEN_PATH = "/cgi-bin/stable_token"
 
 T = TypeVar("T")
+
+USER_AGENT = f"wxdash/{__version__}"
+# What the lean path sends with each POST (httpx adds its own defaults on the other path).
+_HEADERS = [
+    ("User-Agent", USER_AGENT),
+    ("Accept", "*/*"),
+    ("Accept-Encoding", "identity"),
+    ("Content-Type", "application/json"),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +130,7 @@ def normalize_base(api_base: str) -> str:
     return api_base.strip().rstrip("/")
 
 
+@functools.lru_cache(maxsize=256)
 def check_base(api_base: str) -> None:
     """Raise InsecureUrlError unless `api_base` is https, or http to this machine."""
     parts = urlsplit(api_base)
@@ -114,23 +141,18 @@ def check_base(api_base: str) -> None:
     raise InsecureUrlError(redact(api_base))
 
 
+@functools.lru_cache(maxsize=256)
 def _host_of(url: str) -> str:
     return urlsplit(url).netloc or url
 
 
-# Loopback never goes through a proxy, whatever HTTPS_PROXY and NO_PROXY say.
-_LOOPBACK_MOUNTS: dict[str, httpx.AsyncBaseTransport | None] = {
-    "all://127.0.0.1": None,
-    "all://localhost": None,
-    "all://[::1]": None,
-}
-
-
 class WeChatClient:
-    """Calls WeChat's API over one shared, pooled httpx client.
+    """Calls WeChat's API: the lean HTTP path (`wire`) for direct connections, httpx for
+    hosts behind a proxy (`httpx_path`), at most `max_connections` requests at once.
 
-    `transport` replaces the network (tests may pass one); `default_hosts` replaces WeChat's
-    host list for profiles that do not pin an api_base (tests point it at loopback servers).
+    `transport` replaces the network with an httpx transport (tests may pass one);
+    `default_hosts` replaces WeChat's host list for profiles that do not pin an api_base
+    (tests point it at loopback servers).
     """
 
     def __init__(
@@ -147,46 +169,13 @@ class WeChatClient:
         # After a failover, later calls start on the host that answered.
         self._preferred = 0
         self._sleep = sleep
-        options: dict[str, Any] = {
-            "timeout": httpx.Timeout(
-                self.settings.read_timeout, connect=self.settings.connect_timeout
-            ),
-            "follow_redirects": False,
-            "headers": {"User-Agent": f"wxdash/{__version__}"},
-        }
-        # Direct connections take the lean path (`wire`); a proxied host, or a test's transport,
-        # goes through httpx. For the proxied ones, a pool of one-connection clients ("lanes")
-        # rather than one client with a pool of many connections: httpcore looks at every
-        # pooled connection on each request, which at fleet scale costs more CPU than the
-        # request. They share one TLS context with the lean path (loading it is slow).
-        self._shared: httpx.AsyncClient | None = None
-        self._free: list[httpx.AsyncClient] = []
-        self._lanes: list[httpx.AsyncClient] = []
         self._limit = asyncio.Semaphore(max(1, max_connections))
-        self._wire: Pool | None = None
+        self._max_connections = max(1, max_connections)
+        self._timeouts = Timeouts(self.settings.connect_timeout, self.settings.read_timeout)
+        self._wire = Pool(self._timeouts, keep=self._max_connections)
+        self._transport = transport
+        self._httpx: HttpxPath | None = None
         self._proxied: dict[Origin, bool] = {}
-        if transport is not None:
-            limits = httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            )
-            self._shared = httpx.AsyncClient(transport=transport, limits=limits, **options)
-        else:
-            tls = httpx.create_ssl_context()
-            timeouts = Timeouts(self.settings.connect_timeout, self.settings.read_timeout)
-            self._wire = Pool(timeouts, tls, keep=max(1, max_connections))
-            one = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-            self._lane_options = {
-                **options,
-                "mounts": _LOOPBACK_MOUNTS,
-                "limits": one,
-                "verify": tls,
-            }
-        self._wire_headers = [
-            ("User-Agent", f"wxdash/{__version__}"),
-            ("Accept", "*/*"),
-            ("Accept-Encoding", "identity"),
-            ("Content-Type", "application/json"),
-        ]
 
     async def __aenter__(self) -> WeChatClient:
         return self
@@ -195,50 +184,44 @@ class WeChatClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._wire is not None:
-            await self._wire.aclose()
-        for client in [*self._lanes, *([self._shared] if self._shared else [])]:
-            await client.aclose()
+        await self._wire.aclose()
+        if self._httpx is not None:
+            await self._httpx.aclose()
 
     @contextlib.asynccontextmanager
     async def _stream(self, url: str, payload: dict[str, Any]) -> AsyncIterator[Any]:
-        """The response to one POST (httpx's, or the lean path's with the same attributes),
-        once fewer than `max_connections` requests are under way."""
-        if self._shared is not None:
-            async with self._shared.stream("POST", url, json=payload) as response:
-                yield response
-            return
+        """The response to one POST, once fewer than `max_connections` are under way. Both
+        paths answer with httpx's attribute names and raise `wire`'s errors."""
         async with self._limit:
-            if self._wire is not None and not self._through_proxy(url):
+            if self._transport is None and not self._through_proxy(url):
                 # httpx's own encoding of `json=`, so both paths send the same bytes.
                 body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-                async with self._wire.post(url, self._wire_headers, body) as response:
+                async with self._wire.post(url, _HEADERS, body) as response:
                     yield response
-                return
-            lane = self._free.pop() if self._free else self._new_lane()
-            try:
-                async with lane.stream("POST", url, json=payload) as response:
+            else:
+                async with self._via_httpx().post(url, payload) as response:
                     yield response
-            finally:
-                self._free.append(lane)
 
-    def _new_lane(self) -> httpx.AsyncClient:
-        lane = httpx.AsyncClient(**self._lane_options)
-        self._lanes.append(lane)
-        return lane
+    def _via_httpx(self) -> HttpxPath:
+        if self._httpx is None:
+            from wxdash.wechat.httpx_path import HttpxPath
+
+            self._httpx = HttpxPath(
+                self._timeouts,
+                {"User-Agent": USER_AGENT},
+                None if self._transport is not None else default_tls(),
+                transport=self._transport,
+                max_connections=self._max_connections,
+            )
+        return self._httpx
 
     def _through_proxy(self, url: str) -> bool:
-        """Whether the environment's proxy settings (as httpx reads them) apply to `url`."""
-        origin = origin_of(url)
+        """Whether the environment's proxy settings (as httpx reads them) apply to `url`.
+        Loopback never goes through a proxy, whatever HTTPS_PROXY and NO_PROXY say."""
+        origin, _target = split_url(url)
         found = self._proxied.get(origin)
         if found is None:
-            scheme, host, _port = origin
-            proxies = urllib.request.getproxies_environment()
-            found = (
-                not is_loopback(host)
-                and bool(proxies.get(scheme) or proxies.get("all"))
-                and not urllib.request.proxy_bypass_environment(host, proxies)
-            )
+            found = not is_loopback(origin[1]) and _proxy_for(origin)
             self._proxied[origin] = found
         return found
 
@@ -404,36 +387,46 @@ class WeChatClient:
                         raise _too_large(size, cap)
                     chunks.append(chunk)
                 return b"".join(chunks)
-        except httpx.TimeoutException as exc:
+        except TimedOut as exc:
             raise NetworkError(
-                N_("{host} did not answer in time ({what})"),
-                timeout=True,
-                host=host,
-                what=type(exc).__name__,
+                N_("{host} did not answer in time ({what})"), timeout=True, host=host, what=exc.what
             ) from None
-        except httpx.ProxyError as exc:
+        except ProxyRefused as exc:
             raise ProxyRefusedError(
                 N_("The proxy refused the connection to {host}: {reason}"),
                 host=host,
                 reason=redact(str(exc)) or type(exc).__name__,
             ) from None
-        except httpx.DecodingError:
+        except BadEncoding:
             raise ResponseFormatError(
                 N_("The response from {host} could not be decoded (bad compression)"), host=host
             ) from None
-        except httpx.RequestError as exc:
+        except WireError as exc:
             reason = redact(str(exc)) or _describe(exc)
             raise NetworkError(
                 N_("Could not reach {host}: {reason}"), host=host, reason=reason
             ) from None
 
 
-def _describe(exc: httpx.RequestError) -> str:
-    if isinstance(exc, httpx.ConnectError):
+def _describe(exc: WireError) -> str:
+    if isinstance(exc, ConnectFailed):
         return _("connection refused or host unreachable")
-    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError):
+    if isinstance(exc, Closed | NotHttp):
         return _("the connection was closed or reset before an answer")
     return type(exc).__name__
+
+
+def _proxy_for(origin: Origin) -> bool:
+    """Whether HTTP(S)_PROXY or ALL_PROXY name a proxy for this origin that NO_PROXY allows."""
+    if not any(name.lower().endswith("_proxy") for name in os.environ):
+        return False
+    import urllib.request  # a slow import, for the rare run behind a proxy
+
+    scheme, host, _port = origin
+    proxies = urllib.request.getproxies_environment()
+    return bool(proxies.get(scheme) or proxies.get("all")) and not (
+        urllib.request.proxy_bypass_environment(host, proxies)
+    )
 
 
 def _too_large(size: int, cap: int) -> ResponseFormatError:

@@ -4,24 +4,25 @@ httpx spends about a millisecond of CPU on each request on things these calls ne
 (cookies, auth, redirects, URL merging, anyio's wrappers). Fetching a thousand merchants makes
 two thousand calls, and that CPU, not the network, set the pace. This path speaks HTTP/1.1
 with h11 (the sans-IO parser under httpx) over asyncio streams, one kept-alive connection per
-request in flight, and answers in httpx's terms: its response attributes and its exceptions,
-so the client treats both paths alike. Hosts reached through a proxy stay on httpx, which
-knows proxies.
+request in flight. Hosts reached through a proxy go through httpx, which knows proxies
+(`httpx_path`); both paths answer with the same response attributes and the errors below,
+and httpx is not even imported when no proxy is in the way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import os
 import ssl
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import h11
-import httpx
 
 from wxdash.wechat.redact import redact
 
@@ -32,11 +33,69 @@ READ_SIZE = 64 * 1024
 Origin = tuple[str, str, int]  # scheme, host, port
 
 
+@functools.lru_cache(maxsize=256)
 def origin_of(url: str) -> Origin:
+    """`(scheme, host, port)` of a URL without secrets in it (an api_base): asked per call."""
     parts = urlsplit(url)
     scheme = parts.scheme
     port = parts.port or (443 if scheme == "https" else 80)
     return scheme, parts.hostname or "", port
+
+
+# -- what can go wrong ----------------------------------------------------------------
+
+
+class WireError(Exception):
+    """No usable answer. The text says why in the transport's words, or is empty."""
+
+
+class ConnectFailed(WireError):
+    """Refused, unreachable, not resolved, or a certificate that could not be verified."""
+
+
+class Closed(WireError):
+    """The connection was closed or reset before the answer was complete."""
+
+
+class NotHttp(WireError):
+    """What came back was not HTTP/1.1."""
+
+
+class BadEncoding(WireError):
+    """A compressed body that could not be decompressed."""
+
+
+class ProxyRefused(WireError):
+    """The proxy would not connect us (only through httpx)."""
+
+
+class TimedOut(WireError):
+    """No answer in time; `what` says which wait ran out, in httpx's names."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__("")
+        self.what = what  # ConnectTimeout, ReadTimeout, WriteTimeout or PoolTimeout
+
+
+def default_tls() -> ssl.SSLContext:
+    """The certificates httpx would trust: SSL_CERT_FILE, or SSL_CERT_DIR, or certifi's."""
+    if cafile := os.environ.get("SSL_CERT_FILE"):
+        return ssl.create_default_context(cafile=cafile)
+    if capath := os.environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=capath)
+    import certifi  # only when an https host is first called
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def split_url(url: str) -> tuple[Origin, str]:
+    """The origin and the request target (path and query) of a URL. The query holds the
+    token, so only the part before the path goes through `origin_of`'s memory."""
+    start = url.index("://") + 3
+    ends = [i for i in (url.find("/", start), url.find("?", start)) if i >= 0]
+    cut = min(ends) if ends else len(url)
+    target = url[cut:]
+    return origin_of(url[:cut]), target if target.startswith("/") else "/" + target
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +105,8 @@ class Timeouts:
 
 
 class Response:
-    """The part of httpx.Response the client reads: status, reason, headers, body chunks."""
+    """What the client reads of an answer, named as httpx names it: status, reason, headers,
+    body chunks."""
 
     def __init__(self, connection: Connection, event: h11.Response) -> None:
         self._connection = connection
@@ -64,7 +124,7 @@ class Response:
                 yield chunk
             return
         if encoding not in ("gzip", "deflate"):
-            raise httpx.DecodingError(f"unsupported content-encoding {encoding!r}")
+            raise BadEncoding(f"unsupported content-encoding {encoding!r}")
         # 32 + MAX_WBITS reads gzip and zlib headers alike.
         inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)
         try:
@@ -74,7 +134,7 @@ class Response:
             if rest := inflater.flush():
                 yield rest
         except zlib.error as exc:
-            raise httpx.DecodingError(str(exc)) from None
+            raise BadEncoding(str(exc)) from None
 
 
 class Connection:
@@ -105,9 +165,9 @@ class Connection:
                     limit=READ_SIZE,
                 )
         except TimeoutError:
-            raise httpx.ConnectTimeout("connect timed out") from None
+            raise TimedOut("ConnectTimeout") from None
         except OSError as exc:  # refused, unreachable, DNS, TLS verification
-            raise httpx.ConnectError(str(exc)) from None
+            raise ConnectFailed(str(exc)) from None
         return cls(origin, reader, writer)
 
     @property
@@ -146,9 +206,9 @@ class Connection:
                 async with asyncio.timeout(timeouts.read):
                     await self._writer.drain()
             except TimeoutError:
-                raise httpx.WriteTimeout("write timed out") from None
+                raise TimedOut("WriteTimeout") from None
             except OSError:
-                raise httpx.WriteError("") from None  # the client says: closed or reset
+                raise Closed("") from None
             event = await self._next_event()
             while not isinstance(event, h11.Response):  # skip 1xx informational answers
                 event = await self._next_event()
@@ -179,18 +239,20 @@ class Connection:
             try:
                 event = self._h11.next_event()
             except h11.ProtocolError as exc:  # not HTTP, or cut short
-                raise httpx.RemoteProtocolError("" if not self.heard else str(exc)) from None
+                if not self.heard or self._reader.at_eof():
+                    raise Closed("") from None
+                raise NotHttp(str(exc)) from None
             if event is not h11.NEED_DATA:
                 if event is h11.PAUSED or isinstance(event, h11.ConnectionClosed):
-                    raise httpx.RemoteProtocolError("")  # closed before an answer
+                    raise Closed("")
                 return event
             try:
                 async with asyncio.timeout(self._read_timeout):
                     data = await self._reader.read(READ_SIZE)
             except TimeoutError:
-                raise httpx.ReadTimeout("read timed out") from None
+                raise TimedOut("ReadTimeout") from None
             except OSError:
-                raise httpx.ReadError("") from None  # reset
+                raise Closed("") from None  # reset
             self.heard = self.heard or bool(data)
             self._h11.receive_data(data)  # b"" tells h11 the server closed
 
@@ -198,9 +260,12 @@ class Connection:
 class Pool:
     """Kept-alive connections by origin. The caller bounds how many requests run at once."""
 
-    def __init__(self, timeouts: Timeouts, tls: ssl.SSLContext, keep: int) -> None:
+    def __init__(
+        self, timeouts: Timeouts, keep: int, tls: Callable[[], ssl.SSLContext] = default_tls
+    ) -> None:
         self.timeouts = timeouts
-        self._tls = tls
+        self._make_tls = tls  # loading certificates is slow: only for the first https host
+        self._tls: ssl.SSLContext | None = None
         self._keep = keep
         self._idle: dict[Origin, list[Connection]] = {}
 
@@ -208,21 +273,21 @@ class Pool:
     async def post(
         self, url: str, headers: list[tuple[str, str]], body: bytes
     ) -> AsyncIterator[Response]:
-        parts = urlsplit(url)
-        origin = origin_of(url)
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        origin, target = split_url(url)
         connection = self._idle_connection(origin)
         response: Response | None = None
         if connection is not None:
             try:
                 response = await connection.send(target, headers, body, self.timeouts)
-            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            except Closed:
                 if connection.heard:
                     raise
                 # The server closed this idle connection as the request went out, a race
                 # every kept-alive client meets: nothing was answered, so ask on a new one.
                 log.debug("kept-alive connection to %s closed by the server; reconnecting", url)
         if response is None:
+            if origin[0] == "https" and self._tls is None:
+                self._tls = self._make_tls()
             tls = self._tls if origin[0] == "https" else None
             connection = await Connection.open(origin, self.timeouts, tls)
             response = await connection.send(target, headers, body, self.timeouts)

@@ -11,15 +11,18 @@ import csv
 import io
 import json
 import re
+import shutil
 import stat
 import subprocess
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import APPID, MARKER, assert_no_marker, profile
 
+from wxdash.cache import ResultCache
 from wxdash.fakeserver import (
     PROTOCOL_KEYS,
     FakeWeChat,
@@ -29,6 +32,10 @@ from wxdash.fakeserver import (
     shop_domains,
     shop_webview,
 )
+from wxdash.fleet import FetchOutcome
+from wxdash.profiles import Profile
+from wxdash.wechat.models import parse_domain_report
+from wxdash.wechat.tokens import TokenKind, TokenSpec
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 Writer = Callable[[dict[str, Any] | str], Path]
@@ -1011,3 +1018,22 @@ def test_diff_does_not_guess_when_the_effective_group_is_missing(
     assert "nothing pending in the lists that could be compared" in text
     assert "not compared: request, ws, upload, download" in text
     assert "takes effect" not in text
+
+
+def test_a_cache_folder_removed_while_wxdash_runs_is_made_again(tmp_path: Path) -> None:
+    """A long TUI session keeps saving after someone cleared ~/.cache: folders come back,
+    private, and nothing is lost."""
+    folder = tmp_path / "cache" / "results"
+    cache = ResultCache(folder=folder)
+    report = parse_domain_report(json.dumps({"errcode": 0, **sample_domains()}).encode())
+    for name, appid in (("Shop A", SHOP_A), ("Shop B", SHOP_B)):
+        profile = Profile(name, appid, TokenSpec(TokenKind.TOKEN_ENV, "WX_TOKEN"))
+        cache.save(FetchOutcome(profile, datetime.now(UTC), report=report))
+        assert cache.load(profile) is not None
+        shutil.rmtree(folder.parent)  # cleared after each save
+    assert not folder.parent.exists()
+    cache.save(FetchOutcome(profile, datetime.now(UTC), report=report))
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(folder.parent.stat().st_mode) == 0o700
+    assert cache.load(profile) is not None
+    assert cache.problems == []

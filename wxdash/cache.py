@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from wxdash.files import replace_file
-from wxdash.fleet import FetchOutcome
+from wxdash.fleet import FetchOutcome, now
 from wxdash.i18n import N_, _
 from wxdash.profiles import APP_NAME, Profile
 from wxdash.wechat.errors import WxDashError
@@ -58,6 +58,7 @@ class ResultCache:
 
     folder: Path = field(default_factory=cache_folder)
     problems: list[str] = field(default_factory=list)
+    _ready: bool = field(default=False, init=False, repr=False)  # folders made, 0700
 
     def path(self, profile: Profile) -> Path:
         # Named by a hash: appids come from a user's file and must not shape a path.
@@ -79,8 +80,6 @@ class ResultCache:
 
     def miss(self, profile: Profile) -> FetchOutcome:
         """The outcome to show for a profile with nothing cached, under `--offline`."""
-        from wxdash.fleet import now
-
         error = NotCachedError(N_("No cached result for {appid} yet"), appid=profile.appid)
         return FetchOutcome(profile, now(), error=error, source="cache")
 
@@ -106,10 +105,20 @@ class ResultCache:
             record["webview_domains"] = webview.to_json()
             record["webview_warnings"] = [asdict(w) for w in webview.warnings]
         try:
-            _write(self.path(outcome.profile), json.dumps(record, ensure_ascii=False).encode())
+            self._write(self.path(outcome.profile), json.dumps(record, ensure_ascii=False).encode())
         except OSError as exc:
             # A full disk or a read-only home must not stop a fetch that worked.
             log.warning("could not cache %r: %s", outcome.profile.name, exc.strerror or exc)
+
+    def _write(self, path: Path, data: bytes) -> None:
+        if not self._ready:
+            _prepare(self.folder)
+            self._ready = True
+        try:
+            replace_file(path, data)
+        except FileNotFoundError:  # the folder was removed while wxdash ran
+            _prepare(self.folder)
+            replace_file(path, data)
 
     def _discard(self, path: Path, profile: Profile, exc: Exception) -> None:
         log.warning("discarding unreadable cache file %s: %s", path.name, type(exc).__name__)
@@ -156,9 +165,9 @@ def _outcome(profile: Profile, record: Any) -> FetchOutcome:
     return FetchOutcome(profile, fetched_at, report=report, webview=webview, source="cache")
 
 
-def _write(path: Path, data: bytes) -> None:
-    for folder in (path.parent.parent, path.parent):
+def _prepare(results: Path) -> None:
+    """The cache folder and its results folder, made private to the user."""
+    for folder in (results.parent, results):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         with contextlib.suppress(OSError):
             os.chmod(folder, 0o700)
-    replace_file(path, data)

@@ -234,13 +234,13 @@ class Bench:
     def child(self, kind: str, what: str, config: str, *rest: str) -> list[str]:
         return [sys.executable, str(HERE / "run.py"), "--child", kind, what, config, *rest]
 
-    def side_by_side(self, ours: list[str], floor: list[str], until: str | None = None) -> tuple:
-        """Median seconds of each, runs interleaved so that noise hits both alike."""
-        mine, theirs = [], []
+    def side_by_side(self, *commands: list[str], until: str | None = None) -> list[float]:
+        """Median seconds of each command, runs interleaved so that noise hits all alike."""
+        times: list[list[float]] = [[] for _ in commands]
         for _ in range(self.repeat):
-            mine.append(self.timed(ours, until))
-            theirs.append(self.timed(floor, until))
-        return statistics.median(mine), statistics.median(theirs)
+            for command, kept in zip(commands, times, strict=True):
+                kept.append(self.timed(command, until))
+        return [statistics.median(kept) for kept in times]
 
     # -- the measurements --------------------------------------------------------------
 
@@ -269,15 +269,18 @@ class Bench:
         latency = 0.02
         self.server.latency = latency
         ideal = self.profiles / DEFAULT_CONCURRENCY * latency
-        ours, floor = self.side_by_side(
+        concurrency = str(DEFAULT_CONCURRENCY)
+        ours, floor, raw = self.side_by_side(
             [sys.executable, "-m", "wxdash", "--config", self.many, "fetch", "--all"],
-            [sys.executable, str(HERE / "floor.py"), "--all", self.many, str(DEFAULT_CONCURRENCY)],
+            [sys.executable, str(HERE / "floor.py"), "--all", self.many, concurrency],
+            [sys.executable, str(HERE / "raw.py"), self.many, concurrency],
         )
         name = f"3. fetch --all, {self.profiles:,} x 20 ms, concurrency {DEFAULT_CONCURRENCY}"
         target = f"{seconds(ideal)} ideal"
         return [
             Row(name, seconds(ours), target, ours / ideal, "<= 1.3x", ours / ideal <= 1.3),
-            Row("   bare httpx, same concurrency", seconds(floor), target, floor / ideal, "", None),
+            Row("   bare httpx, same calls", seconds(floor), target, floor / ideal, "", None),
+            Row("   bare asyncio sockets, same calls", seconds(raw), target, raw / ideal, "", None),
         ]
 
     def filters(self) -> list[Row]:

@@ -13,6 +13,8 @@ from typing import ClassVar, Literal
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text, TextType
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -79,6 +81,7 @@ class DomainTree(Tree[NodeInfo]):
         self._rebuilding = False
         self._needle = ""
         self._match = Style()
+        self._line_style: Style | None = None
         super().__init__("", id=id)
         self.group = group
         self._flags: dict[tuple[str | None, str | None], list[str]] = {}
@@ -106,6 +109,23 @@ class DomainTree(Tree[NodeInfo]):
     def get_label_width(self, node: TreeNode[NodeInfo]) -> int:
         arrow = cell_len(self.ICON_NODE_EXPANDED) if node.allow_expand else 0
         return node.label.cell_len + arrow
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Tree asks for the widget's style once per line, and working it out walks up the DOM
+        # (a quarter of redrawing the tree): once per redraw is enough.
+        self._line_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._line_style = None
+
+    def render_line(self, y: int) -> Strip:
+        if self._line_style is None:
+            return super().render_line(y)
+        scroll_x, scroll_y = self.scroll_offset
+        return self._render_line(
+            y + scroll_y, scroll_x, scroll_x + self.size.width, self._line_style
+        )
 
     def render_label(self, node: TreeNode[NodeInfo], base_style: Style, style: Style) -> Text:
         text = super().render_label(node, base_style, style)

@@ -4,9 +4,9 @@
     .venv/bin/python benchmarks/run.py --quick    # a smoke run: small sizes, one repetition
 
 The fake WeChat server runs in this process with injected latency; wxdash and the floors
-(`floor.py`) run as separate processes against it, one at a time, with their own config and
-cache folders. A noisy machine slows both sides alike, so the ratios compare fairly where the
-absolute times do not. Not a test: nothing here asserts a time.
+(`floor.py`, `floor_app.py`, `raw.py`) run as separate processes against it, one at a time,
+with their own config and cache folders. A noisy machine slows both sides alike, so the ratios
+compare fairly where the absolute times do not. Not a test: nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def _make_app(kind: str, config: str, **floor: Any) -> Any:
         from wxdash.app import WxDashApp
 
         return WxDashApp(config_file=config)
-    from floor import BareApp
+    from floor_app import BareApp
 
     return BareApp(config, **floor)
 

@@ -9,17 +9,20 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import logging
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
-from conftest import fast
+from conftest import MARKER, fast
 
 from wxdash.wechat.client import WeChatClient
 from wxdash.wechat.errors import NetworkError, ResponseFormatError
+from wxdash.wechat.models import parse_json_body
 
 ANSWER = {"errcode": 0, "errmsg": "ok", "n": 1}
 
@@ -30,6 +33,7 @@ class Scripted:
 
     answer: Callable[[int], bytes]  # the nth request (from 1) -> the bytes sent back
     close_after: bool = False  # hang up after each answer
+    unasked: bytes = b""  # sent a moment after each answer, nobody having asked
     connections: int = 0
     requests: list[bytes] = field(default_factory=list)
     url: str = ""
@@ -48,6 +52,10 @@ class Scripted:
                 self.requests.append(head + body)
                 writer.write(self.answer(len(self.requests)))
                 await writer.drain()
+                if self.unasked:
+                    await asyncio.sleep(0.02)
+                    writer.write(self.unasked)
+                    await writer.drain()
                 if self.close_after:
                     break
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -79,13 +87,15 @@ async def serve() -> AsyncIterator[Serve]:
         answer: Callable[[int], bytes] = json_answer,
         *,
         tls: ssl.SSLContext | None = None,
-        **options: bool,
+        host: str = "127.0.0.1",
+        **options: Any,
     ) -> Scripted:
         scripted = Scripted(answer, **options)
-        server = await asyncio.start_server(scripted.handle, "127.0.0.1", 0, ssl=tls)
+        server = await asyncio.start_server(scripted.handle, host, 0, ssl=tls)
         servers.append(server)
         scheme = "https" if tls else "http"
-        scripted.url = f"{scheme}://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        where = f"[{host}]" if ":" in host else host
+        scripted.url = f"{scheme}://{where}:{server.sockets[0].getsockname()[1]}"
         return scripted
 
     yield start
@@ -207,3 +217,86 @@ async def test_https_with_a_trusted_certificate_keeps_its_connection(
     assert [a["n"] for a in answers] == [1, 2, 3]
     assert server.connections == 1
     assert server.requests[0].startswith(b"POST /x HTTP/1.1\r\nHost: 127.0.0.1:")
+
+
+async def test_bytes_after_an_answer_are_never_read_as_the_next_answer(serve: Serve) -> None:
+    """A server that sends a second answer unasked (a smuggling attempt, or a broken proxy):
+    the connection is dropped, and the next call gets its own answer from a new one."""
+
+    def answer(n: int) -> bytes:
+        smuggled = response(json.dumps({"errcode": 0, "errmsg": "SMUGGLED"}).encode())
+        return json_answer(n) + (smuggled if n == 1 else b"")
+
+    server = await serve(answer)
+    async with WeChatClient(fast(max_attempts=1)) as client:
+        first = await client.post_json(server.url, "/x", {})
+        second = await client.post_json(server.url, "/x", {})
+    assert (first["n"], second["n"]) == (1, 2)
+    assert "SMUGGLED" not in json.dumps(second)
+    assert server.connections == 2
+
+
+async def test_a_408_sent_while_idle_means_a_quiet_reconnect(serve: Serve) -> None:
+    timeout = response(b"", "Connection: close", status="408 Request Timeout")
+    server = await serve(unasked=timeout)
+    async with WeChatClient(fast(max_attempts=1)) as client:
+        assert (await client.post_json(server.url, "/x", {}))["n"] == 1
+        await asyncio.sleep(0.1)  # the 408 arrives while the connection waits in the pool
+        assert (await client.post_json(server.url, "/x", {}))["n"] == 2
+    assert server.connections == 2
+
+
+async def test_the_token_stays_out_of_the_log_when_a_connection_is_replaced(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Even a log handler without wxdash's redacting filter never gets the token."""
+    caplog.set_level(logging.DEBUG)
+    server = await serve(close_after=True)
+    async with WeChatClient(fast(max_attempts=1)) as client:
+        for _ in range(3):
+            await client.post(server.url, "/x", parse_json_body, {}, token=MARKER)
+    assert "reconnecting" in caplog.text
+    assert "access_token=" in caplog.text
+    assert MARKER not in caplog.text
+
+
+async def test_an_api_base_with_spaces_or_chinese_in_its_path_is_sent_encoded(
+    serve: Serve,
+) -> None:
+    server = await serve()
+    async with WeChatClient(fast(max_attempts=1)) as client:
+        await client.post_json(server.url + "/a b/路径", "/x", {})
+    assert server.requests[0].startswith(b"POST /a%20b/%E8%B7%AF%E5%BE%84/x HTTP/1.1\r\n")
+
+
+async def test_an_ipv6_loopback_api_base_sends_a_bracketed_host(serve: Serve) -> None:
+    try:
+        server = await serve(host="::1")
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    async with WeChatClient(fast(max_attempts=1)) as client:
+        assert (await client.post_json(server.url, "/x", {}))["n"] == 1
+    port = server.url.rsplit(":", 1)[1]
+    assert f"\r\nHost: [::1]:{port}\r\n".encode() in server.requests[0]
+
+
+async def test_a_compressed_body_over_the_size_cap_is_refused(serve: Serve) -> None:
+    """Ten megabytes of zeros gzip to about ten kilobytes: the cap counts what they inflate to."""
+    bomb = gzip.compress(b"0" * (10 * 1024 * 1024))
+    server = await serve(lambda _n: response(bomb, "Content-Encoding: gzip"))
+    async with WeChatClient(fast(max_attempts=1, max_response_bytes=1024 * 1024)) as client:
+        with pytest.raises(ResponseFormatError) as caught:
+            await client.post_json(server.url, "/x", {})
+    assert "over 1048576 bytes" in caught.value.message
+
+
+async def test_certificates_that_cannot_be_loaded_are_a_clear_error(
+    serve: Serve, authority: Authority, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _ca, context, _pem = authority
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    server = await serve(tls=context)
+    async with WeChatClient(fast(max_attempts=1)) as client:
+        with pytest.raises(NetworkError) as caught:
+            await client.post_json(server.url, "/x", {})
+    assert "SSL_CERT_FILE" in caught.value.message

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import random
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ from wxdash.wechat.wire import (
     Timeouts,
     WireError,
     default_tls,
+    load_tls,
     split_url,
 )
 
@@ -209,7 +211,7 @@ class WeChatClient:
             self._httpx = HttpxPath(
                 self._timeouts,
                 {"User-Agent": USER_AGENT},
-                None if self._transport is not None else default_tls(),
+                None if self._transport is not None else load_tls(default_tls),
                 transport=self._transport,
                 max_connections=self._max_connections,
             )
@@ -417,16 +419,16 @@ def _describe(exc: WireError) -> str:
 
 
 def _proxy_for(origin: Origin) -> bool:
-    """Whether HTTP(S)_PROXY or ALL_PROXY name a proxy for this origin that NO_PROXY allows."""
-    if not any(name.lower().endswith("_proxy") for name in os.environ):
-        return False
-    import urllib.request  # a slow import, for the rare run behind a proxy
+    """Whether a proxy applies to this origin, as httpx would find it: HTTP(S)_PROXY or
+    ALL_PROXY unless NO_PROXY says otherwise, and on macOS and Windows the system's settings."""
+    system = sys.platform in ("darwin", "win32")
+    if not system and not any(name.lower().endswith("_proxy") for name in os.environ):
+        return False  # nowhere else to look: spare the slow import below
+    import urllib.request
 
     scheme, host, _port = origin
-    proxies = urllib.request.getproxies_environment()
-    return bool(proxies.get(scheme) or proxies.get("all")) and not (
-        urllib.request.proxy_bypass_environment(host, proxies)
-    )
+    proxies = urllib.request.getproxies()
+    return bool(proxies.get(scheme) or proxies.get("all")) and not urllib.request.proxy_bypass(host)
 
 
 def _too_large(size: int, cap: int) -> ResponseFormatError:

@@ -20,7 +20,7 @@ import ssl
 import zlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import h11
 
@@ -88,6 +88,24 @@ def default_tls() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
+def _ascii(host: str) -> str:
+    """A host as DNS and the Host header take it: internationalised names in punycode."""
+    return host if host.isascii() else host.encode("idna").decode("ascii")
+
+
+def _authority(origin: Origin) -> str:
+    """The Host header: IPv6 literals in brackets, the port unless it is the scheme's own."""
+    scheme, host, port = origin
+    host = f"[{host}]" if ":" in host else _ascii(host)
+    return host if port == (443 if scheme == "https" else 80) else f"{host}:{port}"
+
+
+def _request_target(target: str) -> str:
+    """Path and query with what HTTP does not allow there (spaces, non-ASCII) percent-encoded,
+    as httpx does; what is already encoded stays as it is."""
+    return quote(target, safe="/?&=%:@!$'()*+,;~-._")
+
+
 def split_url(url: str) -> tuple[Origin, str]:
     """The origin and the request target (path and query) of a URL. The query holds the
     token, so only the part before the path goes through `origin_of`'s memory."""
@@ -96,6 +114,16 @@ def split_url(url: str) -> tuple[Origin, str]:
     cut = min(ends) if ends else len(url)
     target = url[cut:]
     return origin_of(url[:cut]), target if target.startswith("/") else "/" + target
+
+
+def load_tls(make: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
+    """`make()`, with certificates that cannot be read reported as a failure to connect."""
+    try:
+        return make()
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+        raise ConnectFailed(
+            f"cannot load the trusted certificates ({exc}); check SSL_CERT_FILE and SSL_CERT_DIR"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +157,12 @@ class Response:
         inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)
         try:
             async for chunk in self._connection.body():
-                if data := inflater.decompress(chunk):
+                # In steps of READ_SIZE: the caller's size cap then stops a small chunk that
+                # would inflate to gigabytes before it is all in memory.
+                data = inflater.decompress(chunk, READ_SIZE)
+                while data:
                     yield data
+                    data = inflater.decompress(inflater.unconsumed_tail, READ_SIZE)
             if rest := inflater.flush():
                 yield rest
         except zlib.error as exc:
@@ -156,6 +188,10 @@ class Connection:
     ) -> Connection:
         scheme, host, port = origin
         try:
+            host = _ascii(host)
+        except UnicodeError:
+            raise ConnectFailed(f"{host!r} is not a valid host name") from None
+        try:
             async with asyncio.timeout(timeouts.connect):
                 reader, writer = await asyncio.open_connection(
                     host,
@@ -172,9 +208,16 @@ class Connection:
 
     @property
     def reusable(self) -> bool:
-        """Idle, and not closed by the server while it waited in the pool."""
+        """Idle, not closed by the server, and with nothing from it waiting unread: a server
+        that speaks unasked (a 408 before hanging up, bytes past its answer) is done with
+        this connection, and the next request must not read that as its answer."""
+        # StreamReader has no public count of the bytes it holds; _buffer has been that
+        # bytearray since asyncio began.
+        unread = getattr(self._reader, "_buffer", b"")
         return (
             self._h11.our_state is h11.IDLE
+            and not self._h11.trailing_data[0]
+            and not unread
             and not self._reader.at_eof()
             and not self._writer.is_closing()
         )
@@ -190,14 +233,19 @@ class Connection:
         response, then `finish()`. On failure the connection is closed."""
         self._read_timeout = timeouts.read
         self.heard = False
-        scheme, host, port = self.origin
-        default_port = 443 if scheme == "https" else 80
-        authority = host if port == default_port else f"{host}:{port}"
-        request = h11.Request(
-            method="POST",
-            target=target,
-            headers=[("Host", authority), *headers, ("Content-Length", str(len(body)))],
-        )
+        try:
+            request = h11.Request(
+                method="POST",
+                target=_request_target(target),
+                headers=[
+                    ("Host", _authority(self.origin)),
+                    *headers,
+                    ("Content-Length", str(len(body))),
+                ],
+            )
+        except (h11.LocalProtocolError, UnicodeError) as exc:  # an api_base h11 cannot send
+            self.close()
+            raise WireError(f"cannot send that URL: {exc}") from None
         try:
             data = self._h11.send(request) + self._h11.send(h11.Data(data=body))
             data += self._h11.send(h11.EndOfMessage())
@@ -268,6 +316,7 @@ class Pool:
         self._tls: ssl.SSLContext | None = None
         self._keep = keep
         self._idle: dict[Origin, list[Connection]] = {}
+        self._closed = False
 
     @contextlib.asynccontextmanager
     async def post(
@@ -284,10 +333,10 @@ class Pool:
                     raise
                 # The server closed this idle connection as the request went out, a race
                 # every kept-alive client meets: nothing was answered, so ask on a new one.
-                log.debug("kept-alive connection to %s closed by the server; reconnecting", url)
+                log.debug("kept-alive connection to %s closed; reconnecting", redact(url))
         if response is None:
             if origin[0] == "https" and self._tls is None:
-                self._tls = self._make_tls()
+                self._tls = load_tls(self._make_tls)
             tls = self._tls if origin[0] == "https" else None
             connection = await Connection.open(origin, self.timeouts, tls)
             response = await connection.send(target, headers, body, self.timeouts)
@@ -314,12 +363,14 @@ class Pool:
 
     def _park(self, connection: Connection) -> None:
         idle = self._idle.setdefault(connection.origin, [])
-        if len(idle) < self._keep:
+        if len(idle) < self._keep and not self._closed:
             idle.append(connection)
         else:
             connection.close()
 
     async def aclose(self) -> None:
+        """Close the idle connections; those in use close when their request ends."""
+        self._closed = True
         for idle in self._idle.values():
             for connection in idle:
                 connection.close()

@@ -650,7 +650,7 @@ async def _fetch(
         return await fleet.fetch_all(profiles, force=force, landed=landed)
 
 
-def _prepare(outcome: FetchOutcome) -> None:
+def _lint(outcome: FetchOutcome) -> None:
     """Lint the lists now, while other fetches wait on the network; output needs them next."""
     outcome.view()
 
@@ -687,7 +687,7 @@ def gather(
     if args.demo:
         _no_offline_demo(args)
         concurrency = args.concurrency or config.concurrency
-        return asyncio.run(_fetch(session, profiles, concurrency, _prepare))
+        return asyncio.run(_fetch(session, profiles, concurrency, _lint))
     cache = ResultCache()
     outcomes: dict[int, FetchOutcome] = {}
     if args.offline or max_age is not None:
@@ -702,7 +702,7 @@ def gather(
     if wanted:
 
         def landed(outcome: FetchOutcome) -> None:
-            _prepare(outcome)
+            _lint(outcome)
             cache.save(outcome)
 
         concurrency = args.concurrency or config.concurrency

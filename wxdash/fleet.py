@@ -10,6 +10,7 @@ whose daily quota WeChat said is used up (45009) is not called again before the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -222,8 +223,10 @@ class Fleet:
         work done there costs no time of its own."""
         wanted = list(profiles)
         results = {}
-        async for outcome in self.fetch_each(wanted, force=force):
-            if landed is not None:
-                landed(outcome)
-            results[id(outcome.profile)] = outcome
+        # Closed on the way out, so that `landed` failing cancels the fetches still running.
+        async with contextlib.aclosing(self.fetch_each(wanted, force=force)) as outcomes:
+            async for outcome in outcomes:
+                if landed is not None:
+                    landed(outcome)
+                results[id(outcome.profile)] = outcome
         return [results[id(p)] for p in wanted]

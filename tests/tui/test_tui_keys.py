@@ -196,6 +196,30 @@ async def test_each_letter_moves_the_highlight_while_the_same_domains_match(
         assert set(underlined(app).values()) == {"lotu"}
 
 
+async def test_a_folded_protocol_stays_folded_while_typing_and_after_clearing(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(write_config, shop(fake, "Lotus Tea", APPID_A))
+    async with running(app) as pilot:
+        app._tree().focus()
+        await pilot.pause()
+        while app._tree().cursor_line != 0:  # up to the request node
+            await pilot.press("up")
+        await pilot.press("space")
+        await pilot.pause()
+        assert tree_text(app).splitlines()[0] == " ▶ request (3)"
+        # The first letter rebuilds the tree (counts become x/y), the next ones do not.
+        await pilot.press("slash", *"lotus")
+        await pilot.pause()
+        tree = tree_text(app)
+        assert tree.splitlines()[0] == " ▶ request (2/3)"
+        assert "pay.lotustea.com" not in tree
+        assert "wss://push.lotustea.com" in tree  # the others stay open
+        await pilot.press("escape")
+        await pilot.pause()
+        assert tree_text(app).splitlines()[0] == " ▶ request (3)"
+
+
 async def test_a_filter_matching_nothing_says_zero(fake: FakeWeChat, write_config: Writer) -> None:
     app = make_app(write_config, shop(fake, "Shop A", APPID_A))
     async with running(app) as pilot:

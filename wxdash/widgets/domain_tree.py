@@ -86,6 +86,7 @@ class DomainTree(Tree[NodeInfo]):
         self.group = group
         self._flags: dict[tuple[str | None, str | None], list[str]] = {}
         self._shape: tuple[object, ...] | None = None
+        self._folded: set[str | None] = set()  # protocols the user folded
         self.show_root = False
         self.guide_depth = 3
         self.auto_expand = False
@@ -153,12 +154,22 @@ class DomainTree(Tree[NodeInfo]):
             # with the same labels, so only the highlight on the lines on screen changes.
             if filters.text != self._needle:
                 self._needle = filters.text
-                self._updates += 1  # drops the drawn lines, keeps the laid-out ones
+                self._updates += 1  # Tree's line-cache key: drops drawn lines, keeps laid-out ones
                 self.refresh()
             return
         self._shape = shape
         keep = self.cursor_node.data if self.cursor_node is not None else None
         keep_line = self.cursor_line
+        # A protocol the user folded stays folded through rebuilds (another letter typed, new
+        # data, another profile); one not shown or empty now keeps whatever it was.
+        foldable = {
+            node.data.protocol: node
+            for node in self.root.children
+            if node.data is not None and node.allow_expand
+        }
+        self._folded = {key for key in self._folded if key not in foldable} | {
+            key for key, node in foldable.items() if not node.is_expanded
+        }
         self.clear()
         self._needle = filters.text
         self._match = self._style("domain-tree--match")
@@ -278,7 +289,10 @@ class DomainTree(Tree[NodeInfo]):
             label.stylize(self._style("domain-tree--empty"))
         kind: NodeKind = "extra" if extra else "protocol"
         node = self.root.add(
-            label, data=NodeInfo(kind, key), expand=True, allow_expand=bool(domains)
+            label,
+            data=NodeInfo(kind, key),
+            expand=key not in self._folded,
+            allow_expand=bool(domains),
         )
         flags = self._flags
         for domain in domains:

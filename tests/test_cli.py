@@ -16,16 +16,18 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import tomllib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from conftest import APPID, MARKER, WRONG_TYPES_WARNINGS, assert_no_marker, profile
 
-from wxdash import __version__
+from wxdash import __version__, fakeserver
 from wxdash.fakeserver import (
     ERRMSG,
     GROUP_KEYS,
@@ -234,6 +236,62 @@ def test_fetch_keeps_the_profiles_order_and_each_profiles_own_data(
         sample_domains(),
         idn_domains(),
     ]
+
+
+def test_text_output_comes_profile_by_profile_in_the_configs_order(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run, check: Any
+) -> None:
+    """Text is written as profiles land, yet in the config's order: the slow first profile
+    still comes first, and the whole reads as one `fetch` of all of them would."""
+    shops = [
+        serve(fake, "Slow", "wx00000000000000c1", scenario="slow:0.5", token=MARKER + "-1"),
+        serve(fake, "Fast", "wx00000000000000c2", token=MARKER + "-2"),
+        serve(fake, "Broken", "wx00000000000000c3", scenario="errcode:40001", token=MARKER + "-3"),
+        serve(fake, "Faster", "wx00000000000000c4", token=MARKER + "-4"),
+    ]
+    write_config({"network": FAST, "profiles": shops})
+    result = check(run_cli("fetch", "--all", "--concurrency", "4"), 1)
+    sections = result.stdout.split("\n\n")
+    assert [section.split("  ")[0] for section in sections] == ["Slow", "Fast", "Broken", "Faster"]
+    assert "failed: WeChat error 40001" in sections[2]
+    assert result.stdout.endswith("\n") and not result.stdout.endswith("\n\n")
+    one_by_one = [check(run_cli("fetch", "-p", name), 1 if name == "Broken" else 0).stdout
+                  for name in ("Slow", "Fast", "Broken", "Faster")]  # fmt: skip
+    # The same text but for the fetch times and WeChat's request ids.
+    varying = re.compile(r"  fetched [^\n]*|rid: [0-9a-f-]+")
+    assert varying.sub("", result.stdout) == varying.sub("", "\n".join(one_by_one))
+
+
+def test_a_fast_profile_is_printed_while_a_slow_one_is_still_fetched(
+    fake: FakeWeChat, write_config: Writer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Slow's answer waits until this test has read Fast's part of the output.
+    gate, released = threading.Event(), []
+    monkeypatch.setattr(
+        fakeserver, "time", SimpleNamespace(sleep=lambda _: released.append(gate.wait(20)))
+    )
+    shops = [
+        serve(fake, "Fast", "wx00000000000000d1", token=MARKER + "-1"),
+        serve(fake, "Slow", "wx00000000000000d2", scenario="slow:1", token=MARKER + "-2"),
+    ]
+    write_config({"network": {**FAST, "read_timeout": 30}, "profiles": shops})
+    command = [sys.executable, "-m", "wxdash", "fetch", "--all"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a pipe buffers
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, cwd=tmp_path, env=env
+    ) as child:
+        assert child.stdout is not None
+        first = child.stdout.readline()
+        shown = [first]
+        while not (shown[-1].startswith("    webview") and "  Direct\n" in shown):
+            shown.append(child.stdout.readline())  # to Fast's last line
+            assert shown[-1], "the output ended before Fast's last line"
+        gate.set()
+        rest = child.stdout.read()
+    assert released and all(released)  # Slow was answered only once Fast had been read
+    assert child.returncode == 0
+    assert first.startswith("Fast  wx00000000000000d1  fetched ")
+    assert rest.startswith("\nSlow  wx00000000000000d2  fetched ")  # after a blank line
 
 
 def test_fetch_named_profiles_only(

@@ -675,10 +675,15 @@ def _no_offline_demo(args: argparse.Namespace) -> None:
 
 
 def gather(
-    session: Session, profiles: list[Profile], *, max_age: float | None = None
+    session: Session,
+    profiles: list[Profile],
+    *,
+    max_age: float | None = None,
+    landed: Callable[[int, FetchOutcome], None] | None = None,
 ) -> list[FetchOutcome]:
     """The profiles' outcomes: fetched, or from the cache under --offline (or where a cached
-    result is younger than `max_age` seconds). Fetched results refresh the cache."""
+    result is younger than `max_age` seconds). Fetched results refresh the cache. `landed`
+    hears of each outcome (with its index) as soon as it is known, while others are fetched."""
     from wxdash.cache import ResultCache
     from wxdash.fleet import now
 
@@ -686,32 +691,61 @@ def gather(
     assert config is not None
     if args.demo:
         _no_offline_demo(args)
-        concurrency = args.concurrency or config.concurrency
-        return asyncio.run(_fetch(session, profiles, concurrency, _lint))
-    cache = ResultCache()
+    cache = None if args.demo else ResultCache()  # the demo keeps nothing on disk
     outcomes: dict[int, FetchOutcome] = {}
-    if args.offline or max_age is not None:
+
+    def known(index: int, outcome: FetchOutcome) -> None:
+        outcomes[index] = outcome
+        if landed is not None:
+            landed(index, outcome)
+
+    if cache is not None and (args.offline or max_age is not None):
         moment = now()
         for index, profile in enumerate(profiles):
             cached = cache.load(profile)
             if args.offline:
-                outcomes[index] = cached or cache.miss(profile)
+                known(index, cached or cache.miss(profile))
             elif cached is not None and (moment - cached.fetched_at).total_seconds() < max_age:
-                outcomes[index] = cached
-    wanted = [(i, p) for i, p in enumerate(profiles) if i not in outcomes]
+                known(index, cached)
+    wanted: dict[int, list[int]] = {}  # a profile (by identity) and where it is in the list
+    for index, profile in enumerate(profiles):
+        if index not in outcomes:
+            wanted.setdefault(id(profile), []).append(index)
     if wanted:
 
-        def landed(outcome: FetchOutcome) -> None:
+        def fetched(outcome: FetchOutcome) -> None:
             _lint(outcome)
-            cache.save(outcome)
+            if cache is not None:
+                cache.save(outcome)
+            for index in wanted[id(outcome.profile)]:
+                known(index, outcome)
 
         concurrency = args.concurrency or config.concurrency
-        fetched = asyncio.run(_fetch(session, [p for _i, p in wanted], concurrency, landed))
-        for (index, _profile), outcome in zip(wanted, fetched, strict=True):
-            outcomes[index] = outcome
-    for problem in cache.problems:
+        fetching = [profiles[indexes[0]] for indexes in wanted.values()]
+        asyncio.run(_fetch(session, fetching, concurrency, fetched))
+    for problem in cache.problems if cache is not None else ():
         print("wxdash: " + _("warning: {problem}").format(problem=problem), file=sys.stderr)
     return [outcomes[i] for i in range(len(profiles))]
+
+
+class _InOrder:
+    """Writes each profile's text as soon as it and every profile before it are known, so
+    a long fleet's output starts at once and stays in the config's order."""
+
+    def __init__(self, count: int, render: Callable[[FetchOutcome], str]) -> None:
+        self._texts: list[str | None] = [None] * count
+        self._render = render
+        self._next = 0
+
+    def __call__(self, index: int, outcome: FetchOutcome) -> None:
+        self._texts[index] = self._render(outcome)
+        start = self._next
+        while self._next < len(self._texts) and (text := self._texts[self._next]) is not None:
+            sys.stdout.write(text if self._next == 0 else "\n" + text)  # a blank line between
+            self._texts[self._next] = ""
+            self._next += 1
+        if self._next > start:
+            sys.stdout.flush()  # a pipe would hold it back until the end
 
 
 def _report_failures(outcomes: list[FetchOutcome], *, webview: bool = True) -> bool:
@@ -744,12 +778,19 @@ def _write(text: str) -> None:
 def cmd_fetch(args: argparse.Namespace) -> int:
     from wxdash.output import Selection, render_csv, render_json, render_text, warning_text
 
+    selection = Selection(args.groups, args.protocols)
     with Session(args) as session:
         config = _loaded(session)
-        outcomes = gather(session, _select(config, args.profiles, args.all))
-    selection = Selection(args.groups, args.protocols)
-    render = {"json": render_json, "csv": render_csv, "text": render_text}[args.format]
-    _write(render(outcomes, selection))
+        profiles = _select(config, args.profiles, args.all)
+        if args.format == "text":  # written profile by profile, as they come in
+            printer = _InOrder(len(profiles), lambda outcome: render_text([outcome], selection))
+            outcomes = gather(session, profiles, landed=printer)
+        else:
+            outcomes = gather(session, profiles)
+    if args.format != "text":
+        render = render_json if args.format == "json" else render_csv
+        _write(render(outcomes, selection))
+    sys.stdout.flush()
     if args.format != "text":
         # Text shows warnings inline; JSON has them as data; CSV has no place for them.
         # Either way a person watching the terminal should see that data was odd.

@@ -164,7 +164,7 @@ class Bench:
         kept = {
             k: v
             for k, v in os.environ.items()
-            if "proxy" not in k.lower() and k != "PYTHONDONTWRITEBYTECODE"
+            if "proxy" not in k.lower() and k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")
         }
         self.env = {
             **kept,
@@ -175,6 +175,7 @@ class Bench:
             "PYTHONPATH": os.pathsep.join([str(HERE.parent), str(HERE)]),
             # Compiled once, into this run's folder, as an installed package is: otherwise a
             # run under PYTHONDONTWRITEBYTECODE compiles every module it imports, every time.
+            # (PYTHONUNBUFFERED is left out too: output is buffered as Python buffers it.)
             "PYTHONPYCACHEPREFIX": str(self.folder / "pycache"),
         }
         sources = [str(HERE.parent / "wxdash"), str(HERE)]

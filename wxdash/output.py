@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wxdash.fleet import FetchOutcome, QuotaOutcome
-from wxdash.i18n import N_, _, cells, ngettext
+from wxdash.i18n import N_, _, cells, language, ngettext
 from wxdash.insight import Change, CheckResult, Hit, Pending, Where, check, find, group_names
 from wxdash.safetext import json_safe, quoted, visible
 from wxdash.wechat.errors import WxDashError
@@ -51,6 +51,8 @@ class Selection:
         self.protocols = [p for p in Protocol if not protocols or p in protocols]
         # Protocol keys wxdash does not know are shown only when no protocol was named.
         self.extras = not protocols
+        # Asked for per group of every profile: enum attributes are slow to read on 3.11.
+        self._keyed = [(p, p.value, p.is_server) for p in self.protocols]
 
     @property
     def webview(self) -> bool:
@@ -75,7 +77,7 @@ class Selection:
     def lists(
         self, group: DomainGroup, *, server_only: bool = False
     ) -> list[tuple[str, tuple[str, ...]]]:
-        out = [(p.value, group[p]) for p in self.protocols if p.is_server or not server_only]
+        out = [(key, group[p]) for p, key, server in self._keyed if server or not server_only]
         if self.extras:
             out.extend(group.extra.items())
         return out
@@ -271,9 +273,15 @@ def warning_text(outcome: FetchOutcome, selection: Selection | None = None) -> s
     return "\n".join(f"wxdash: {name}: {_warning_line(w)}" for w in warnings)
 
 
+@functools.cache
+def _protocol_labels(_lang: str) -> dict[str, str]:
+    """Each protocol's name by its API key, in the current language (which is the key)."""
+    return {p.value: p.label for p in Protocol}
+
+
 def _group_lines(view: DomainReport, selection: Selection, outcome: FetchOutcome) -> list[str]:
     lines = []
-    labels = {p.value: p.label for p in Protocol}
+    labels = _protocol_labels(language())
     keys = {k for g in view.groups.values() if g for k, _d in selection.lists(g)}
     column = max([8, *(width(labels.get(k, visible(k))) for k in keys)]) + 2
     group_column = max([12, *(width(g.label) for g in selection.groups)]) + 2

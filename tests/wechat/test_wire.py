@@ -300,3 +300,84 @@ async def test_certificates_that_cannot_be_loaded_are_a_clear_error(
         with pytest.raises(NetworkError) as caught:
             await client.post_json(server.url, "/x", {})
     assert "SSL_CERT_FILE" in caught.value.message
+
+
+async def test_an_http_1_0_answer_read_to_its_end_leaves_its_connection(serve: Serve) -> None:
+    def answer(n: int) -> bytes:  # no length: the body ends where the server hangs up
+        body = json.dumps({**ANSWER, "n": n}).encode()
+        return b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + body
+
+    server = await serve(answer, close_after=True)
+    async with WeChatClient(fast()) as client:
+        answers = [await client.post_json(server.url, "/x", {}) for _ in range(2)]
+    assert [a["n"] for a in answers] == [1, 2]
+    assert server.connections == 2
+
+
+async def test_an_http_1_0_answer_with_a_length_is_not_kept_alive(serve: Serve) -> None:
+    def answer(n: int) -> bytes:
+        return json_answer(n).replace(b"HTTP/1.1", b"HTTP/1.0", 1)
+
+    server = await serve(answer)
+    async with WeChatClient(fast()) as client:
+        answers = [await client.post_json(server.url, "/x", {}) for _ in range(2)]
+    assert [a["n"] for a in answers] == [1, 2]
+    assert server.connections == 2  # HTTP/1.0 keeps nothing alive unless it says so
+
+
+async def test_an_informational_answer_first_is_passed_over(serve: Serve) -> None:
+    server = await serve(lambda n: b"HTTP/1.1 100 Continue\r\n\r\n" + json_answer(n))
+    async with WeChatClient(fast()) as client:
+        answers = [await client.post_json(server.url, "/x", {}) for _ in range(3)]
+    assert [a["n"] for a in answers] == [1, 2, 3]
+    assert server.connections == 1
+
+
+async def test_chunk_extensions_trailers_and_bare_line_feeds_are_read(serve: Serve) -> None:
+    body = json.dumps(ANSWER).encode()
+    half = len(body) // 2
+
+    def answer(_n: int) -> bytes:
+        return (
+            b"HTTP/1.1 200 OK\nTransfer-Encoding: chunked\nX-Note:  spaced out  \n\n"
+            + f"{half:X};name=value\r\n".encode()
+            + body[:half]
+            + f"\r\n{len(body) - half:x}\n".encode()
+            + body[half:]
+            + b"\n0\r\nX-Trailer: ignored\r\n\r\n"
+        )
+
+    server = await serve(answer)
+    async with WeChatClient(fast()) as client:
+        answers = [await client.post_json(server.url, "/x", {}) for _ in range(2)]
+    assert answers == [ANSWER, ANSWER]
+    assert server.connections == 1  # read to its end, trailers too: the connection is reused
+
+
+@pytest.mark.parametrize(
+    ("head", "said"),
+    [
+        ("Content-Length: 5\r\nContent-Length: 6", "Content-Length is not one number"),
+        ("Content-Length: -5", "Content-Length is not one number"),
+        ("Transfer-Encoding: gzip", "transfer-encoding wxdash does not read"),
+        ("Bad Header: x", "a header line HTTP does not allow"),
+        (" folded: x", "a header line HTTP does not allow"),
+        ("X-Long: " + "a" * 70_000, "over 65536 bytes long"),
+    ],
+)
+async def test_an_answer_http_does_not_allow_is_refused_clearly(
+    serve: Serve, head: str, said: str
+) -> None:
+    def answer(n: int) -> bytes:
+        if n == 1:
+            return f"HTTP/1.1 200 OK\r\n{head}\r\n\r\n{{}}".encode()
+        return json_answer(n)
+
+    server = await serve(answer)
+    async with WeChatClient(fast(max_attempts=1)) as client:
+        with pytest.raises(NetworkError) as caught:
+            await client.post_json(server.url, "/x", {})
+        assert caught.value.message.startswith("Could not reach 127.0.0.1:")
+        assert said in caught.value.message
+        assert (await client.post_json(server.url, "/x", {}))["n"] == 2  # on a new connection
+    assert server.connections == 2

@@ -23,6 +23,7 @@ from wxdash.insight import (
     Address,
     Change,
     Pending,
+    _split_address,
     annotate,
     check,
     find,
@@ -102,6 +103,38 @@ def test_scheme_host_and_port_are_kept_apart(
     address = parse_address(text)
     assert address.key == key
     assert address.rest == rest
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://api.example.com",
+        "HTTPS://Api.Example.COM/",
+        "udp://live.example.com:8443",
+        "https://a.com:0",
+        "https://a.com:08443",
+        "https://a.com:65535",
+        "https://a.com:65536",  # no port: urlsplit refuses it, and so the host keeps it
+        "https://a.com:99999/x",
+        "https://a.com.",
+        "https://a-b.c-d.com//",
+        "https://-a.com",
+        "wss://a..com",
+        "https://user@a.com",
+        "https://a.com?x=1",
+        "https://a.com#top",
+        "  https://a.com  ",
+        "https://例子.中国",
+        "https://[::1]:8443",
+        "https://[bold red]a.com",
+        "api.a.com",
+        "api.a.com:81",
+    ],
+)
+def test_plain_addresses_read_in_one_step_as_urlsplit_reads_them(text: str) -> None:
+    # The common shape skips urlsplit: its answer must be the one urlsplit gives.
+    for default in ("", "wss"):
+        assert parse_address(text, default) == _split_address(text.strip(), default)
 
 
 def test_an_explicit_default_port_is_not_the_same_domain() -> None:

@@ -179,10 +179,16 @@ def lint_domain(protocol: Protocol, domain: str) -> list[tuple[str, str | None]]
 
 
 @functools.lru_cache(maxsize=8192)
-def _lint_domain(protocol: Protocol, domain: str) -> tuple[tuple[str, str | None], ...]:
-    """`lint_domain`, remembered: the effective group repeats the other groups' entries, and
-    a refresh repeats them all."""
-    return tuple(lint_domain(protocol, domain))
+def _linted(
+    protocol: Protocol, domain: str
+) -> tuple[tuple[tuple[str, str | None], ...], tuple[str, str, int | None]]:
+    """What lint asks of one entry: the rules it breaks, and the key its duplicates share.
+    Remembered: the effective group repeats the other groups' entries, and a refresh repeats
+    them all."""
+    address = parse_address(domain)
+    if not address.scheme:
+        address = parse_address(domain, protocol.scheme)
+    return tuple(lint_domain(protocol, domain)), address.key
 
 
 def lint(report: DomainReport) -> tuple[ParseWarning, ...]:
@@ -195,9 +201,9 @@ def lint(report: DomainReport) -> tuple[ParseWarning, ...]:
         for protocol, domains in data:
             seen: set[tuple[str, str, int | None]] = set()
             for domain in domains:
-                for kind, detail in _lint_domain(protocol, domain):
+                found, key = _linted(protocol, domain)
+                for kind, detail in found:
                     warnings.append(ParseWarning(kind, group.value, protocol.value, domain, detail))
-                key = parse_address(domain, protocol.scheme).key
                 if key in seen:
                     warnings.append(
                         ParseWarning("lint_duplicate", group.value, protocol.value, domain)

@@ -53,6 +53,8 @@ class Selection:
         self.extras = not protocols
         # Asked for per group of every profile: enum attributes are slow to read on 3.11.
         self._keyed = [(p, p.value, p.is_server) for p in self.protocols]
+        self._group_values = {g.value for g in self.groups}
+        self._protocol_values = {p.value for p in self.protocols}
 
     @property
     def webview(self) -> bool:
@@ -63,8 +65,7 @@ class Selection:
         (and so cannot select) are always kept."""
         if view is None:
             return []
-        groups = {g.value for g in self.groups}
-        protocols = {p.value for p in self.protocols}
+        groups, protocols = self._group_values, self._protocol_values
         known_groups = Group._value2member_map_
         known_protocols = Protocol._value2member_map_
         return [
@@ -77,7 +78,8 @@ class Selection:
     def lists(
         self, group: DomainGroup, *, server_only: bool = False
     ) -> list[tuple[str, tuple[str, ...]]]:
-        out = [(key, group[p]) for p, key, server in self._keyed if server or not server_only]
+        lists = group.lists
+        out = [(key, lists[p]) for p, key, server in self._keyed if server or not server_only]
         if self.extras:
             out.extend(group.extra.items())
         return out
@@ -273,45 +275,64 @@ def warning_text(outcome: FetchOutcome, selection: Selection | None = None) -> s
     return "\n".join(f"wxdash: {name}: {_warning_line(w)}" for w in warnings)
 
 
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """What every profile's lines say, in one language: looked up once, not per line."""
+
+    protocols: dict[str, str]  # each protocol's name by its API key
+    groups: dict[Group, str]
+    not_returned: str
+    none: str
+
+
 @functools.cache
-def _protocol_labels(_lang: str) -> dict[str, str]:
-    """Each protocol's name by its API key, in the current language (which is the key)."""
-    return {p.value: p.label for p in Protocol}
+def _words(_lang: str) -> _Words:
+    """The words of the text output in the current language (which is the key)."""
+    return _Words(
+        {p.value: p.label for p in Protocol},
+        {g: g.label for g in Group},
+        _("not returned by the API"),
+        _("(none)"),
+    )
 
 
 def _group_lines(view: DomainReport, selection: Selection, outcome: FetchOutcome) -> list[str]:
-    lines = []
-    labels = _protocol_labels(language())
-    keys = {k for g in view.groups.values() if g for k, _d in selection.lists(g)}
-    column = max([8, *(width(labels.get(k, visible(k))) for k in keys)]) + 2
-    group_column = max([12, *(width(g.label) for g in selection.groups)]) + 2
-    not_returned = _("not returned by the API")
+    lines: list[str] = []
+    words = _words(language())
+    rows_of = {g: selection.lists(data) for g, data in view.groups.items() if data is not None}
+    keys = {k for rows in rows_of.values() for k, _d in rows}
+    names = {k: words.protocols[k] if k in words.protocols else visible(k) for k in keys}
+    column = max([8, *(width(name) for name in names.values())]) + 2
+    labels = {k: pad(name, column) for k, name in names.items()}
+    indent = " " * column
+    group_column = max([12, *(width(words.groups[g]) for g in selection.groups)]) + 2
     webview = Protocol.WEBVIEW.value
     for group in selection.groups:
         data = view[group]
         # The view fills a group one call did not return with empty lists: say so instead.
         server_gone = outcome.report is not None and outcome.report[group] is None
         web_gone = outcome.webview is None or outcome.webview.lists[group] is None
-        rows = [] if data is None else selection.lists(data)
+        rows = [] if data is None else rows_of[group]
         if server_gone:
             rows = [(k, d) for k, d in rows if k == webview]
         if outcome.webview is None:
             rows = [(k, d) for k, d in rows if k != webview]  # the call failed: said below
         if not rows:
             if data is None or server_gone:
-                lines.append(f"  {pad(group.label, group_column)}{not_returned}")
+                lines.append(f"  {pad(words.groups[group], group_column)}{words.not_returned}")
             continue  # else only webview was asked for, and its failure is said below
-        lines.append(f"  {group.label}")
+        lines.append(f"  {words.groups[group]}")
         if server_gone and any(p.is_server for p in selection.protocols):
-            lines.append("    " + _("server domains: {what}").format(what=not_returned))
+            lines.append("    " + _("server domains: {what}").format(what=words.not_returned))
         for key, domains in rows:
-            label = pad(labels.get(key, visible(key)), column)
+            label = labels[key]
             if key == webview and web_gone:
-                lines.append(f"    {label}{not_returned}")
+                lines.append(f"    {label}{words.not_returned}")
             elif not domains:
-                lines.append(f"    {label}{_('(none)')}")
-            for index, domain in enumerate(domains):
-                lines.append(f"    {label if index == 0 else ' ' * column}{visible(domain)}")
+                lines.append(f"    {label}{words.none}")
+            else:
+                lines.append(f"    {label}{visible(domains[0])}")
+                lines.extend(f"    {indent}{visible(domain)}" for domain in domains[1:])
     return lines
 
 

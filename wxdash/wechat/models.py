@@ -217,7 +217,7 @@ class DomainGroup:
         """Build a group; protocols left out are empty."""
         given = lists or {}
         return cls(
-            _frozen({p: tuple(given.get(p, ())) for p in Protocol}),
+            _frozen({p: tuple(given.get(p, ())) for p in PROTOCOLS}),
             _frozen({k: tuple(v) for k, v in extra.items()}),
         )
 
@@ -225,7 +225,8 @@ class DomainGroup:
         return self.lists[protocol]
 
     def __iter__(self) -> Iterator[tuple[Protocol, tuple[str, ...]]]:
-        return iter((p, self.lists[p]) for p in Protocol)
+        lists = self.lists
+        return iter([(p, lists[p]) for p in PROTOCOLS])
 
     @property
     def total(self) -> int:
@@ -233,7 +234,8 @@ class DomainGroup:
 
     def to_json(self) -> dict[str, list[str]]:
         """The server-domain lists as the API names them (webview has a JSON key of its own)."""
-        out = {p.value: list(self.lists[p]) for p in SERVER_PROTOCOLS}
+        lists = self.lists
+        out = {key: list(lists[p]) for p, key in _SERVER_KEYS}
         out.update({k: list(v) for k, v in self.extra.items()})
         return out
 
@@ -304,14 +306,15 @@ class DomainReport:
     def of(
         cls, groups: Mapping[Group, DomainGroup | None], warnings: tuple[ParseWarning, ...] = ()
     ) -> DomainReport:
-        return cls(_frozen({g: groups.get(g) for g in Group}), tuple(warnings))
+        return cls(_frozen({g: groups.get(g) for g in GROUPS}), tuple(warnings))
 
     def __getitem__(self, group: Group) -> DomainGroup | None:
         return self.groups[group]
 
     def to_json(self) -> dict[str, dict[str, list[str]] | None]:
+        groups = self.groups
         return {
-            g.value: (dg.to_json() if dg is not None else None) for g, dg in self.groups.items()
+            key: (None if (data := groups[g]) is None else data.to_json()) for g, key in _GROUP_KEYS
         }
 
     def with_webview(self, webview: WebviewReport | None) -> DomainReport:
@@ -319,14 +322,15 @@ class DomainReport:
         if webview is None:
             return self
         groups: dict[Group, DomainGroup | None] = {}
-        for group in Group:
+        webview_protocol = Protocol.WEBVIEW
+        for group in GROUPS:
             server, web = self.groups[group], webview.lists[group]
             if server is None and web is None:
                 groups[group] = None
                 continue
             base = server if server is not None else DomainGroup.of()
             lists = dict(base.lists)
-            lists[Protocol.WEBVIEW] = web or ()
+            lists[webview_protocol] = web or ()
             groups[group] = DomainGroup(_frozen(lists), base.extra)
         return DomainReport(_frozen(groups), self.warnings + webview.warnings)
 
@@ -337,6 +341,16 @@ class DomainReport:
 def webview_key(group: Group) -> str:
     """`mp_webviewdomain` for Group.MP: the key `get_effective_webviewdomain` uses."""
     return f"{group.short}_webviewdomain"
+
+
+# Members and keys in order, worked out once: iterating an enum class on Python 3.11 runs a
+# generator in Python, and a fleet's parsing and linting iterate them hundreds of thousands
+# of times.
+PROTOCOLS = tuple(Protocol)
+GROUPS = tuple(Group)
+_GROUP_KEYS = tuple((g, g.value) for g in GROUPS)
+_GROUP_KEY_SET = frozenset(key for _g, key in _GROUP_KEYS)
+_WEBVIEW_KEYS = tuple((g, webview_key(g)) for g in GROUPS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,12 +367,13 @@ class WebviewReport:
     ) -> WebviewReport:
         given = lists or {}
         return cls(
-            _frozen({g: (tuple(given[g]) if given.get(g) is not None else None) for g in Group}),
+            _frozen({g: (tuple(given[g]) if given.get(g) is not None else None) for g in GROUPS}),
             tuple(warnings),
         )
 
     def to_json(self) -> dict[str, list[str] | None]:
-        return {webview_key(g): (list(v) if v is not None else None) for g, v in self.lists.items()}
+        lists = self.lists
+        return {key: (None if (v := lists[g]) is None else list(v)) for g, key in _WEBVIEW_KEYS}
 
 
 def _type_name(value: Any) -> str:
@@ -385,6 +400,8 @@ def _parse_list(
         detail = _type_name(value)
         warnings.append(ParseWarning("bad_list", group.value, key, None, detail))
         return ()
+    if all(type(entry) is str for entry in value):  # as WeChat sends them
+        return tuple(value)
     domains = []
     for entry in value:
         if isinstance(entry, str):
@@ -474,11 +491,10 @@ def parse_domain_report(body: bytes) -> DomainReport:
     """Read a `get_effective_domain` body into a DomainReport."""
     data = parse_json_body(body)
     warnings: list[ParseWarning] = []
-    groups = {g: _parse_group(data.get(g.value), g, warnings) for g in Group}
-    known = {g.value for g in Group}
+    groups = {g: _parse_group(data.get(key), g, warnings) for g, key in _GROUP_KEYS}
     for key, value in data.items():
         # A group WeChat may add one day: say so rather than drop it without a word.
-        if key.endswith("_domain") and key not in known and isinstance(value, dict):
+        if key.endswith("_domain") and key not in _GROUP_KEY_SET and isinstance(value, dict):
             warnings.append(ParseWarning("unknown_group", key))
     return DomainReport(_frozen(groups), tuple(warnings))
 
@@ -488,8 +504,8 @@ def parse_webview_report(body: bytes) -> WebviewReport:
     data = parse_json_body(body)
     warnings: list[ParseWarning] = []
     lists: dict[Group, tuple[str, ...] | None] = {}
-    for group in Group:
-        raw = data.get(webview_key(group))
+    for group, key in _WEBVIEW_KEYS:
+        raw = data.get(key)
         lists[group] = (
             None if raw is None else _parse_list(raw, group, Protocol.WEBVIEW.value, warnings)
         )

@@ -6,6 +6,7 @@ says, and the command line speaks Chinese while its machine-readable output keep
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -98,6 +99,18 @@ def test_the_committed_template_lists_the_messages_of_the_source(source: Catalog
 
 def test_the_catalog_tool_reports_nothing_to_do() -> None:
     assert catalogs.main(["--check"]) == 0
+
+
+def test_no_message_hides_inside_an_f_string() -> None:
+    # The extractor does not look inside f-strings: `f"{_('(none)')}"` was never translated.
+    package = Path(catalogs.__file__).parent
+    hidden = [
+        f"{path.relative_to(package)}:{number}"
+        for path in sorted(package.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"""\{(_|ngettext|pgettext)\(\s*['"]""", line)
+    ]
+    assert hidden == [], "move these messages out of their f-strings"
 
 
 def test_chinese_has_one_plural_form(chinese: Catalog) -> None:

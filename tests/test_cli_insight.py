@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
 import stat
 import subprocess
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -921,6 +923,48 @@ def test_offline_keeps_the_last_good_result(
     assert shop["domains"] == shop_domains("harbor")
     assert shop["webview_domains"] == shop_webview("lotus")
     assert shop["webview_error"] is None
+
+
+def test_a_fetch_that_finds_the_same_lists_keeps_the_file_and_renews_its_time(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run, check: Any, cache_dir: Path
+) -> None:
+    setup(write_config, serve(fake, webview=shop_webview("lotus")))
+    check(run_cli("fetch"), 0)
+    (cached,) = cache_dir.iterdir()
+    # As if that fetch had been yesterday.
+    record = json.loads(cached.read_bytes())
+    yesterday = time.time() - 86_400
+    record["fetched_at"] = datetime.fromtimestamp(yesterday, UTC).isoformat()
+    cached.write_text(json.dumps(record), encoding="utf-8")
+    os.utime(cached, (yesterday, yesterday))
+    kept = cached.read_bytes()
+    (shop,) = as_json(check(run_cli("fetch", "--offline", "-f", "json"), 0))["profiles"]
+    assert shop["fetched_at"] == record["fetched_at"]
+
+    second = as_json(check(run_cli("fetch", "-f", "json"), 0))["profiles"][0]
+    assert second["fetched_at"] > record["fetched_at"]
+    assert cached.read_bytes() == kept  # the same lists: the file is not written again
+    (shop,) = as_json(check(run_cli("fetch", "--offline", "-f", "json"), 0))["profiles"]
+    assert shop["fetched_at"] == second["fetched_at"]  # but it knows they were seen again
+    assert shop["domains"] == sample_domains()
+    # A change of lists writes the file, with the time it was seen.
+    fake.app(APPID).domains = shop_domains("harbor")
+    third = as_json(check(run_cli("fetch", "-f", "json"), 0))["profiles"][0]
+    assert json.loads(cached.read_bytes())["fetched_at"] == third["fetched_at"]
+    (shop,) = as_json(check(run_cli("fetch", "--offline", "-f", "json"), 0))["profiles"]
+    assert (shop["fetched_at"], shop["domains"]) == (third["fetched_at"], shop_domains("harbor"))
+
+
+def test_a_cache_file_dated_in_the_future_is_not_taken_as_fresh(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run, check: Any, cache_dir: Path
+) -> None:
+    setup(write_config, serve(fake))
+    check(run_cli("fetch"), 0)
+    (cached,) = cache_dir.iterdir()
+    tomorrow = time.time() + 86_400
+    os.utime(cached, (tomorrow, tomorrow))  # touched by hand, or a clock that was wrong
+    (shop,) = as_json(check(run_cli("fetch", "--offline", "-f", "json"), 0))["profiles"]
+    assert datetime.fromisoformat(shop["fetched_at"]).timestamp() < tomorrow - 3600
 
 
 def test_offline_without_a_cache_is_exit_1_with_a_hint(

@@ -2,7 +2,10 @@
 `--offline` works without a network.
 
 One JSON file per mini program (appid and API host), 0600 in a 0700 folder under the user's
-cache folder. It holds domains and warnings, never a token. A file that cannot be read is
+cache folder. It holds domains and warnings, never a token. Its `fetched_at` says when those
+lists were first seen; its modification time, when a fetch last found them unchanged. A fleet's
+lists rarely change, and rewriting a thousand files that did not change cost a tenth of a
+fleet fetch; setting a time costs next to nothing. A file that cannot be read is
 deleted with a warning: the cache is a convenience, never a reason to stop.
 """
 
@@ -14,7 +17,7 @@ import json
 import logging
 import os
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +73,10 @@ class ResultCache:
         """The cached outcome for `profile` (source "cache"), or None if there is none."""
         path = self.path(profile)
         try:
-            record = json.loads(path.read_bytes())
-            return _outcome(profile, record)
+            with open(path, "rb") as handle:
+                record = json.loads(handle.read())
+                confirmed = _moment(os.fstat(handle.fileno()).st_mtime_ns)
+            return _outcome(profile, record, confirmed)
         except FileNotFoundError:
             return None
         except (OSError, ValueError, TypeError, KeyError, AttributeError, WxDashError) as exc:
@@ -104,21 +109,25 @@ class ResultCache:
         if webview is not None:
             record["webview_domains"] = webview.to_json()
             record["webview_warnings"] = [asdict(w) for w in webview.warnings]
+        path, stamp = self.path(outcome.profile), _nanoseconds(outcome.fetched_at)
         try:
-            self._write(self.path(outcome.profile), json.dumps(record, ensure_ascii=False).encode())
+            if _same_lists(path, record):
+                os.utime(path, ns=(stamp, stamp))
+                return
+            self._write(path, json.dumps(record, ensure_ascii=False).encode(), stamp)
         except OSError as exc:
             # A full disk or a read-only home must not stop a fetch that worked.
             log.warning("could not cache %r: %s", outcome.profile.name, exc.strerror or exc)
 
-    def _write(self, path: Path, data: bytes) -> None:
+    def _write(self, path: Path, data: bytes, stamp: int) -> None:
         if not self._ready:
             _prepare(self.folder)
             self._ready = True
         try:
-            replace_file(path, data)
+            replace_file(path, data, mtime_ns=stamp)
         except FileNotFoundError:  # the folder was removed while wxdash ran
             _prepare(self.folder)
-            replace_file(path, data)
+            replace_file(path, data, mtime_ns=stamp)
 
     def _discard(self, path: Path, profile: Profile, exc: Exception) -> None:
         log.warning("discarding unreadable cache file %s: %s", path.name, type(exc).__name__)
@@ -150,12 +159,39 @@ def _body(data: Any) -> bytes:
     return json.dumps({"errcode": 0, **data}).encode()
 
 
-def _outcome(profile: Profile, record: Any) -> FetchOutcome:
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _nanoseconds(moment: datetime) -> int:
+    """A moment as a file time, exact to the microsecond (a float would round it)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
+
+
+def _moment(nanoseconds: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=nanoseconds // 1000)
+
+
+def _same_lists(path: Path, record: dict[str, Any]) -> bool:
+    """Whether the file at `path` holds `record` but for its `fetched_at`."""
+    try:
+        with open(path, "rb") as handle:
+            kept = json.loads(handle.read())
+    except (OSError, ValueError):
+        return False
+    return isinstance(kept, dict) and {**kept, "fetched_at": None} == {
+        **record,
+        "fetched_at": None,
+    }
+
+
+def _outcome(profile: Profile, record: Any, confirmed: datetime) -> FetchOutcome:
     if record.get("format") != CACHE_FORMAT or record.get("appid") != profile.appid:
         raise ValueError("another format or appid")
     fetched_at = datetime.fromisoformat(record["fetched_at"])
     if fetched_at.tzinfo is None:
         raise ValueError("a time without a zone")
+    # Last found unchanged at the file's time; a time still to come was set by hand.
+    fetched_at = max(fetched_at, min(confirmed, now()))
     report = parse_domain_report(_body(record["domains"]))
     report = type(report)(report.groups, _warnings(record.get("warnings")))
     webview: WebviewReport | None = None

@@ -12,8 +12,11 @@ _FLAGS |= getattr(os, "O_BINARY", 0)  # Windows would turn each \n into \r\n
 _numbers = itertools.count()
 
 
-def replace_file(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Write `data` to a temporary file beside `path`, then rename it over `path`."""
+def replace_file(
+    path: Path, data: bytes, *, mode: int = 0o600, mtime_ns: int | None = None
+) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it over `path`; the file's
+    modification time is `mtime_ns` if given."""
     fd, temp = _create_beside(path, mode)
     try:
         try:
@@ -26,6 +29,8 @@ def replace_file(path: Path, data: bytes, *, mode: int = 0o600) -> None:
             os.close(fd)
         if not hasattr(os, "fchmod"):
             os.chmod(temp, mode)
+        if mtime_ns is not None:
+            os.utime(temp, ns=(mtime_ns, mtime_ns))
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):

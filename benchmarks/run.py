@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -212,6 +213,7 @@ class Bench:
 
     def close(self) -> None:
         self.server.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)  # configs, caches and bytecode
 
     # -- running things ----------------------------------------------------------------
 

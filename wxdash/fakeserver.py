@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from time import monotonic
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -235,9 +236,21 @@ def _make_handler(server: FakeWeChat) -> type[BaseHTTPRequestHandler]:
         # Headers and body go out in separate writes: with Nagle's algorithm on, each answer on
         # a kept-alive connection would wait ~40 ms for a delayed ACK, a latency WeChat lacks.
         disable_nagle_algorithm = True
+        arrived = 0.0  # when the current request's line came in (monotonic)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: the tests read stderr
+
+        def parse_request(self) -> bool:
+            self.arrived = monotonic()  # the request line is in: its latency starts now
+            return super().parse_request()
+
+        def _wait(self) -> None:
+            """Hold the answer until `latency` seconds after its request arrived. Reading the
+            request and making the answer happen within that time, as they would at WeChat,
+            rather than on top of it."""
+            if (left := server.latency - (monotonic() - self.arrived)) > 0:
+                time.sleep(left)
 
         def do_GET(self) -> None:
             self._send_json({"errcode": 43002, "errmsg": f"require POST method {_rid()}"})
@@ -248,8 +261,6 @@ def _make_handler(server: FakeWeChat) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
             server.requests[parts.path] += 1
-            if server.latency:
-                time.sleep(server.latency)
             token = query.get("access_token", [None])[0]
             if parts.path == "/wxa/get_effective_domain":
                 self._effective(token, body, webview=False)
@@ -337,6 +348,7 @@ def _make_handler(server: FakeWeChat) -> type[BaseHTTPRequestHandler]:
                 case "junk":
                     self._send(200, b"\x00junk" * (2 * 1024 * 1024), "application/octet-stream")
                 case "redirect":
+                    self._wait()
                     self.send_response(302)
                     self.send_header(
                         "Location", f"https://evil.example.net{self.path}"
@@ -376,9 +388,10 @@ def _make_handler(server: FakeWeChat) -> type[BaseHTTPRequestHandler]:
             self._send(200, json.dumps(data, ensure_ascii=False).encode(), "application/json")
 
         def _send(self, status: int, payload: bytes, content_type: str) -> None:
-            self.send_response(status)
+            self.send_response(status)  # the head is only gathered until end_headers
             self.send_header("Content-Type", f"{content_type}; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
+            self._wait()
             self.end_headers()
             try:
                 self.wfile.write(payload)
@@ -386,6 +399,7 @@ def _make_handler(server: FakeWeChat) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
 
         def _reset(self) -> None:
+            self._wait()
             # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
@@ -678,7 +692,9 @@ def _main() -> None:
         description="Serve a fake WeChat API on loopback for trying wxdash by hand.",
     )
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each answer")
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds from each request to its answer"
+    )
     parser.add_argument("--apps", type=int, default=3, help="how many apps to register")
     parser.add_argument(
         "--per-protocol", type=int, default=0, help="domains per list (0: a merchant's few)"

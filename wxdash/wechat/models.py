@@ -351,6 +351,8 @@ GROUPS = tuple(Group)
 _GROUP_KEYS = tuple((g, g.value) for g in GROUPS)
 _GROUP_KEY_SET = frozenset(key for _g, key in _GROUP_KEYS)
 _WEBVIEW_KEYS = tuple((g, webview_key(g)) for g in GROUPS)
+_WEBVIEW = Protocol.WEBVIEW
+_NO_EXTRA: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,6 +393,8 @@ def _type_name(value: Any) -> str:
 def _parse_list(
     value: Any, group: Group, key: str, warnings: list[ParseWarning]
 ) -> tuple[str, ...]:
+    if type(value) is list and all(type(entry) is str for entry in value):
+        return tuple(value)  # as WeChat sends them
     if value is None:
         return ()
     if isinstance(value, str):
@@ -400,8 +404,6 @@ def _parse_list(
         detail = _type_name(value)
         warnings.append(ParseWarning("bad_list", group.value, key, None, detail))
         return ()
-    if all(type(entry) is str for entry in value):  # as WeChat sends them
-        return tuple(value)
     domains = []
     for entry in value:
         if isinstance(entry, str):
@@ -420,13 +422,14 @@ def _parse_group(value: Any, group: Group, warnings: list[ParseWarning]) -> Doma
         warnings.append(ParseWarning("bad_group", group.value, None, None, _type_name(value)))
         return None
     lists = {p: _parse_list(value.get(key), group, key, warnings) for p, key in _SERVER_KEYS}
-    lists[Protocol.WEBVIEW] = ()
+    lists[_WEBVIEW] = ()
     extra = {}
     for key, raw in value.items():
         if key not in _SERVER_KEY_SET:
             warnings.append(ParseWarning("unknown_protocol", group.value, key))
             extra[key] = _parse_list(raw, group, key, warnings)
-    return DomainGroup(_frozen(lists), _frozen(extra))
+    # Read-only views of dicts made here and held by nobody else: no copy needed.
+    return DomainGroup(MappingProxyType(lists), MappingProxyType(extra) if extra else _NO_EXTRA)
 
 
 def _start(body: bytes) -> str:

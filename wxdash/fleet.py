@@ -151,14 +151,20 @@ class Fleet:
             log.info("profile %r skipped: daily quota used up", profile.name)
             return FetchOutcome(profile, now(), error=skipped)
         token = self.source(profile)
-        (report, error), (webview, webview_error) = await asyncio.gather(
-            self._call(
-                profile, "domains", self.client.get_effective_domain(profile.api_base, token)
-            ),
+        # Side by side: the webview call in a task of its own, the server-domain call here.
+        webview_call = asyncio.ensure_future(
             self._call(
                 profile, "webview", self.client.get_effective_webviewdomain(profile.api_base, token)
-            ),
+            )
         )
+        try:
+            report, error = await self._call(
+                profile, "domains", self.client.get_effective_domain(profile.api_base, token)
+            )
+        except BaseException:
+            webview_call.cancel()
+            raise
+        webview, webview_error = await webview_call
         if isinstance(error, ApiError) and error.errcode == QUOTA_EXHAUSTED:
             self.quota.exhausted(profile.appid)
         elif error is None:

@@ -17,6 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, ScreenStackError, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -27,7 +28,7 @@ from textual.events import Resize
 from textual.markup import escape
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher, Footer, Input, Static, TabbedContent, TabPane
 
 from wxdash import clipboard
 from wxdash.cache import ResultCache
@@ -156,7 +157,11 @@ class WxDashApp(TranslatedTextual[int]):
         Binding("b", "toggle_sidebar", N_("List")),
         Binding("r", "refetch", N_("Refetch")),
         Binding("R", "refetch_all", N_("All"), show=False, key_display="R"),
-        Binding("slash", "filter_text", N_("Filter"), key_display="/"),
+        # `/` and `f` are priority bindings: the app takes them before it hands any key on,
+        # so that the keys typed right after them (quickly, or pasted) go to the text field
+        # they open, in order. Bound the usual way, the keys after them would already be on
+        # their way to the widget focused before, and lost.
+        Binding("slash", "key_filter_text", N_("Filter"), key_display="/", priority=True),
         Binding("c", "copy", N_("Copy")),
         Binding("C,shift+c", "copy_json", N_("JSON"), show=False, key_display="C"),
         Binding("left_square_bracket", "tab(-1)", N_("Tab"), show=False, key_display="["),
@@ -167,7 +172,7 @@ class WxDashApp(TranslatedTextual[int]):
         Binding("d", "delete_profile", N_("Delete"), show=False),
         Binding("F", "find", N_("Find"), key_display="F"),
         Binding("x", "export", N_("Export"), show=False),
-        Binding("f", "filter_profiles", N_("Filter list"), show=False),
+        Binding("f", "key_filter_profiles", N_("Filter list"), show=False, priority=True),
         Binding("s", "cycle_status", N_("Status"), show=False),
         Binding("Q,shift+q", "quota", N_("Quota"), show=False, key_display="Q"),
         *(
@@ -716,6 +721,10 @@ class WxDashApp(TranslatedTextual[int]):
 
     # -- a fleet: finding profiles, quota, the config changing under us ------------------
 
+    def action_key_filter_profiles(self) -> None:
+        self._skip_while_typing()
+        self.action_filter_profiles()
+
     def action_filter_profiles(self) -> None:
         if not self._sidebar_shown():
             self.screen.toggle_class("sidebar-flipped")
@@ -858,8 +867,18 @@ class WxDashApp(TranslatedTextual[int]):
         self.filters.toggle(event.protocol)
         self._filters_changed()
 
+    def action_key_filter_text(self) -> None:
+        self._skip_while_typing()
+        self.action_filter_text()
+
     def action_filter_text(self) -> None:
         self.query_one(FilterBar).open_text()
+
+    def _skip_while_typing(self) -> None:
+        """For a priority binding's key: in a text field, or in a dialog, it is only a key
+        like any other, passed on (Textual's SkipAction)."""
+        if isinstance(self.focused, Input) or len(self.screen_stack) > 1:
+            raise SkipAction()
 
     @on(FilterBar.TextChanged)
     def _text_changed(self, event: FilterBar.TextChanged) -> None:

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import profile, screen_text
+from textual import events
 from tuikit import (
     APPID_A,
     APPID_B,
@@ -34,6 +35,7 @@ from wxdash.fakeserver import FakeWeChat, big_domains, shop_domains
 from wxdash.screens.confirm import ConfirmScreen
 from wxdash.screens.picker import PickerScreen
 from wxdash.screens.profile_form import ProfileFormScreen
+from wxdash.widgets.profile_filter import ProfileFilter
 
 PROTOCOLS = ("request", "ws", "upload", "download", "udp", "tcp", "webview")
 
@@ -519,15 +521,58 @@ async def test_letters_typed_into_the_filter_do_not_fire_keys(
         assert "wxdash help" not in text
 
 
+KEY_NAMES = {"/": "slash", "-": "minus", ".": "full_stop", " ": "space"}
+
+
+def burst(app: WxDashApp, text: str) -> None:
+    """Queue every key of `text` at once, as a paste without bracketed paste, a fast typist or
+    `tmux send-keys` deliver them: all arrive before the app has handled the first."""
+    for char in text:
+        app.post_message(events.Key(KEY_NAMES.get(char, char), char))
+
+
+async def test_keys_in_one_burst_after_slash_are_typed_in_order(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A), shop(fake, "Shop B", APPID_B))
+    async with running(app) as pilot:
+        burst(app, "/api-v2.shopa")
+        await settle(pilot)
+        assert app.query_one("#filter-input").value == "api-v2.shopa"
+        assert "1 match" in widget_text(app, "#filters")
+        assert app.is_running
+        assert fake.app(APPID_B).domain_calls == 0  # no letter fired a key on the way
+        # In the text field, `/` is a character, not the key that opens it.
+        burst(app, "/x")
+        await settle(pilot)
+        assert app.query_one("#filter-input").value == "api-v2.shopa/x"
+
+
+async def test_keys_in_one_burst_after_f_filter_the_profile_list(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A), shop(fake, "Shop B", APPID_B))
+    async with running(app) as pilot:
+        burst(app, "fshop b")
+        await settle(pilot)
+        assert app.query_one(ProfileFilter).value == "shop b"
+        assert widget_text(app, "#sidebar-title").strip() == "1 of 2 profiles"
+        burst(app, "f/")  # in the field, both are characters
+        await settle(pilot)
+        assert app.query_one(ProfileFilter).value == "shop bf/"
+        assert "No profile matches the filter." in widget_text(app, "#profiles")
+        assert fake.app(APPID_B).domain_calls == 0
+
+
 async def test_letters_typed_into_the_form_and_picker_do_not_fire_keys(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
     app = make_app(write_config, shop(fake, "Shop A", APPID_A))
     async with running(app) as pilot:
-        await pilot.press("a", *"rcdqp")
+        await pilot.press("a", *"rcdqp", "slash", "f")  # `/` and `f` are priority keys
         await settle(pilot)
         assert isinstance(app.screen, ProfileFormScreen)
-        assert app.screen.query_one("#name").value == "rcdqp"
+        assert app.screen.query_one("#name").value == "rcdqp/f"
         assert fake.app(APPID_A).domain_calls == 1
         await pilot.press("escape")
         assert not isinstance(app.screen, ProfileFormScreen)

@@ -67,6 +67,12 @@ class FilterBar(Horizontal):
 
     _count_text = ""  # what the match count says now
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        # What the input has reported that the app may not have shown back yet: typed fast,
+        # the input runs a few letters ahead of the app.
+        self._echoes: set[str] = set()
+
     class TextChanged(Message):
         def __init__(self, text: str) -> None:
             super().__init__()
@@ -106,8 +112,14 @@ class FilterBar(Horizontal):
         """Draw the toggles and the match count for the current profile."""
         for toggle in self.query(ProtocolToggle):
             toggle.set_class(not filters.shows(toggle.protocol), "off")
-        if self.input.value != filters.text:
-            self.input.value = filters.text
+        text = filters.text
+        if text == self.input.value:
+            self._echoes.clear()
+        elif text not in self._echoes:  # changed elsewhere (cleared, a search hit): show it
+            self.input.value = text
+            self._echoes.clear()
+        # Else it is what the input said a few letters ago, and the app has not caught up with
+        # the letters typed since: writing it back would undo them.
         count = self.query_one("#match-count", Static)
         shown = matches is not None and filters.active
         count.set_class(not shown, "empty")
@@ -119,6 +131,7 @@ class FilterBar(Horizontal):
     @on(Input.Changed, "#filter-input")
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
+        self._echoes.add(event.value)
         self.post_message(self.TextChanged(event.value))
 
     class Done(Message):

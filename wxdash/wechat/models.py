@@ -322,7 +322,6 @@ class DomainReport:
         if webview is None:
             return self
         groups: dict[Group, DomainGroup | None] = {}
-        webview_protocol = Protocol.WEBVIEW
         for group in GROUPS:
             server, web = self.groups[group], webview.lists[group]
             if server is None and web is None:
@@ -330,7 +329,7 @@ class DomainReport:
                 continue
             base = server if server is not None else DomainGroup.of()
             lists = dict(base.lists)
-            lists[webview_protocol] = web or ()
+            lists[_WEBVIEW] = web or ()
             groups[group] = DomainGroup(_frozen(lists), base.extra)
         return DomainReport(_frozen(groups), self.warnings + webview.warnings)
 

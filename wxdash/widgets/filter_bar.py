@@ -123,10 +123,10 @@ class FilterBar(Horizontal):
         count = self.query_one("#match-count", Static)
         shown = matches is not None and filters.active
         count.set_class(not shown, "empty")
-        text = ngettext("{n} match", "{n} matches", matches).format(n=matches) if shown else ""
-        if shown and text != self._count_text:
-            count.update(text)  # only when it changed: an update lays the bar out again
-        self._count_text = text
+        said = ngettext("{n} match", "{n} matches", matches).format(n=matches) if shown else ""
+        if shown and said != self._count_text:
+            count.update(said)  # only when it changed: an update lays the bar out again
+        self._count_text = said
 
     @on(Input.Changed, "#filter-input")
     def _changed(self, event: Input.Changed) -> None:

@@ -555,6 +555,8 @@ class WxDashApp(TranslatedTextual[int]):
 
     @on(ProfileList.Highlighted)
     def _highlighted(self, event: ProfileList.Highlighted) -> None:
+        if event.state is not self.query_one(ProfileList).current:
+            return  # a stale echo: keys in a burst have moved the cursor on since
         name = event.state.profile.name
         if name == self.current:
             return

@@ -3,6 +3,7 @@ all while the screen keeps answering, the daily quota, and the config file chang
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 import tomli_w
 from conftest import MARKER, assert_no_marker, profile, screen_text
+from textual import events
 from tuikit import (
     APPID_A,
     APPID_B,
@@ -74,6 +76,21 @@ async def test_a_thousand_profiles_open_on_the_first_and_fetch_only_it(
         await wait_until(
             pilot, lambda: main_lines(app)[0].startswith(" Merchant 0999"), "the last profile"
         )
+
+
+async def test_thirty_downs_in_one_burst_move_thirty_rows(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = make_app(write_config, *merchants(fake, 60))
+    async with running(app) as pilot:
+        assert isinstance(app.focused, ProfileList)
+        for _ in range(30):  # as a terminal delivers them: each before the last one's echo
+            app.post_message(events.Key("down", None))
+            await asyncio.sleep(0)
+        await settle(pilot)
+        assert app.query_one(ProfileList).cursor == 30
+        assert main_lines(app)[0].startswith(" Merchant 0030")
+        assert "Merchant 0030" in listed(app)
 
 
 async def test_f_filters_the_list_by_name_or_appid_and_escape_clears_it(

@@ -8,14 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from wxdash.i18n import _
+from wxdash.screens.dialog import Dialog
 from wxdash.styles import stylesheet
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Dialog[bool]):
     """Dismisses with True for yes (`y`, enter on Yes), False for no (`n`, escape)."""
 
     DEFAULT_CSS = stylesheet(__file__)

@@ -15,11 +15,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from wxdash.i18n import _
 from wxdash.safetext import visible
+from wxdash.screens.dialog import Dialog
 from wxdash.styles import stylesheet
 from wxdash.widgets.text_input import TextInput
 
@@ -36,7 +36,7 @@ class ExportRequest:
     whole: bool
 
 
-class ExportScreen(ModalScreen[None]):
+class ExportScreen(Dialog[None]):
     """`write` writes the file and returns an error message, or None when it was written."""
 
     DEFAULT_CSS = stylesheet(__file__)

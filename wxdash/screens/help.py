@@ -7,10 +7,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from wxdash.i18n import N_, _
+from wxdash.screens.dialog import Dialog
 from wxdash.styles import stylesheet
 from wxdash.wechat.models import Group
 
@@ -39,7 +39,7 @@ KEYS: tuple[tuple[str, str], ...] = (
 )
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     """A modal listing keys and groups; any of escape, q, ? closes it."""
 
     DEFAULT_CSS = stylesheet(__file__)

@@ -10,12 +10,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from wxdash.i18n import N_, _
 from wxdash.profiles import Profile, check_profile
 from wxdash.safetext import visible
+from wxdash.screens.dialog import Dialog
 from wxdash.styles import stylesheet
 from wxdash.wechat.tokens import TokenKind
 from wxdash.widgets.text_input import TextInput
@@ -39,7 +39,7 @@ _VALUE_PLACEHOLDER = {
 _FIELDS = ("name", "appid", "token", "api_base")
 
 
-class ProfileFormScreen(ModalScreen[Profile | None]):
+class ProfileFormScreen(Dialog[Profile | None]):
     """`save` stores the profile and returns an error message, or None when it was saved."""
 
     DEFAULT_CSS = stylesheet(__file__)

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import ClassVar, TypeVar
 
 from textual.binding import Binding, BindingType
-from textual.screen import ModalScreen
 from textual.widgets import OptionList
+
+from wxdash.screens.dialog import Dialog
 
 T = TypeVar("T")
 
 
-class SearchListScreen(ModalScreen[T | None]):
+class SearchListScreen(Dialog[T | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", show=False),
         Binding("down", "move(1)", show=False),

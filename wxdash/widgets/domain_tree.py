@@ -87,6 +87,7 @@ class DomainTree(Tree[NodeInfo]):
         self._flags: dict[tuple[str | None, str | None], list[str]] = {}
         self._shape: tuple[object, ...] | None = None
         self._folded: set[str | None] = set()  # protocols the user folded
+        self._cursor_wish: tuple[NodeInfo | None, int] | None = None  # placed after a rebuild
         self.show_root = False
         self.guide_depth = 3
         self.auto_expand = False
@@ -158,8 +159,7 @@ class DomainTree(Tree[NodeInfo]):
                 self.refresh()
             return
         self._shape = shape
-        keep = self.cursor_node.data if self.cursor_node is not None else None
-        keep_line = self.cursor_line
+        keep, keep_line = self._remembered()
         # A protocol the user folded stays folded through rebuilds (another letter typed, new
         # data, another profile); one not shown or empty now keeps whatever it was.
         foldable = {
@@ -302,29 +302,37 @@ class DomainTree(Tree[NodeInfo]):
                 text.append("  ⚠ " + note, style=self._style("domain-tree--warning"))
             node.add_leaf(text, data=NodeInfo("domain", key, domain))
 
+    def _remembered(self) -> tuple[NodeInfo | None, int]:
+        """Where the cursor is, to put it back after a rebuild: the node it is on and its line,
+        or, while an earlier rebuild's cursor is still to be placed, where that one was."""
+        if self._cursor_wish is not None:
+            return self._cursor_wish
+        keep = self.cursor_node.data if self.cursor_node is not None else None
+        return keep, self.cursor_line
+
     def _restore(self, keep: NodeInfo | None, line: int) -> None:
+        """Put the cursor back once the new nodes have their lines. It is worked out when it
+        is placed, not now: by then the tree may have been rebuilt again, shorter."""
+        self._cursor_wish = (keep, line)
+        self.call_after_refresh(self._place_cursor)
+
+    def _place_cursor(self) -> None:
+        if self._cursor_wish is None:
+            return
+        keep, line = self._cursor_wish
+        self._cursor_wish = None
         if keep is None:
             return
-        fallback: TreeNode[NodeInfo] | None = None
-        for node in self._all_nodes():
-            if node.data == keep:
-                self.call_after_refresh(self.move_cursor, node, animate=False)
-                return
-            if fallback is None and node.data is not None and node.data.protocol == keep.protocol:
-                fallback = node
-        if fallback is not None:
-            self.call_after_refresh(self.move_cursor, fallback, animate=False)
-        else:
-            self.call_after_refresh(self.move_cursor_to_line, max(0, line))
-
-    def _all_nodes(self) -> list[TreeNode[NodeInfo]]:
-        nodes: list[TreeNode[NodeInfo]] = []
-        stack = list(reversed(self.root.children))
-        while stack:
-            node = stack.pop()
-            nodes.append(node)
-            stack.extend(reversed(node.children))
-        return nodes
+        shown = [tree_line.node for tree_line in self._tree_lines]  # folded nodes have none
+        if not shown:
+            return
+        same = next((node for node in shown if node.data == keep), None)
+        # The domain went (hidden, filtered, another profile): its protocol, else the line it
+        # was on, or the last line if the tree is shorter now.
+        target = same or next(
+            (n for n in shown if n.data is not None and n.data.protocol == keep.protocol), None
+        )
+        self.move_cursor(target or shown[min(max(line, 0), len(shown) - 1)], animate=False)
 
     def visible_domains(
         self, report: DomainReport | None, filters: Filters
@@ -336,8 +344,10 @@ class DomainTree(Tree[NodeInfo]):
     def focus_domain(self, protocol: Protocol | str, domain: str) -> bool:
         """Move the cursor to a domain; False if it is not shown."""
         key = protocol.value if isinstance(protocol, Protocol) else protocol
-        for node in self._all_nodes():
-            if node.data == NodeInfo("domain", key, domain):
-                self.move_cursor(node, animate=False)
+        wanted = NodeInfo("domain", key, domain)
+        for tree_line in self._tree_lines:
+            if tree_line.node.data == wanted:
+                self._cursor_wish = None  # this placement wins over one still to come
+                self.move_cursor(tree_line.node, animate=False)
                 return True
         return False

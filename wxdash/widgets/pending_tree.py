@@ -27,9 +27,14 @@ class PendingTree(DomainTree):
     def show_pending(
         self, changes: Pending | None, filters: Filters, placeholder: str | None = None
     ) -> None:
-        keep = self.cursor_node.data if self.cursor_node is not None else None
-        keep_line = self.cursor_line
+        keep, keep_line = self._remembered()
         self.clear()
+        self._fill_pending(changes, filters, placeholder)
+        self._restore(keep, keep_line)
+
+    def _fill_pending(
+        self, changes: Pending | None, filters: Filters, placeholder: str | None
+    ) -> None:
         if changes is None:
             self._note(placeholder or "")
             return
@@ -42,8 +47,7 @@ class PendingTree(DomainTree):
                 )
             return
         shown = 0
-        visible_changes = self._visible(changes, filters)
-        for protocol, listed in visible_changes.items():
+        for protocol, listed in self._visible(changes, filters).items():
             shown += len(listed)
             count = Text(f"({len(listed)})", style=self._style("domain-tree--count"))
             node = self.root.add(
@@ -59,7 +63,6 @@ class PendingTree(DomainTree):
                 )
         if not shown:
             self._note(_("No pending change passes the filters."))
-        self._restore(keep, keep_line)
 
     def _note(self, text: str) -> None:
         self.root.add_leaf(

@@ -33,11 +33,11 @@ async def test_a_bad_server_shows_one_clear_error_and_touches_no_other_profile(
             await pilot.press("R")
             await settle(pilot)
             for name in GOOD:
-                assert app.states[name].status == Status.OK, name
-            assert app.states[BAD].status == (Status.ERROR if case.error else Status.OK)
+                assert app.dashboard.states[name].status == Status.OK, name
+            assert app.dashboard.states[BAD].status == (Status.ERROR if case.error else Status.OK)
 
             for name in (GOOD[0], BAD, GOOD[1]):
-                app.switch_to(name)
+                app.dashboard.switch_to(name)
                 await settle(pilot)
                 shots.append(screen_text(app))
                 shots.append(app.export_screenshot())

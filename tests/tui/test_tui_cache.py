@@ -57,7 +57,7 @@ async def fetch_everything(app: WxDashApp) -> None:
         await settle(pilot)
         await wait_until(
             pilot,
-            lambda: all(s.fetched_at is not None for s in app.states.values()),
+            lambda: all(s.fetched_at is not None for s in app.dashboard.states.values()),
             "every profile fetched",
         )
 

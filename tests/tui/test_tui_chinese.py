@@ -250,12 +250,17 @@ async def test_switching_language_from_the_palette_keeps_the_view_and_saves_it(
         assert language() == "en"
         await pilot.press("2", "slash", *"a", "enter", "right_square_bracket")
         await settle(pilot)
-        app._tree().focus()
+        app.dashboard.tree().focus()
         await pilot.press("down", "down")
         await settle(pilot)
-        before = (app.current, active_tab(app), app.filters.text, set(app.filters.protocols))
-        cursor = app._tree().cursor_line
-        node = app._tree().cursor_node
+        before = (
+            app.dashboard.current,
+            active_tab(app),
+            app.dashboard.filters.text,
+            set(app.dashboard.filters.protocols),
+        )
+        cursor = app.dashboard.tree().cursor_line
+        node = app.dashboard.tree().cursor_node
         assert node is not None and node.data is not None
 
         await pilot.press("ctrl+p")
@@ -267,12 +272,17 @@ async def test_switching_language_from_the_palette_keeps_the_view_and_saves_it(
         await wait_for_text(pilot, "退出", "帮助")
 
         assert language() == "zh"
-        after = (app.current, active_tab(app), app.filters.text, set(app.filters.protocols))
+        after = (
+            app.dashboard.current,
+            active_tab(app),
+            app.dashboard.filters.text,
+            set(app.dashboard.filters.protocols),
+        )
         assert after == before
-        assert Protocol.WS not in app.filters.protocols
-        await wait_until(pilot, lambda: app._tree().cursor_line == cursor, "cursor kept")
-        assert app._tree().cursor_node is not None
-        assert app._tree().cursor_node.data == node.data
+        assert Protocol.WS not in app.dashboard.filters.protocols
+        await wait_until(pilot, lambda: app.dashboard.tree().cursor_line == cursor, "cursor kept")
+        assert app.dashboard.tree().cursor_node is not None
+        assert app.dashboard.tree().cursor_node.data == node.data
         text = screen_text(app)
         assert "小程序后台配置" in text and "个匹配" in text
         assert "语言：简体中文" in " ".join(notices(app))

@@ -69,7 +69,7 @@ def xclip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 async def focus_tree_line(pilot, line: int) -> None:  # type: ignore[no-untyped-def]
     """Put the focus in the tree and move its cursor down to `line` (0 is the first node)."""
-    pilot.app._tree().focus()
+    pilot.app.dashboard.tree().focus()
     await pilot.pause()
     await pilot.press(*["down"] * (line + 1))
 
@@ -117,7 +117,7 @@ async def test_c_outside_the_tree_copies_the_whole_tab(
 ) -> None:
     app = make_app(write_config, shop(fake, "Shop A", APPID_A))
     async with running(app) as pilot:
-        assert not app._tree().has_focus  # the profile list has it
+        assert not app.dashboard.tree().has_focus  # the profile list has it
         await pilot.press("c")
         await settle(pilot)
         assert decode_osc52(terminal) == ["\n".join(EFFECTIVE_A)]

@@ -159,7 +159,7 @@ async def test_a_save_the_os_refuses_says_why_and_keeps_the_file(
         await settle(pilot)
         assert "Not deleted" in titles(app)
         assert f"Could not save {config_path}: {os.strerror(code)}" in notices(app)[-1]
-        assert list(app.states) == ["Shop A"]
+        assert list(app.dashboard.states) == ["Shop A"]
         monkeypatch.undo()
     assert config_path.read_bytes() == before
     assert listing(config_path.parent) == ["config.toml", "config.toml.bak"] or listing(
@@ -186,7 +186,7 @@ async def test_a_change_made_by_another_editor_is_kept_when_the_app_saves(
             "your change was applied on top of that version" in n or "reloaded (1 added" in n
             for n in notices(app)
         )
-        assert list(app.states) == ["Shop A", "Shop B", "Shop C"]
+        assert list(app.dashboard.states) == ["Shop A", "Shop B", "Shop C"]
         assert " · Shop B" in screen_text(app)
     names = [p["name"] for p in tomllib.loads(config_path.read_text())["profiles"]]
     assert names == ["Shop A", "Shop B", "Shop C"]

@@ -203,7 +203,7 @@ async def test_switching_during_a_slow_fetch_is_instant_and_the_late_result_land
             # Shop B is shown at once, while Shop A's answer is still held by the server.
             assert main_lines(app)[0].startswith(" Shop B  " + APPID_B)
             await wait_until(pilot, lambda: "https://api.shopb.com" in tree_text(app), "B shown")
-            assert app.states["Shop A"].status == Status.FETCHING
+            assert app.dashboard.states["Shop A"].status == Status.FETCHING
             assert " ↻ Shop A" in screen_text(app)
             assert " ✓ Shop B" in screen_text(app)
 
@@ -241,7 +241,7 @@ async def test_a_late_failure_lands_on_its_own_profile(
             await paste(pilot, "Shop B")
             await pilot.press("enter")
             await wait_until(pilot, lambda: "https://api.shopb.com" in tree_text(app), "B shown")
-            assert app.states["Shop A"].status == Status.FETCHING
+            assert app.dashboard.states["Shop A"].status == Status.FETCHING
 
             await settle(pilot)
             await wait_for_text(pilot, " ✗ Shop A")
@@ -276,7 +276,7 @@ async def test_deleting_a_profile_while_it_is_fetched_drops_its_late_result(
             gate.set()
             await settle(pilot)
             assert app.is_running
-            assert list(app.states) == ["Shop B"]
+            assert list(app.dashboard.states) == ["Shop B"]
             text = screen_text(app)
             assert "Shop A" not in text.replace("Deleted profile Shop A", "")
             assert main_lines(app)[0].startswith(" Shop B")

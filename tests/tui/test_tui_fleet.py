@@ -339,4 +339,4 @@ async def test_a_file_fixed_while_the_app_shows_its_error_is_read_again(
         await wait_for_notice(pilot, "reloaded (1 added, 0 removed)")
         await settle(pilot)
         assert "https://api.shopa.com" in tree_text(app)
-        assert app.states["Shop A"].status == Status.OK
+        assert app.dashboard.states["Shop A"].status == Status.OK

@@ -191,7 +191,7 @@ async def test_c_on_the_pending_tab_copies_its_domains(
         )
 
         # On a domain in the tree: that domain.
-        app._tree().focus()
+        app.dashboard.tree().focus()
         await pilot.pause()
         await pilot.press("down", "down", "down", "c")  # request, + api-v2, − pay
         await settle(pilot)
@@ -366,7 +366,7 @@ async def test_lint_marks_do_not_reach_the_clipboard(
 ) -> None:
     app = make_app(write_config, shop(fake, "Corner Cafe", APPID_A, domains=lint_domains()))
     async with running(app) as pilot:
-        app._tree().focus()
+        app.dashboard.tree().focus()
         await pilot.pause()
         await pilot.press("down", "down", "down", "c")  # request, api, http://insecure
         await settle(pilot)
@@ -395,7 +395,7 @@ async def find(pilot: Any, text: str) -> str:
 
 
 def cursor_domain(app: Any) -> str | None:
-    tree = app._tree()
+    tree = app.dashboard.tree()
     node = tree.cursor_node
     return node.data.domain if node is not None and node.data is not None else None
 
@@ -443,7 +443,7 @@ async def test_choosing_a_hit_goes_to_its_profile_tab_and_domain(
         assert not isinstance(app.screen, FindScreen)
         assert main_lines(app)[0].startswith(" Shop B  " + APPID_B)
         assert active_tab(app) == "tab-mp"
-        assert app._tree().has_focus
+        assert app.dashboard.tree().has_focus
         await wait_until(
             pilot,
             lambda: cursor_domain(app) == "https://api-v2.shopb.com",

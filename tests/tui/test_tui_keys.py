@@ -152,14 +152,14 @@ async def test_slash_filters_every_tab_case_insensitively_and_escape_clears_it(
 
 
 def cursor_domain(app: WxDashApp) -> str | None:
-    node = app._tree().cursor_node
+    node = app.dashboard.tree().cursor_node
     return node.data.domain if node is not None and node.data is not None else None
 
 
 def underlined(app: WxDashApp) -> dict[str, str]:
     """Each domain line of the tree on show, with the text its match highlight covers."""
     out = {}
-    for strip in widget_strips(app, app._tree()):
+    for strip in widget_strips(app, app.dashboard.tree()):
         line = strip.text.strip(" │├└─")
         if "://" in line:
             out[line] = "".join(s.text for s in strip if s.style and s.style.underline)
@@ -173,7 +173,7 @@ async def test_each_letter_moves_the_highlight_while_the_same_domains_match(
     redraw the highlight, the counts and the cursor as they were."""
     app = make_app(write_config, shop(fake, "Lotus Tea", APPID_A))
     async with running(app) as pilot:
-        app._tree().focus()
+        app.dashboard.tree().focus()
         for _ in range(4):  # down to pay.lotustea.com
             if cursor_domain(app) == "https://pay.lotustea.com":
                 break
@@ -203,9 +203,9 @@ async def test_a_folded_protocol_stays_folded_while_typing_and_after_clearing(
 ) -> None:
     app = make_app(write_config, shop(fake, "Lotus Tea", APPID_A))
     async with running(app) as pilot:
-        app._tree().focus()
+        app.dashboard.tree().focus()
         await pilot.pause()
-        while app._tree().cursor_line != 0:  # up to the request node
+        while app.dashboard.tree().cursor_line != 0:  # up to the request node
             await pilot.press("up")
         await pilot.press("space")
         await pilot.pause()
@@ -576,7 +576,7 @@ async def test_letters_typed_into_the_form_and_picker_do_not_fire_keys(
         assert fake.app(APPID_A).domain_calls == 1
         await pilot.press("escape")
         assert not isinstance(app.screen, ProfileFormScreen)
-        assert list(app.states) == ["Shop A"]
+        assert list(app.dashboard.states) == ["Shop A"]
 
         await pilot.press("p", *"rdq")
         assert app.is_running

@@ -105,7 +105,7 @@ async def run_storm(
     assert not errors, f"seed {seed}: {errors}; last keys {done[-40:]}"
     bugs = [
         f"{name}: {state.error.message}"
-        for name, state in app.states.items()
+        for name, state in app.dashboard.states.items()
         if state.error is not None and state.error.kind == "internal"
     ]
     assert not bugs, f"seed {seed}: a bug in wxdash shown as an error: {bugs}"

@@ -122,7 +122,7 @@ async def test_the_form_checks_fields_as_the_config_loader_does(
 
         await pilot.press("escape")
         assert not isinstance(app.screen, ProfileFormScreen)
-        assert list(app.states) == ["Shop A"]
+        assert list(app.dashboard.states) == ["Shop A"]
     assert config_path.read_bytes() == before
 
 
@@ -177,7 +177,7 @@ async def test_d_asks_first_and_n_keeps_the_profile(
         # escape cancels too, and enter on the focused button is Cancel.
         await pilot.press("d", "escape", "d", "enter")
         assert not isinstance(app.screen, ConfirmScreen)
-        assert list(app.states) == ["Shop A", "Shop B"]
+        assert list(app.dashboard.states) == ["Shop A", "Shop B"]
     assert config_path.read_bytes() == before
 
 

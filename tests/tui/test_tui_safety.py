@@ -120,7 +120,7 @@ async def test_editing_a_hostile_name_without_changing_it_keeps_it(
     async with running(app) as pilot:
         await pilot.press("e", "ctrl+s")
         await settle(pilot)
-        assert list(app.states) == [HOSTILE_NAME]
+        assert list(app.dashboard.states) == [HOSTILE_NAME]
         assert app.config.profiles[0].name == HOSTILE_NAME
 
 
@@ -166,7 +166,7 @@ async def test_a_hostile_protocol_key_shows_literally_in_the_tree_and_the_notifi
         assert "x[b]\\x1bdomain: unknown list, kept as extra" in tree
         assert " ▼ x[b]\\x1bdomain (1)  unknown to wxdash" in tree
         assert_no_raw_control(app)
-        app._tree().focus()
+        app.dashboard.tree().focus()
         # The warning node, its one line, then request .. tcp and webview, then the unknown list.
         await pilot.press(*["down"] * 10, "c")
         await settle(pilot)

@@ -94,7 +94,9 @@ def shops(fake: FakeWeChat) -> list[dict[str, Any]]:
 async def ready(pilot: Pilot[Any]) -> None:
     """Fetches done, and the profile list's summary line caught up with them."""
     await settle(pilot)
-    await wait_until(pilot, lambda: not pilot.app._summary_dirty, "the summary line is redrawn")
+    await wait_until(
+        pilot, lambda: not pilot.app.dashboard.summary_dirty, "the summary line is redrawn"
+    )
     await pilot.pause()
 
 

@@ -264,7 +264,7 @@ async def test_demo_opens_on_its_own_server_and_writes_no_config(
 
 def color_of(app: WxDashApp, word: str) -> object:
     """The foreground colour the tree draws `word` in (its first occurrence)."""
-    for strip in widget_strips(app, app._tree()):
+    for strip in widget_strips(app, app.dashboard.tree()):
         offset = strip.text.find(word)
         if offset < 0:
             continue

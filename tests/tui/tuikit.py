@@ -182,7 +182,7 @@ async def next_tab(pilot: Pilot[Any]) -> str:
 
 def tree_text(app: WxDashApp) -> str:
     """The lines of the domain tree on show, as plain text."""
-    tree = app._tree()
+    tree = app.dashboard.tree()
     return "\n".join(strip.text.rstrip() for strip in widget_strips(app, tree))
 
 

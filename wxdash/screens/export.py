@@ -6,22 +6,37 @@ exists is replaced only after a second press of Export.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static, TabbedContent
 
-from wxdash.i18n import _
+from wxdash import clipboard
+from wxdash.files import replace_file
+from wxdash.i18n import _, ngettext
 from wxdash.safetext import visible
 from wxdash.screens.dialog import Dialog
+from wxdash.state import ProfileState
 from wxdash.styles import stylesheet
+from wxdash.wechat.models import Group, Protocol
+from wxdash.widgets.domain_tabs import active_group, active_tab, tab_title
+from wxdash.widgets.pending_tree import PendingTree
 from wxdash.widgets.text_input import TextInput
+
+if TYPE_CHECKING:
+    from wxdash.screens.dashboard import DashboardScreen as _Dashboard
+else:
+    _Dashboard = object
 
 Format = Literal["json", "csv", "text"]
 EXTENSIONS: dict[Format, str] = {"json": ".json", "csv": ".csv", "text": ".txt"}
@@ -138,3 +153,120 @@ class ExportScreen(Dialog[None]):
         error = self.query_one("#export-error", Static)
         error.update(visible(message))
         error.add_class("shown")
+
+
+class CopyExportActions(_Dashboard):
+    """The dashboard's `c`, `C` and `x`: the domains shown, to the clipboard or a file."""
+
+    def _shown(self) -> dict[str, list[str]]:
+        """The domains the tab on screen shows, by the API's protocol key."""
+        state = self.shown_state()
+        tree = self.tree()
+        if isinstance(tree, PendingTree):
+            return tree.pending_domains(state.pending if state else None, self.filters)
+        return tree.visible_domains(state.view if state else None, self.filters)
+
+    def _copy_target(self) -> tuple[list[str], str]:
+        """The domains `c` copies, and a description: the focused node, else the whole tab."""
+        tab_label = tab_title(active_tab(self.query_one(TabbedContent)))
+        tree = self.tree()
+        shown = self._shown()
+        node = tree.cursor_node if tree.has_focus else None
+        info = node.data if node is not None else None
+        if info is not None and info.protocol:
+            known = info.protocol in Protocol._value2member_map_
+            name = Protocol(info.protocol).label if known else visible(info.protocol)
+            where = _("{protocol}, {group}").format(protocol=name, group=tab_label)
+            if info.kind == "domain" and info.domain is not None:
+                return [info.domain], where
+            if info.kind in ("protocol", "extra"):
+                return list(shown.get(info.protocol, [])), where
+        return [d for domains in shown.values() for d in domains], tab_label
+
+    def action_copy(self) -> None:
+        domains, where = self._copy_target()
+        self._copy("\n".join(domains), len(domains), where)
+
+    def action_copy_json(self) -> None:
+        shown = self._shown()
+        count = sum(len(v) for v in shown.values())
+        text = json.dumps(shown, ensure_ascii=False, indent=2)
+        label = tab_title(active_tab(self.query_one(TabbedContent)))
+        self._copy(text, count, _("{group}, as JSON").format(group=label), allow_empty=bool(shown))
+
+    def _copy(self, text: str, count: int, where: str, *, allow_empty: bool = False) -> None:
+        if count == 0 and not allow_empty:
+            self.notify(_("Nothing to copy: no domain is shown here."), severity="warning")
+            return
+        self.app.copy_to_clipboard(text)  # OSC 52: works over SSH, but nothing confirms it
+        self._copy_native(text, count, where)
+
+    @work(thread=True, group="clipboard", exclusive=True, exit_on_error=False)
+    def _copy_native(self, text: str, count: int, where: str) -> None:
+        copied = clipboard.copy_native(text)
+        self.app.call_from_thread(self._copied, copied, count, where)
+
+    def _copied(self, native: bool, count: int, where: str) -> None:
+        if native:
+            message = ngettext("Copied {n} domain ({where})", "Copied {n} domains ({where})", count)
+        else:
+            message = ngettext(
+                "Sent {n} domain ({where}) to the terminal clipboard (OSC 52)",
+                "Sent {n} domains ({where}) to the terminal clipboard (OSC 52)",
+                count,
+            )
+        self.notify(message.format(n=count, where=visible(where)), markup=False)
+
+    def action_export(self) -> None:
+        state = self.shown_state()
+        if state is None or state.view is None:
+            self.notify(
+                _("Nothing to export yet: fetch this profile first (r)."), severity="warning"
+            )
+            return
+        slug = re.sub(r"[^a-z0-9]+", "-", state.profile.name.lower()).strip("-")
+        stem = f"wxdash-{slug or state.profile.appid}-{datetime.now():%Y%m%d-%H%M}"
+        self.app.push_screen(
+            ExportScreen(
+                partial(self._export, state),
+                profile=state.profile.name,
+                tab=tab_title(active_tab(self.query_one(TabbedContent))),
+                stem=stem,
+            )
+        )
+
+    def _export(self, state: ProfileState, request: ExportRequest) -> str | None:
+        """Write the export; an error message for the dialog if it could not be written."""
+        text = export_text(state, request, active_group(self.query_one(TabbedContent)))
+        try:
+            replace_file(request.path, text.encode("utf-8"), mode=0o644)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            return _("Could not write {path}: {reason}. Choose another folder or name.").format(
+                path=request.path, reason=reason
+            )
+        self.notify(
+            _("Exported {name} to {path}").format(
+                name=visible(state.profile.name), path=request.path
+            ),
+            title=_("Exported"),
+            markup=False,
+        )
+        return None
+
+
+def export_text(state: ProfileState, request: ExportRequest, group: Group | None) -> str:
+    """The file's content: the whole profile, or the group on screen (None: the Pending tab)."""
+    from wxdash import output
+
+    outcome = state.outcome()
+    if not request.whole and group is None:
+        render = {"json": output.diff_json, "csv": output.diff_csv, "text": output.diff_text}
+        return render[request.format]([outcome])
+    selection = output.Selection([group] if group and not request.whole else None)
+    render_outcomes = {
+        "json": output.render_json,
+        "csv": output.render_csv,
+        "text": output.render_text,
+    }[request.format]
+    return render_outcomes([outcome], selection)

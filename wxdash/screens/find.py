@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, TabbedContent
 from textual.widgets.option_list import Option
 
 from wxdash.i18n import _, ngettext
@@ -26,6 +27,11 @@ from wxdash.state import ProfileState
 from wxdash.styles import stylesheet
 from wxdash.wechat.models import Group, Protocol
 from wxdash.widgets.text_input import TextInput
+
+if TYPE_CHECKING:
+    from wxdash.screens.dashboard import DashboardScreen as _Dashboard
+else:
+    _Dashboard = object
 
 # Drawing thousands of options helps nobody: show the first hits and say how many there are.
 SHOWN = 200
@@ -146,3 +152,36 @@ class FindScreen(SearchListScreen[Found]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
             self.dismiss(self._hits[int(event.option.id)])
+
+
+class FindActions(_Dashboard):
+    """The dashboard's `F`: search every fetched profile, then go to the hit chosen."""
+
+    def action_find(self) -> None:
+        fetched = [s for s in self.states.values() if s.view is not None]
+        if not fetched:
+            self.notify(
+                _("Nothing fetched yet to search: press r, or R for every profile."),
+                severity="warning",
+            )
+            return
+        self.app.push_screen(FindScreen(fetched), self._found)
+
+    def _found(self, found: Found | None) -> None:
+        """Go to a search hit: its profile and tab, filters opened up so it shows, cursor on it."""
+        if found is None:
+            return
+        self.switch_to(found.profile, fetch=False)
+        if not self.filters.shows(found.protocol):
+            self.filters.toggle(found.protocol)
+        if not self.filters.matches(found.domain):
+            self.filters.text = ""
+        self.query_one(TabbedContent).active = f"tab-{found.group.short}"
+        self.redraw_trees()
+        tree = self.tree(found.group.short)
+
+        def land() -> None:
+            tree.focus()
+            tree.focus_domain(found.protocol, found.domain)
+
+        self.call_after_refresh(land)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +18,11 @@ from wxdash.screens.search_list import SearchListScreen
 from wxdash.state import ProfileState
 from wxdash.styles import stylesheet
 from wxdash.widgets.text_input import TextInput
+
+if TYPE_CHECKING:
+    from wxdash.screens.dashboard import DashboardScreen as _Dashboard
+else:
+    _Dashboard = object
 
 # Drawing thousands of options for a few letters typed helps nobody: show the first matches.
 SHOWN = 200
@@ -100,3 +106,18 @@ class PickerScreen(SearchListScreen[str]):
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
             self.dismiss(event.option.id)
+
+
+class PickActions(_Dashboard):
+    """The dashboard's `p`: switch to a profile by typing part of its name."""
+
+    def action_pick(self) -> None:
+        if not self.states:
+            self.notify(_("No profiles yet: press a to add one."), severity="warning")
+            return
+        self.app.push_screen(PickerScreen(list(self.states.values()), self.current), self._picked)
+
+    def _picked(self, name: str | None) -> None:
+        if name is not None:
+            self.switch_to(name)
+            self.tree().focus()

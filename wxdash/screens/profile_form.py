@@ -4,7 +4,7 @@ next to their field, secrets typed into masked inputs."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -13,12 +13,18 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from wxdash.i18n import N_, _
-from wxdash.profiles import Profile, check_profile
+from wxdash.profiles import Profile, add_profile, check_profile, remove_profile, update_profile
 from wxdash.safetext import visible
+from wxdash.screens.confirm import ConfirmScreen
 from wxdash.screens.dialog import Dialog
 from wxdash.styles import stylesheet
 from wxdash.wechat.tokens import TokenKind
 from wxdash.widgets.text_input import TextInput
+
+if TYPE_CHECKING:
+    from wxdash.screens.dashboard import DashboardScreen as _Dashboard
+else:
+    _Dashboard = object
 
 _SOURCE_LABEL = {
     TokenKind.TOKEN_ENV: N_("environment variable holding the token"),
@@ -180,3 +186,59 @@ class ProfileFormScreen(Dialog[Profile | None]):
             error.remove_class("field-warning")
             return
         self.dismiss(profile)
+
+
+class ProfileActions(_Dashboard):
+    """The dashboard's `a`, `e` and `d`: add, edit and delete profiles, saved in the config."""
+
+    def action_add_profile(self) -> None:
+        def save(profile: Profile) -> str | None:
+            described = _("Added profile {name}").format(name=visible(profile.name))
+            failure = self.app.save_change(add_profile(profile), described)
+            if failure is None:
+                self.call_after_refresh(self.switch_to, profile.name)
+            return failure
+
+        self.app.push_screen(ProfileFormScreen(save, taken=self.states))
+
+    def action_edit_profile(self) -> None:
+        state = self.shown_state()
+        if state is None:
+            self.action_add_profile()
+            return
+        old = state.profile.name
+
+        def save(profile: Profile) -> str | None:
+            described = _("Saved profile {name}").format(name=visible(profile.name))
+            failure = self.app.save_change(update_profile(old, profile), described)
+            if failure is None:
+                self.current = profile.name if old == self.current else self.current
+                self.call_after_refresh(self.switch_to, profile.name)
+            return failure
+
+        self.app.push_screen(ProfileFormScreen(save, taken=self.states, profile=state.profile))
+
+    def action_delete_profile(self) -> None:
+        state = self.shown_state()
+        if state is None:
+            return
+        name = state.profile.name
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                failure = self.app.save_change(
+                    remove_profile(name), _("Deleted profile {name}").format(name=visible(name))
+                )
+                if failure is not None:
+                    self.notify(failure, title=_("Not deleted"), severity="error", markup=False)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                _("Delete profile"),
+                _("Delete the profile {name} ({appid})? Its mini program is not affected.").format(
+                    name=visible(name), appid=visible(state.profile.appid)
+                ),
+                _("Delete"),
+            ),
+            confirmed,
+        )

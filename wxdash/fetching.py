@@ -1,0 +1,162 @@
+"""The dashboard's network work: fetching profiles, the cache, quota; it reports by messages.
+
+Every fetch runs in a worker of its own profile's group, so fetching one profile never cancels
+another's, and a result always lands on the profile it was fetched for. A fleet fetch (`R`) is
+one worker that streams each result as it lands: a thousand workers would each post their own
+state changes and keep the screen busy. The screen that owns this object handles its messages;
+nothing here draws.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from functools import partial
+
+from textual.message import Message
+from textual.widget import Widget
+
+from wxdash.cache import ResultCache
+from wxdash.fleet import CALLS_PER_FETCH, FetchOutcome, Fleet, QuotaOutcome
+from wxdash.profiles import Config, Profile
+from wxdash.quota import QuotaBook
+from wxdash.wechat.client import WeChatClient
+
+
+class FetchLanded(Message):
+    """A profile's result arrived, from the network or the cache."""
+
+    def __init__(self, outcome: FetchOutcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
+class FetchAbandoned(Message):
+    """A fleet fetch stopped (cancelled, or the app is quitting) before these profiles landed."""
+
+    def __init__(self, profiles: list[Profile]) -> None:
+        super().__init__()
+        self.profiles = profiles
+
+
+class QuotaAnswered(Message):
+    """WeChat answered (or failed to answer) how much of a profile's daily quota is left."""
+
+    def __init__(self, outcome: QuotaOutcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
+class CacheProblems(Message):
+    """Cache files that could not be read (they were set aside), one line each."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+
+class Fetching:
+    """Starts the dashboard's fetches and quota calls as workers of `owner`, which receives
+    their results as messages. The demo keeps nothing on disk: pass no cache, a fresh book."""
+
+    def __init__(
+        self, owner: Widget, config: Config, *, cache: ResultCache | None, quota: QuotaBook
+    ) -> None:
+        self._owner = owner
+        connections = max(config.concurrency, 8) * CALLS_PER_FETCH
+        self._client = WeChatClient(config.network, max_connections=connections)
+        self.fleet = Fleet(
+            self._client,
+            concurrency=config.concurrency,
+            command_timeout=config.token_command_timeout,
+            quota=quota,
+        )
+        self.cache = cache
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    # -- one profile, many profiles -------------------------------------------------------
+
+    def fetch(self, profile: Profile, *, force: bool = False) -> None:
+        """Fetch one profile. Unless `force`, an appid whose daily quota is used up is not
+        called (its error says so)."""
+        self._owner.run_worker(
+            self._fetch(profile, force),
+            name=f"fetch {profile.name}",
+            group=f"fetch:{profile.name}",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _fetch(self, profile: Profile, force: bool) -> None:
+        outcome = await self.fleet.fetch_bounded(profile, force=force)
+        await self._keep(outcome)
+        self._owner.post_message(FetchLanded(outcome))
+
+    def fetch_many(self, profiles: list[Profile]) -> None:
+        """Fetch these profiles, `concurrency` at a time, in this order; a second call
+        replaces the first."""
+        self._owner.run_worker(
+            self._fetch_many(profiles),
+            name="fetch all",
+            group="fetch-all",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _fetch_many(self, profiles: list[Profile]) -> None:
+        pending = {p.name: p for p in profiles}
+        try:
+            async for outcome in self.fleet.fetch_each(profiles):
+                pending.pop(outcome.profile.name, None)
+                await self._keep(outcome)
+                self._owner.post_message(FetchLanded(outcome))
+        finally:
+            if pending:
+                self._owner.post_message(FetchAbandoned(list(pending.values())))
+
+    async def _keep(self, outcome: FetchOutcome) -> None:
+        if self.cache is not None:
+            await asyncio.to_thread(self.cache.save, outcome)
+
+    # -- the cache ------------------------------------------------------------------------
+
+    def cached(self, profile: Profile) -> FetchOutcome | None:
+        """This profile's cached result, read now (for the first frame)."""
+        return self.cache.load(profile) if self.cache is not None else None
+
+    def load_cached(self, profiles: Iterable[Profile]) -> None:
+        """Every one of these profiles' cached results, read off the event loop (there may be
+        1,000), each posted as it is read."""
+        if self.cache is not None:
+            read = partial(self._read_cache, list(profiles))
+            self._owner.run_worker(read, thread=True, group="cache", exit_on_error=False)
+
+    def _read_cache(self, profiles: list[Profile]) -> None:
+        assert self.cache is not None
+        for profile in profiles:
+            outcome = self.cache.load(profile)
+            if outcome is not None:
+                self._owner.post_message(FetchLanded(outcome))
+        self.report_cache_problems()
+
+    def report_cache_problems(self) -> None:
+        if self.cache is not None and self.cache.problems:
+            lines = list(self.cache.problems)
+            self.cache.problems.clear()
+            self._owner.post_message(CacheProblems(lines))
+
+    # -- quota ----------------------------------------------------------------------------
+
+    def check_quota(self, profile: Profile) -> None:
+        self._owner.run_worker(
+            self._quota(profile),
+            name=f"quota {profile.name}",
+            group=f"quota:{profile.name}",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _quota(self, profile: Profile) -> None:
+        self._owner.post_message(QuotaAnswered(await self.fleet.check_quota(profile)))

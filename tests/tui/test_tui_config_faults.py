@@ -29,9 +29,9 @@ from tuikit import (
     widget_text,
 )
 
-from wxdash import profiles as profiles_module
 from wxdash.app import WxDashApp
 from wxdash.fakeserver import FakeWeChat
+from wxdash.profiles import saving as profiles_module
 from wxdash.screens.profile_form import ProfileFormScreen
 
 

@@ -2,13 +2,13 @@
 
 The parser is strict about meaning and tolerant about shape: anything odd in a response becomes
 a `ParseWarning` attached to the result, never a crash and never silently dropped. A body that
-is not JSON at all, or an errcode other than 0, raises one of the errors in `errors`.
+is not JSON at all, or an errcode other than 0, raises one of the errors in `errors`
+(see `body`, whose `parse_json_body` is re-exported here).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -16,9 +16,9 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from wxdash.i18n import N_, _, pgettext
-from wxdash.safetext import preview, quoted
-from wxdash.wechat.errors import ApiError, ResponseFormatError
-from wxdash.wechat.redact import redact
+from wxdash.safetext import quoted
+from wxdash.wechat.body import json_type_name
+from wxdash.wechat.body import parse_json_body as parse_json_body
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -377,18 +377,6 @@ class WebviewReport:
         return {key: (None if (v := lists[g]) is None else list(v)) for g, key in _WEBVIEW_KEYS}
 
 
-def _type_name(value: Any) -> str:
-    return {
-        bool: "boolean",
-        int: "number",
-        float: "number",
-        str: "string",
-        list: "array",
-        dict: "object",
-        type(None): "null",
-    }.get(type(value), type(value).__name__)
-
-
 def _parse_list(
     value: Any, group: Group, key: str, warnings: list[ParseWarning]
 ) -> tuple[str, ...]:
@@ -400,7 +388,7 @@ def _parse_list(
         warnings.append(ParseWarning("not_a_list", group.value, key, value))
         return (value,)
     if not isinstance(value, list):
-        detail = _type_name(value)
+        detail = json_type_name(value)
         warnings.append(ParseWarning("bad_list", group.value, key, None, detail))
         return ()
     domains = []
@@ -409,7 +397,7 @@ def _parse_list(
             domains.append(entry)
         else:
             shown = json.dumps(entry, ensure_ascii=False)[:80]
-            detail = _type_name(entry)
+            detail = json_type_name(entry)
             warnings.append(ParseWarning("wrong_type", group.value, key, shown, detail))
     return tuple(domains)
 
@@ -418,7 +406,7 @@ def _parse_group(value: Any, group: Group, warnings: list[ParseWarning]) -> Doma
     if value is None:
         return None
     if not isinstance(value, dict):
-        warnings.append(ParseWarning("bad_group", group.value, None, None, _type_name(value)))
+        warnings.append(ParseWarning("bad_group", group.value, None, None, json_type_name(value)))
         return None
     lists = {p: _parse_list(value.get(key), group, key, warnings) for p, key in _SERVER_KEYS}
     lists[_WEBVIEW] = ()
@@ -429,64 +417,6 @@ def _parse_group(value: Any, group: Group, warnings: list[ParseWarning]) -> Doma
             extra[key] = _parse_list(raw, group, key, warnings)
     # Read-only views of dicts made here and held by nobody else: no copy needed.
     return DomainGroup(MappingProxyType(lists), MappingProxyType(extra) if extra else _NO_EXTRA)
-
-
-def _start(body: bytes) -> str:
-    """The body's first bytes for an error message, with any token it quotes masked first (a
-    proxy or captive portal may echo the URL it was asked for)."""
-    head = body[:4096].decode("utf-8", errors="backslashreplace")
-    return preview(redact(head).encode("utf-8"))
-
-
-def _format_error(body: bytes, exc: Exception) -> ResponseFormatError:
-    start, size = _start(body), len(body)
-    if isinstance(exc, json.JSONDecodeError) and body.lstrip().startswith(b"{"):
-        cut_short = not body.rstrip().endswith(b"}") and not exc.msg.startswith("Extra data")
-        if cut_short or exc.pos >= len(body.rstrip()) - 1:
-            return ResponseFormatError(
-                N_("The response is truncated JSON ({size} bytes), starting with: {start}"),
-                size=size,
-                start=start,
-            )
-        return ResponseFormatError(
-            N_("The response is invalid JSON at line {line}, column {column}: {start}"),
-            line=exc.lineno,
-            column=exc.colno,
-            start=start,
-        )
-    return ResponseFormatError(
-        N_("The response is not JSON ({size} bytes), starting with: {start}"),
-        size=size,
-        start=start,
-    )
-
-
-def parse_json_body(body: bytes) -> dict[str, Any]:
-    """Decode a WeChat response body; raise ResponseFormatError (quoting its start) if it is not
-    a JSON object, or ApiError if its errcode is not 0."""
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise _format_error(body, exc) from None
-    if not isinstance(data, dict):
-        raise ResponseFormatError(
-            N_("The response is a JSON {type}, not an object: {start}"),
-            type=_type_name(data),
-            start=_start(body),
-        )
-    errcode = data.get("errcode", 0)
-    if isinstance(errcode, str):
-        # Plain ASCII digits only: int() would also take "4_0001" and full-width digits.
-        text = errcode.strip()
-        errcode = int(text) if re.fullmatch(r"-?[0-9]+", text) else None
-    if isinstance(errcode, bool) or not isinstance(errcode, int):
-        raise ResponseFormatError(
-            N_("The response's errcode is not a number: {start}"), start=_start(body)
-        )
-    if errcode != 0:
-        errmsg = data.get("errmsg")
-        raise ApiError(errcode, redact(errmsg if isinstance(errmsg, str) else json.dumps(errmsg)))
-    return data
 
 
 def parse_domain_report(body: bytes) -> DomainReport:

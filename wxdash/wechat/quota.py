@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from wxdash.i18n import N_
+from wxdash.wechat.body import parse_json_body, start_of
 from wxdash.wechat.errors import ResponseFormatError
-from wxdash.wechat.models import _start, parse_json_body
 
 QUOTA_PATH = "/cgi-bin/openapi/quota/get"
 
@@ -81,7 +81,7 @@ def parse_api_quota(body: bytes, cgi_path: str) -> ApiQuota:
         number = _count(quota.get(key)) if isinstance(quota, dict) else None
         if number is None:
             raise ResponseFormatError(
-                N_("The quota answer has no {key} count: {start}"), key=key, start=_start(body)
+                N_("The quota answer has no {key} count: {start}"), key=key, start=start_of(body)
             )
         numbers[key] = number
     return ApiQuota(

@@ -3,7 +3,8 @@
 Each command lives in a module of its own here, which adds its subparser (`register`) and runs
 it (`run`). Nothing here imports Textual: the app is imported only when the dashboard is
 opened, so the headless commands start fast and run where Textual is not wanted. The command
-modules are imported only once a command line is parsed.
+modules, the config store and the client are imported only once a command line needs them,
+so `wxdash --version` answers without loading any of them.
 """
 
 from __future__ import annotations
@@ -131,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:
+        # Answered before the parser, the translations and the config exist: the line is the
+        # same in every language, and a version check in a script should cost next to nothing.
+        print(VERSION)
+        return EXIT_OK
     from wxdash.cli.console import print_error, quiet_pipe, safe_streams, setup_logging
     from wxdash.cli.options import translate_argparse
     from wxdash.i18n import set_language

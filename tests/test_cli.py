@@ -1526,6 +1526,23 @@ def test_headless_commands_never_import_textual(
     assert json.loads(runs[0]["stdout"])["profiles"][0]["domains"] == sample_domains()
 
 
+def test_version_loads_neither_the_client_nor_the_store_nor_textual(
+    run_cli: Run, check: Any
+) -> None:
+    # Python lists every module it imports on stderr, one per line: "import time: ... | name".
+    result = check(run_cli("--version", env={"PYTHONPROFILEIMPORTTIME": "1"}), 0)
+    assert result.stdout == f"wxdash {__version__}\n"
+    imported = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "wxdash.cli" in imported  # the listing is read right
+    heavy = ("httpx", "httpcore", "textual", "wxdash.wechat", "wxdash.profiles")
+    loaded = sorted(m for m in imported if any(m == h or m.startswith(h + ".") for h in heavy))
+    assert loaded == []
+
+
 @pytest.mark.parametrize("args", [[], ["--demo"], ["-p", "Shop A"]], ids=["bare", "demo", "p"])
 def test_the_dashboard_without_a_terminal_points_to_fetch(
     write_config: Writer, run_cli: Run, check: Any, args: list[str]

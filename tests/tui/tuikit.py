@@ -111,11 +111,22 @@ async def running(
         yield pilot
 
 
-def hold_slow_answers(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """Make the fake server's `slow:` answers wait until the returned event is set (at most
-    10 s), so a test decides when a slow fetch ends instead of guessing how long it takes."""
+def hold_slow_answers(
+    monkeypatch: pytest.MonkeyPatch, *, then_hang_up: bool = False
+) -> threading.Event:
+    """Make the fake server's `slow:` answers wait until the returned event is set, so a test
+    decides when a slow fetch ends instead of guessing how long it takes. Set it in a
+    `finally`: nothing else releases them (a clock would, on a slow day, before the test is
+    done looking). With `then_hang_up`, a released answer is never sent: the server closes the
+    connection instead, a failure that comes when the test says, not when a timeout runs out."""
     gate = threading.Event()
-    monkeypatch.setattr(fakeserver, "time", SimpleNamespace(sleep=lambda _: gate.wait(10)))
+
+    def hold(_seconds: float) -> None:
+        gate.wait()
+        if then_hang_up:
+            raise ConnectionResetError("the test hung up on this held answer")
+
+    monkeypatch.setattr(fakeserver, "time", SimpleNamespace(sleep=hold))
     return gate
 
 

@@ -33,10 +33,11 @@ class Scripted:
 
     answer: Callable[[int], bytes]  # the nth request (from 1) -> the bytes sent back
     close_after: bool = False  # hang up after each answer
-    unasked: bytes = b""  # sent a moment after each answer, nobody having asked
+    unasked: bytes = b""  # sent after an answer, nobody having asked, once `speak` is set
     connections: int = 0
     requests: list[bytes] = field(default_factory=list)
     url: str = ""
+    speak: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -53,7 +54,7 @@ class Scripted:
                 writer.write(self.answer(len(self.requests)))
                 await writer.drain()
                 if self.unasked:
-                    await asyncio.sleep(0.02)
+                    await self.speak.wait()
                     writer.write(self.unasked)
                     await writer.drain()
                 if self.close_after:
@@ -65,6 +66,21 @@ class Scripted:
 
 
 Serve = Callable[..., Awaitable[Scripted]]
+PATIENCE = 30.0  # seconds a test waits for the client to see what the server did
+
+
+async def idle_connections_heard_the_server(client: WeChatClient) -> None:
+    """Wait until the client's idle connections have taken in what the server did while they
+    waited (a hang-up, bytes nobody asked for), as the next call then finds them: so the test
+    does not guess how long that takes on a busy machine."""
+    idle = [c for connections in client._wire._idle.values() for c in connections]
+    for _ in range(int(PATIENCE / 0.01)):
+        if not any(connection.reusable for connection in idle):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("an idle connection never saw the server's hang-up or unasked bytes")
+
+
 Authority = tuple[trustme.CA, ssl.SSLContext, Path]
 
 
@@ -119,7 +135,7 @@ async def test_a_server_that_hangs_up_after_each_answer_gets_a_new_connection(se
     server = await serve(close_after=True)
     async with WeChatClient(fast(max_attempts=1)) as client:
         answers = [await client.post_json(server.url, "/x", {}) for _ in range(3)]
-        await asyncio.sleep(0.05)  # the last hang-up reaches the client while it idles
+        await idle_connections_heard_the_server(client)  # the last hang-up, while it idles
         answers.append(await client.post_json(server.url, "/x", {}))
     assert [a["n"] for a in answers] == [1, 2, 3, 4]
     assert server.connections == 4
@@ -241,7 +257,8 @@ async def test_a_408_sent_while_idle_means_a_quiet_reconnect(serve: Serve) -> No
     server = await serve(unasked=timeout)
     async with WeChatClient(fast(max_attempts=1)) as client:
         assert (await client.post_json(server.url, "/x", {}))["n"] == 1
-        await asyncio.sleep(0.1)  # the 408 arrives while the connection waits in the pool
+        server.speak.set()  # the 408 goes out while the connection waits in the pool
+        await idle_connections_heard_the_server(client)
         assert (await client.post_json(server.url, "/x", {}))["n"] == 2
     assert server.connections == 2
 

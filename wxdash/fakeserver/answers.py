@@ -1,0 +1,105 @@
+"""What an endpoint gets and gives: the request, its answer, and WeChat's errors in its words."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wxdash.fakeserver.apps import FakeApp
+    from wxdash.fakeserver.server import FakeWeChat
+
+# errmsg texts as WeChat words them; each answer gets a fresh `rid:` like the real service.
+ERRMSG = {
+    -1: "system error",
+    40001: "invalid credential, access_token is invalid or not latest",
+    40013: "invalid appid",
+    40014: "invalid access_token",
+    40125: "invalid appsecret",
+    40164: "invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist",
+    41001: "access_token missing",
+    42001: "access_token expired",
+    43104: "this appid does not have permission",
+    44002: "empty post data",
+    45009: "reach max api daily quota limit",
+    45011: "api minute-quota reach limit  mustslower  retry next minute",
+    48001: "api unauthorized",
+    61007: "api is unauthorized to component",
+    76021: "cgi_path not found, please check",
+}
+
+
+def package() -> ModuleType:
+    """`wxdash.fakeserver` itself. Tests replace its `time` (to hold `slow:` answers until they
+    say so) and its `_rid` (for fixed screenshots), so handlers look both up there per call."""
+    return sys.modules[__package__]
+
+
+def rid() -> str:
+    """A request id as WeChat appends it to every errmsg."""
+    return "rid: " + secrets.token_hex(4) + "-" + secrets.token_hex(4) + "-" + secrets.token_hex(4)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One POST as its endpoint sees it: the server, what was asked, and with which token."""
+
+    fake: FakeWeChat
+    path: str  # without the query
+    target: str  # path and query as sent: a redirect carries the token along
+    token: str | None
+    body: bytes
+
+    def json(self) -> Any:
+        """The body as JSON, or None when it is empty or not JSON."""
+        try:
+            return json.loads(self.body or b"null")
+        except ValueError:
+            return None
+
+    def caller(self) -> FakeApp:
+        """The app whose token this is; `Refused` if it is missing, unknown or expired."""
+        return self.fake.caller(self.token)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What goes back: a status, headers and a body; or (`reset`) a reset connection and no
+    answer at all."""
+
+    status: int = 200
+    body: bytes = b""
+    content_type: str | None = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
+    reset: bool = False
+
+
+class Refused(Exception):
+    """Raised by an endpoint to answer with WeChat's error `errcode` and stop there."""
+
+    def __init__(self, errcode: int) -> None:
+        super().__init__(errcode)
+        self.errcode = errcode
+
+
+def json_answer(data: dict[str, Any]) -> Answer:
+    return Answer(body=json.dumps(data, ensure_ascii=False).encode())
+
+
+def error(errcode: int) -> Answer:
+    """WeChat's error answer: the errcode, its errmsg and a fresh rid, with status 200."""
+    errmsg = f"{ERRMSG.get(errcode, 'error')} {package()._rid()}"
+    return json_answer({"errcode": errcode, "errmsg": errmsg})
+
+
+BAD_GATEWAY = Answer(
+    502,
+    b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+    "text/html",
+)
+NOT_FOUND = Answer(404, b"<html><body>404 Not Found</body></html>", "text/html")
+RESET = Answer(reset=True)

@@ -1,0 +1,27 @@
+"""One mini program the fake server knows: its credentials, its data, how it behaves, its calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class FakeApp:
+    """One mini program the server knows: its credentials, its data and how it behaves."""
+
+    appid: str
+    token: str
+    secret: str | None = None
+    domains: dict[str, Any] | None = None
+    scenario: str = "ok"
+    webview: dict[str, Any] | None = None
+    webview_scenario: str = "ok"
+    expired_tokens: set[str] = field(default_factory=set)
+    domain_calls: int = 0
+    webview_calls: int = 0
+    token_calls: int = 0
+    # Calls to get_effective_domain allowed a day; past it, errcode 45009 (as WeChat answers).
+    daily_limit: int = 100_000
+    quota_calls: int = 0
+    quota_scenario: str = "ok"

@@ -132,8 +132,8 @@ async def child_memory(kind: str, config: str) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         if kind == "wxdash":
             await _until(pilot, lambda: NEEDLE in _screen(app))
-            app._fetch_all(True)
-            await _until(pilot, lambda: all(s.report for s in app.states.values()))
+            app.dashboard._fetch_all(True)
+            await _until(pilot, lambda: all(s.report for s in app.dashboard.states.values()))
         else:
             await _until(pilot, lambda: len(app.kept) == len(app.profiles))
         await pilot.pause()

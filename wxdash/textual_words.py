@@ -120,8 +120,9 @@ class TranslatedTextual(App[ReturnType]):
 
     def action_help_quit(self) -> None:
         # ctrl+c in a terminal usually quits: say which key does here.
-        for key, active in self.active_bindings.items():
-            if active.binding.action in ("quit", "app.quit"):
+        # The app's own keys first: Textual's `ctrl+q` before a screen's `q`.
+        for key, bindings in self._bindings.key_to_bindings.items():
+            if any(binding.action in ("quit", "app.quit") for binding in bindings):
                 text = _("Press {key} to quit the app").format(key=key)
                 start = text.find(key)
                 message = Content(text).stylize("bold", start, start + len(key))

@@ -61,6 +61,7 @@ def listed(app: WxDashApp) -> list[str]:
     return [re.split(r"\s{2,}", line[3:].strip())[0] for line in marked]
 
 
+@pytest.mark.slow
 async def test_a_thousand_profiles_open_on_the_first_and_fetch_only_it(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
@@ -93,6 +94,7 @@ async def test_thirty_downs_in_one_burst_move_thirty_rows(
         assert "Merchant 0030" in listed(app)
 
 
+@pytest.mark.slow
 async def test_f_filters_the_list_by_name_or_appid_and_escape_clears_it(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
@@ -175,6 +177,7 @@ async def test_a_profile_leaves_a_status_filter_when_its_status_changes(
         assert title(app) == "0 of 3 profiles (✗ error)"
 
 
+@pytest.mark.slow
 async def test_shift_r_on_a_thousand_profiles_asks_then_streams_while_keys_answer(
     fake: FakeWeChat, write_config: Writer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

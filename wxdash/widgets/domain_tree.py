@@ -212,6 +212,35 @@ class DomainTree(Tree[NodeInfo]):
                 data=NodeInfo("note"),
             )
             return
+        self._add_warnings(report)
+        if lists is None:
+            root.add_leaf(
+                Text(_("not returned by the API"), style=self._style("domain-tree--note")),
+                data=NodeInfo("note"),
+            )
+            return
+        server_gap, webview_gap = gaps
+        if server_gap is not None:
+            root.add_leaf(
+                Text(
+                    _("server domains: {why}").format(why=server_gap),
+                    style=self._style("domain-tree--note"),
+                ),
+                data=NodeInfo("note"),
+            )
+        for protocol, domains, total in lists:
+            if not isinstance(protocol, Protocol):  # a key wxdash does not know
+                self._add_protocol(protocol, protocol, domains, total, counted, extra=True)
+            elif protocol.is_server and server_gap is not None:
+                continue
+            elif protocol is Protocol.WEBVIEW and webview_gap is not None:
+                self._add_gap(protocol, webview_gap)
+            else:
+                self._add_protocol(protocol.label, protocol.value, domains, total, counted)
+
+    def _add_warnings(self, report: DomainReport) -> None:
+        """This group's parse warnings as a node; its lint flags kept for their domains."""
+        root = self.root
         assert self.group is not None
         # A warning about a group wxdash does not know belongs to no tab: every tab shows it.
         mine = [
@@ -239,30 +268,6 @@ class DomainTree(Tree[NodeInfo]):
                     Text(_warning_label(warning), style=self._style("domain-tree--warning")),
                     data=NodeInfo("warning", warning.protocol),
                 )
-        if lists is None:
-            root.add_leaf(
-                Text(_("not returned by the API"), style=self._style("domain-tree--note")),
-                data=NodeInfo("note"),
-            )
-            return
-        server_gap, webview_gap = gaps
-        if server_gap is not None:
-            root.add_leaf(
-                Text(
-                    _("server domains: {why}").format(why=server_gap),
-                    style=self._style("domain-tree--note"),
-                ),
-                data=NodeInfo("note"),
-            )
-        for protocol, domains, total in lists:
-            if not isinstance(protocol, Protocol):  # a key wxdash does not know
-                self._add_protocol(protocol, protocol, domains, total, counted, extra=True)
-            elif protocol.is_server and server_gap is not None:
-                continue
-            elif protocol is Protocol.WEBVIEW and webview_gap is not None:
-                self._add_gap(protocol, webview_gap)
-            else:
-                self._add_protocol(protocol.label, protocol.value, domains, total, counted)
 
     def _add_gap(self, protocol: Protocol, why: str) -> None:
         """A protocol whose list is not known: its name and why, dimmed, with nothing under it."""

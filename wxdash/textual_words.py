@@ -9,6 +9,7 @@ switch while the app runs reaches them too.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 from collections.abc import Iterable
@@ -24,9 +25,11 @@ from textual.content import Content
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.theme import ThemeProvider
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from wxdash.i18n import N_, _
+from wxdash.screens.dialog import DismissOnce
 
 # Textual wraps text with Rich's divide_line, at spaces only: a Chinese sentence (no spaces) is
 # one long word, folded wherever the width ends, even inside a Latin word in it ("OSC" as "OS"
@@ -50,6 +53,19 @@ _TEXTUAL_BINDING_TEXT = (
     N_("Quit the app and return to the command prompt."),
     N_("Exit the command palette"),
 )
+
+
+_move_page_unguarded = OptionList._move_page
+
+
+def _move_page(self: OptionList, direction: Any) -> None:
+    """Textual's option lists (the palette's, the picker's) raise KeyError when paged while
+    their options are being replaced or are all disabled: a page key then does nothing."""
+    with contextlib.suppress(KeyError, IndexError):
+        _move_page_unguarded(self, direction)
+
+
+OptionList._move_page = _move_page  # type: ignore[method-assign]
 
 
 def translate_bindings(node: DOMNode) -> None:
@@ -79,7 +95,7 @@ def translate_bindings(node: DOMNode) -> None:
         bindings[key] = translated
 
 
-class TranslatedCommandPalette(CommandPalette):
+class TranslatedCommandPalette(DismissOnce, CommandPalette):
     """The command palette with its placeholder, key texts and "no matches" translated."""
 
     def __init__(self, *args: Any, placeholder: str | None = None, **kwargs: Any) -> None:

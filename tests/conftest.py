@@ -24,6 +24,11 @@ from wxdash.wechat.client import NetworkSettings
 # A token no real output could contain by accident: tests search everything for it.
 MARKER = "MARKER-TOKEN-5f3a9c1e7b2d4086"
 APPID = "wx0123456789abcdef"
+# What the CLI tests' configs say under [network]: one attempt, short timeouts, so that a failing
+# scenario fails at once instead of backing off.
+FAST = {"retries": 1, "read_timeout": 5.0, "connect_timeout": 5.0}
+Run = Callable[..., subprocess.CompletedProcess[str]]
+Writer = Callable[[dict[str, Any] | str], Path]
 # (kind, group, protocol, domain) of the warnings fakeserver.wrong_types_domains() must give.
 WRONG_TYPES_WARNINGS = {
     ("wrong_type", "effective_domain", "requestdomain", "42"),
@@ -75,7 +80,7 @@ def config_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def write_config(config_path: Path) -> Callable[[dict[str, Any] | str], Path]:
+def write_config(config_path: Path) -> Writer:
     """Write a config (a dict for tomli-w, or raw TOML text) where wxdash looks for it."""
 
     def write(content: dict[str, Any] | str) -> Path:
@@ -88,7 +93,7 @@ def write_config(config_path: Path) -> Callable[[dict[str, Any] | str], Path]:
 
 
 @pytest.fixture
-def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+def run_cli(tmp_path: Path) -> Run:
     """Run `python -m wxdash ARGS` in a subprocess with the test's environment."""
 
     def run(

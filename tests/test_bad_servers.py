@@ -3,19 +3,13 @@ mini program between two good ones (see tests/badservers.py for the cases)."""
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from badservers import BAD, CASES, GOOD, Case, first_domain, serve_matrix
-from conftest import assert_no_marker
+from conftest import Run, Writer, assert_no_marker
 
 from wxdash.fakeserver import FakeWeChat
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-Writer = Callable[[dict[str, Any] | str], Path]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

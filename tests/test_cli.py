@@ -25,7 +25,16 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import APPID, MARKER, WRONG_TYPES_WARNINGS, assert_no_marker, profile
+from conftest import (
+    APPID,
+    FAST,
+    MARKER,
+    WRONG_TYPES_WARNINGS,
+    Run,
+    Writer,
+    assert_no_marker,
+    profile,
+)
 
 from wxdash import __version__, fakeserver
 from wxdash.fakeserver import (
@@ -45,11 +54,6 @@ from wxdash.fakeserver import (
 )
 from wxdash.wechat.errors import _HINTS
 
-Run = Callable[..., subprocess.CompletedProcess[str]]
-Writer = Callable[[dict[str, Any] | str], Path]
-
-# One attempt, short timeouts: a failing scenario fails at once instead of backing off.
-FAST = {"retries": 1, "read_timeout": 5.0, "connect_timeout": 5.0}
 JSON_KEYS = (
     "name",
     "appid",

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import APPID, MARKER, assert_no_marker, profile
+from conftest import APPID, FAST, MARKER, Run, Writer, assert_no_marker, profile
 
 from wxdash.cache import ResultCache
 from wxdash.fakeserver import (
@@ -39,10 +39,6 @@ from wxdash.profiles import Profile
 from wxdash.wechat.models import parse_domain_report
 from wxdash.wechat.tokens import TokenKind, TokenSpec
 
-Run = Callable[..., subprocess.CompletedProcess[str]]
-Writer = Callable[[dict[str, Any] | str], Path]
-
-FAST = {"retries": 1, "read_timeout": 5.0, "connect_timeout": 5.0}
 SHOP_A, SHOP_B, SHOP_C = "wx00000000000000a1", "wx00000000000000a2", "wx00000000000000a3"
 BROKEN_PROFILE = profile("Broken", "wx00000000000000ff")  # no token source: a config error
 

@@ -48,6 +48,7 @@ class Clock:
 # -- tokens expiring under load ----------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_a_thousand_profiles_fetch_through_tokens_expiring_mid_run(
     fake: FakeWeChat, client: WeChatClient
 ) -> None:

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
-from conftest import APPID, MARKER, profile
+from conftest import APPID, FAST, MARKER, Run, Writer, profile
 
 from wxdash import catalogs
 from wxdash.cli import choose_language
@@ -22,10 +19,6 @@ from wxdash.fakeserver import FakeWeChat
 from wxdash.i18n import _, cells, detect_language, set_language, wrap
 from wxdash.output import CSV_COLUMNS
 from wxdash.wechat.models import Group, Protocol
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-Writer = Callable[[dict[str, Any] | str], Path]
-FAST = {"retries": 1, "read_timeout": 5, "connect_timeout": 5}
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,9 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import MARKER, assert_no_marker, profile
+from conftest import MARKER, Run, Writer, assert_no_marker, profile
 
 from wxdash.fakeserver import FakeWeChat, sample_domains
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-Writer = Callable[[dict[str, Any] | str], Path]
 
 
 @pytest.fixture

@@ -17,14 +17,14 @@ import sys
 import tempfile
 import textwrap
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 import pytest
 import tomli_w
-from conftest import APPID, MARKER, profile
+from conftest import APPID, MARKER, Writer, profile
 
 from wxdash.profiles import (
     Config,
@@ -38,8 +38,6 @@ from wxdash.profiles import (
     update_profile,
 )
 from wxdash.wechat.tokens import TokenKind, TokenSpec
-
-Writer = Callable[[dict[str, Any] | str], Path]
 
 
 def load(path: Path) -> Config:

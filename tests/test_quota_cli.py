@@ -9,13 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MARKER, assert_no_marker, profile
+from conftest import FAST, MARKER, Run, Writer, assert_no_marker, profile
 
 from wxdash.fakeserver import FakeWeChat
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-Writer = Callable[[dict[str, Any] | str], Path]
-FAST = {"retries": 1, "read_timeout": 5.0, "connect_timeout": 5.0}
 
 
 @pytest.fixture

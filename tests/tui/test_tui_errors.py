@@ -24,6 +24,7 @@ from tuikit import (
     wait_until,
 )
 
+from wxdash.app import WxDashApp
 from wxdash.fakeserver import FakeWeChat
 from wxdash.state import Status
 
@@ -184,15 +185,20 @@ async def test_network_and_bad_data_errors_show_a_banner_and_never_crash(
 # -- background fetches ----------------------------------------------------------------------
 
 
-async def test_switching_during_a_slow_fetch_is_instant_and_the_late_result_lands_on_its_own(
-    fake: FakeWeChat, write_config: Writer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    gate = hold_slow_answers(monkeypatch)
-    app = make_app(
+def slow_a_then_b(fake: FakeWeChat, write_config: Writer) -> WxDashApp:
+    """Shop A, whose answers wait for the test's gate (`hold_slow_answers`), then Shop B."""
+    return make_app(
         write_config,
         shop(fake, "Shop A", APPID_A, scenario="slow:1"),
         shop(fake, "Shop B", APPID_B),
     )
+
+
+async def test_switching_during_a_slow_fetch_is_instant_and_the_late_result_lands_on_its_own(
+    fake: FakeWeChat, write_config: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = hold_slow_answers(monkeypatch)
+    app = slow_a_then_b(fake, write_config)
     try:
         async with running(app, wait=False) as pilot:
             await wait_for_text(pilot, " ↻ Shop A")
@@ -232,11 +238,7 @@ async def test_a_late_failure_lands_on_its_own_profile(
     # A's answer waits until B is on screen; then the server hangs up on it: A fails late,
     # when the test says, however long the switch to B took.
     gate = hold_slow_answers(monkeypatch, then_hang_up=True)
-    app = make_app(
-        write_config,
-        shop(fake, "Shop A", APPID_A, scenario="slow:1"),
-        shop(fake, "Shop B", APPID_B),
-    )
+    app = slow_a_then_b(fake, write_config)
     try:
         async with running(app, wait=False) as pilot:
             await wait_for_text(pilot, " ↻ Shop A")
@@ -266,11 +268,7 @@ async def test_deleting_a_profile_while_it_is_fetched_drops_its_late_result(
     fake: FakeWeChat, write_config: Writer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = hold_slow_answers(monkeypatch)
-    app = make_app(
-        write_config,
-        shop(fake, "Shop A", APPID_A, scenario="slow:1"),
-        shop(fake, "Shop B", APPID_B),
-    )
+    app = slow_a_then_b(fake, write_config)
     try:
         async with running(app, wait=False) as pilot:
             await wait_for_text(pilot, " ↻ Shop A")

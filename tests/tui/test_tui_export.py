@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MARKER, assert_no_marker, screen_text
+from conftest import MARKER, Run, assert_no_marker, screen_text
 from textual.pilot import Pilot
 from textual.widgets import Input
 from tuikit import (
@@ -31,7 +29,6 @@ from tuikit import (
 from wxdash.fakeserver import FakeWeChat
 from wxdash.screens.export import ExportScreen
 
-Run = Callable[..., subprocess.CompletedProcess[str]]
 DEFAULT_NAME = re.compile(r"wxdash-shop-a-\d{8}-\d{4}\.(json|csv|txt)")
 
 

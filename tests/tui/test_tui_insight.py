@@ -376,7 +376,7 @@ async def test_lint_marks_do_not_reach_the_clipboard(
 # -- F: find a domain in every fetched profile -----------------------------------------------
 
 
-def three_shops(fake: FakeWeChat) -> list[dict[str, Any]]:
+def shops_with_webview(fake: FakeWeChat) -> list[dict[str, Any]]:
     return [
         shop_a(fake),
         shop(fake, "Shop B", APPID_B),
@@ -403,7 +403,7 @@ def cursor_domain(app: Any) -> str | None:
 async def test_f_finds_a_host_in_every_fetched_profile(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
-    app = make_app(write_config, *three_shops(fake))
+    app = make_app(write_config, *shops_with_webview(fake))
     async with running(app) as pilot:
         await pilot.press("R")
         await settle(pilot)
@@ -432,7 +432,7 @@ async def test_f_finds_a_host_in_every_fetched_profile(
 async def test_choosing_a_hit_goes_to_its_profile_tab_and_domain(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
-    app = make_app(write_config, *three_shops(fake))
+    app = make_app(write_config, *shops_with_webview(fake))
     async with running(app) as pilot:
         await pilot.press("R")
         await settle(pilot)
@@ -456,7 +456,7 @@ async def test_choosing_a_hit_goes_to_its_profile_tab_and_domain(
 async def test_a_hit_chosen_with_the_arrows_and_the_mouse(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
-    app = make_app(write_config, *three_shops(fake))
+    app = make_app(write_config, *shops_with_webview(fake))
     async with running(app) as pilot:
         await pilot.press("R")
         await settle(pilot)
@@ -481,7 +481,7 @@ async def test_a_hit_chosen_with_the_arrows_and_the_mouse(
 async def test_a_hit_hidden_by_the_filters_is_shown_when_chosen(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
-    app = make_app(write_config, *three_shops(fake))
+    app = make_app(write_config, *shops_with_webview(fake))
     async with running(app) as pilot:
         await pilot.press("R")
         await settle(pilot)
@@ -530,7 +530,7 @@ async def test_f_with_nothing_fetched_says_so(fake: FakeWeChat, write_config: Wr
 async def test_f_searches_only_fetched_profiles_and_says_how_many(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
-    app = make_app(write_config, *three_shops(fake))
+    app = make_app(write_config, *shops_with_webview(fake))
     async with running(app) as pilot:
         await pilot.press("F")
         await pilot.pause()

@@ -22,6 +22,7 @@ from tuikit import (
     running,
     settle,
     shop,
+    three_shops,
     toggle_is_struck,
     tree_text,
     wait_for_text,
@@ -284,12 +285,7 @@ async def test_r_refetches_the_shown_profile(fake: FakeWeChat, write_config: Wri
 
 
 async def test_shift_r_refetches_every_profile(fake: FakeWeChat, write_config: Writer) -> None:
-    app = make_app(
-        write_config,
-        shop(fake, "Shop A", APPID_A),
-        shop(fake, "Shop B", APPID_B),
-        shop(fake, "Shop C", APPID_C),
-    )
+    app = make_app(write_config, *three_shops(fake))
     async with running(app) as pilot:
         assert " · Shop B" in screen_text(app)
         await pilot.press("R")

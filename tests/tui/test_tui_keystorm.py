@@ -120,12 +120,11 @@ def hostile_app(fake: FakeWeChat, write_config: Writer, lang: str) -> StormApp:
     return StormApp(config_file=str(path), lang=lang)
 
 
-# (data, language, size): each combination of the matrix at least once.
+# Two storms in the default suite, between them each data set, language and size; the slow
+# set below runs every combination of the matrix with twelve seeds each.
 QUICK = [
     (1, "demo", "en", (80, 24)),
-    (2, "demo", "zh", (120, 40)),
-    (3, "hostile", "en", (120, 40)),
-    (4, "hostile", "zh", (80, 24)),
+    (4, "hostile", "zh", (120, 40)),
 ]
 SLOW = [
     (seed, data, lang, size)

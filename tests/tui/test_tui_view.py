@@ -22,6 +22,7 @@ from tuikit import (
     running,
     settle,
     shop,
+    three_shops,
     tree_text,
     wait_for_text,
     widget_strips,
@@ -156,12 +157,7 @@ async def test_parse_warnings_are_shown_in_the_tree(fake: FakeWeChat, write_conf
 async def test_only_the_shown_profile_is_fetched_at_start(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
-    app = make_app(
-        write_config,
-        shop(fake, "Shop A", APPID_A),
-        shop(fake, "Shop B", APPID_B),
-        shop(fake, "Shop C", APPID_C),
-    )
+    app = make_app(write_config, *three_shops(fake))
     async with running(app) as pilot:
         assert fake.app(APPID_A).domain_calls == fake.app(APPID_A).webview_calls == 1
         assert fake.app(APPID_B).domain_calls == fake.app(APPID_B).webview_calls == 0
@@ -288,12 +284,7 @@ async def test_empty_protocols_are_dimmed(fake: FakeWeChat, write_config: Writer
 async def test_moving_in_the_list_shows_a_profile_and_fetches_it(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
-    app = make_app(
-        write_config,
-        shop(fake, "Shop A", APPID_A),
-        shop(fake, "Shop B", APPID_B),
-        shop(fake, "Shop C", APPID_C),
-    )
+    app = make_app(write_config, *three_shops(fake))
     async with running(app) as pilot:
         assert app.focused is app.query_one("#profiles")
         await pilot.press("down", "down")

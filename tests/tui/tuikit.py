@@ -11,12 +11,11 @@ import re
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import profile, screen_text
+from conftest import Writer, profile, screen_text
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
@@ -40,8 +39,6 @@ APPID_C = "wx3333333333333333"
 APPID_D = "wx4444444444444444"
 
 OSC52 = re.compile(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07")
-
-Writer = Callable[[dict[str, Any] | str], Path]
 
 
 def shop(
@@ -77,6 +74,12 @@ def shop(
 def shop_a(fake: FakeWeChat, **keys: Any) -> dict[str, Any]:
     """Shop A with changes pending in both calls' lists (server and webview domains)."""
     return shop(fake, "Shop A", APPID_A, webview=shop_webview("shopa", pending=True), **keys)
+
+
+def three_shops(fake: FakeWeChat) -> list[dict[str, Any]]:
+    """Shop A, Shop B and Shop C, each serving its own domains (api.shopa.com, ...)."""
+    appids = (APPID_A, APPID_B, APPID_C)
+    return [shop(fake, f"Shop {x}", appid) for x, appid in zip("ABC", appids, strict=True)]
 
 
 def config(*profiles: dict[str, Any], **network: Any) -> dict[str, Any]:

@@ -24,7 +24,9 @@ LANGUAGE_NAMES = {"en": "English", "zh": "简体中文"}
 # (title, help, the dashboard's action): msgids, shown translated.
 DASHBOARD_COMMANDS = (
     (N_("Refetch this profile"), N_("Fetch its domains again (r)"), "refetch"),
-    (N_("Refetch all profiles"), N_("Fetch every profile (R)"), "refetch_all"),
+    (N_("Refetch all profiles"), N_("Fetch every profile the list shows (R)"), "refetch_all"),
+    (N_("Refetch failed profiles"), N_("Fetch each profile with an error again"), "refetch_failed"),
+    (N_("Cancel fetching"), N_("Stop the running fetch; what landed stays (esc)"), "cancel_fetch"),
     (N_("Pick a profile"), N_("Switch profile by name (p)"), "pick"),
     (
         N_("Filter the profile list"),

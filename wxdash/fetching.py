@@ -10,7 +10,9 @@ nothing here draws.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import partial
 
 from textual.message import Message
@@ -32,11 +34,49 @@ class FetchLanded(Message):
 
 
 class FetchAbandoned(Message):
-    """A fleet fetch stopped (cancelled, or the app is quitting) before these profiles landed."""
+    """A fleet fetch stopped (cancelled, replaced, or the app is quitting) before these
+    profiles landed."""
 
     def __init__(self, profiles: list[Profile]) -> None:
         super().__init__()
         self.profiles = profiles
+
+
+@dataclass
+class FleetRun:
+    """How far a fleet fetch has got: `done` of `total` landed, `errors` of them failed."""
+
+    total: int
+    waiting: dict[str, Profile] = field(default_factory=dict)  # by name: not landed yet
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+    errors: int = 0
+    ended: bool = False
+    cancelled: bool = False
+    ended_after: float | None = None
+
+    @property
+    def ok(self) -> int:
+        return self.done - self.errors
+
+    @property
+    def seconds(self) -> float:
+        """How long it ran, or has run so far."""
+        return self.ended_after if self.ended_after is not None else time.monotonic() - self.started
+
+
+class FleetProgress(Message):
+    """A fleet fetch started, moved on, or (`ended`) ended, maybe `run.cancelled`. The run
+    goes on changing while the message waits in the queue: only the last one says `ended`."""
+
+    def __init__(self, run: FleetRun) -> None:
+        super().__init__()
+        self.run = run
+        self.ended = run.ended
+
+
+# A fleet fetch reports its progress at most this often (seconds); its end at once.
+PROGRESS_EVERY = 0.2
 
 
 class QuotaAnswered(Message):
@@ -72,6 +112,7 @@ class Fetching:
             quota=quota,
         )
         self.cache = cache
+        self.run: FleetRun | None = None  # the last fleet fetch
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -96,25 +137,58 @@ class Fetching:
 
     def fetch_many(self, profiles: list[Profile]) -> None:
         """Fetch these profiles, `concurrency` at a time, in this order; a second call
-        replaces the first."""
+        replaces the first. Its progress comes as `FleetProgress` messages."""
+        self.run = FleetRun(total=len(profiles), waiting={p.name: p for p in profiles})
         self._owner.run_worker(
-            self._fetch_many(profiles),
+            self._fetch_many(profiles, self.run),
             name="fetch all",
             group="fetch-all",
             exclusive=True,
             exit_on_error=False,
         )
 
-    async def _fetch_many(self, profiles: list[Profile]) -> None:
-        pending = {p.name: p for p in profiles}
+    @property
+    def fleet_running(self) -> bool:
+        return self.run is not None and not self.run.ended
+
+    def cancel_fleet(self) -> bool:
+        """Stop the fleet fetch: nothing new starts, what landed stays; False if none runs."""
+        if not self.fleet_running:
+            return False
+        assert self.run is not None
+        self.run.cancelled = True
+        self._owner.workers.cancel_group(self._owner, "fetch-all")
+        return True
+
+    def queued(self, name: str) -> bool:
+        """The running fleet fetch has yet to fetch this profile."""
+        return self.fleet_running and name in self.run.waiting  # type: ignore[union-attr]
+
+    def cancel(self, profile: Profile) -> bool:
+        """Stop fetching one profile; False if it was not being fetched on its own."""
+        return bool(self._owner.workers.cancel_group(self._owner, f"fetch:{profile.name}"))
+
+    async def _fetch_many(self, profiles: list[Profile], run: FleetRun) -> None:
+        self._owner.post_message(FleetProgress(run))
+        reported = run.started
         try:
             async for outcome in self.fleet.fetch_each(profiles):
-                pending.pop(outcome.profile.name, None)
+                run.waiting.pop(outcome.profile.name, None)
+                run.done += 1
+                run.errors += not outcome.ok
                 await self._keep(outcome)
                 self._owner.post_message(FetchLanded(outcome))
+                if (now := time.monotonic()) - reported >= PROGRESS_EVERY:
+                    reported = now
+                    self._owner.post_message(FleetProgress(run))
         finally:
-            if pending:
-                self._owner.post_message(FetchAbandoned(list(pending.values())))
+            left = list(run.waiting.values())
+            run.waiting.clear()
+            if left:
+                self._owner.post_message(FetchAbandoned(left))
+            run.ended_after = time.monotonic() - run.started
+            run.ended = True
+            self._owner.post_message(FleetProgress(run))
 
     async def _keep(self, outcome: FetchOutcome) -> None:
         if self.cache is not None:

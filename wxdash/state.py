@@ -53,6 +53,49 @@ _STATUS_LABEL = {
     Status.STALE: N_("stale"),
 }
 
+# An error without an errcode, named by its kind in the list's few characters.
+_KIND_TAG = {
+    "network": N_("network"),
+    "http": "http",
+    "format": N_("format"),
+    "token": N_("token"),
+    "config": N_("config"),
+    "cache": N_("cache"),
+    "internal": N_("bug"),
+}
+
+
+def error_tag(error: WxDashError) -> str:
+    """An error in a few characters: its errcode (`42001`), HTTP status, or kind (`network`)."""
+    if error.errcode is not None:
+        return str(error.errcode)
+    status = getattr(error, "status", None)
+    if error.kind == "http" and isinstance(status, int):
+        return f"http {status}"
+    return _(_KIND_TAG.get(error.kind, N_("error")))
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """What `s` narrows the profile list to: one status, or the profiles failing with one
+    error tag (`42001`, `network`)."""
+
+    status: Status | None = None
+    tag: str | None = None
+
+    def admits(self, state: ProfileState) -> bool:
+        if self.status is not None and state.settled_status != self.status:
+            return False
+        return self.tag is None or state.error_tag == self.tag
+
+    @property
+    def label(self) -> str:
+        """`✗ error`, or `✗ 42001`."""
+        if self.tag is not None:
+            return f"{Status.ERROR.mark} {self.tag}"
+        assert self.status is not None
+        return f"{self.status.mark} {self.status.label}"
+
 
 @dataclass
 class ProfileState:
@@ -75,6 +118,11 @@ class ProfileState:
     @property
     def status(self) -> Status:
         return Status.FETCHING if self.fetching else self.settled_status
+
+    @property
+    def error_tag(self) -> str | None:
+        """The last error in a few characters (`42001`, `network`), if the last fetch failed."""
+        return error_tag(self.error) if self.error is not None else None
 
     @property
     def settled_status(self) -> Status:

@@ -127,7 +127,7 @@ async def test_f_filters_the_list_by_name_or_appid_and_escape_clears_it(
         assert isinstance(app.focused, ProfileList)
 
 
-async def test_s_shows_one_status_at_a_time_and_the_summary_counts_them(
+async def test_s_steps_through_the_statuses_present_then_each_error_code(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
     tables = merchants(
@@ -138,14 +138,25 @@ async def test_s_shows_one_status_at_a_time_and_the_summary_counts_them(
         await pilot.press("R", "y")
         await settle(pilot)
         await wait_for_text(pilot, "✓ 58 ok", "✗ 2 error")
+        # Each failed row ends in its errcode; the summary counts errors by code.
+        assert "✗ 48001 ×1  40164 ×1" in widget_text(app, "#summary")
         await pilot.press("s")
         await pilot.pause()
         assert title(app) == "2 of 60 profiles (✗ error)"
         assert listed(app) == ["Merchant 0003", "Merchant 0007"]
+        rows = widget_text(app, "#profiles").splitlines()
+        assert rows[0].split() == ["✗", "Merchant", "0003", "48001"]
+        assert rows[2].split() == ["✗", "Merchant", "0007", "40164"]
         await pilot.press("s")
         await pilot.pause()
-        assert title(app) == "0 of 60 profiles (◐ stale)"
-        await pilot.press("s", "s")
+        assert title(app) == "1 of 60 profiles (✗ 48001)"
+        assert listed(app) == ["Merchant 0003"]
+        await pilot.press("s")
+        await pilot.pause()
+        assert title(app) == "1 of 60 profiles (✗ 40164)"
+        assert listed(app) == ["Merchant 0007"]
+        # No profile is stale, cached or not fetched: `s` skips those.
+        await pilot.press("s")
         await pilot.pause()
         assert title(app) == "58 of 60 profiles (✓ ok)"
         # A status filter and a name filter together.
@@ -153,9 +164,6 @@ async def test_s_shows_one_status_at_a_time_and_the_summary_counts_them(
         await pilot.pause()
         assert listed(app) == ["Merchant 0005"]
         await pilot.press("escape", "s")
-        await pilot.pause()
-        assert title(app) == "0 of 60 profiles (◷ cached)"
-        await pilot.press("s")
         await pilot.pause()
         assert title(app) == "60 profiles"
 

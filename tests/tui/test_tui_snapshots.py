@@ -189,6 +189,7 @@ def test_find_screen_with_hits(
         await ready(pilot)
         await pilot.press("R")
         await ready(pilot)
+        pilot.app.clear_notifications()  # "Fetched 3 ... in 0 s": the seconds would vary
         await pilot.press("F", *"api")
         await ready(pilot)
 

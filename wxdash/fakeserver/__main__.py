@@ -8,6 +8,9 @@ import time
 from wxdash.fakeserver.datasets import big_domains, shop_domains, shop_webview
 from wxdash.fakeserver.server import FakeWeChat
 
+# What `--broken-every` apps answer, in turn.
+FAILURES = ("errcode:42001", "errcode:45009", "reset")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(
@@ -22,13 +25,24 @@ def main() -> None:
     parser.add_argument(
         "--per-protocol", type=int, default=0, help="domains per list (0: a merchant's few)"
     )
+    parser.add_argument(
+        "--broken-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="every Nth app fails, in turn with 42001, 45009 and a reset connection",
+    )
     args = parser.parse_args()
     server = FakeWeChat(latency=args.latency, port=args.port)
     for i in range(args.apps):
         appid = f"wx{i:016x}"
         domains = big_domains(args.per_protocol) if args.per_protocol else shop_domains(f"shop{i}")
         webview = shop_webview(f"shop{i}")
-        server.add_app(appid, token=f"token-{appid}", domains=domains, webview=webview)
+        broken = args.broken_every and i % args.broken_every == args.broken_every - 1
+        scenario = FAILURES[(i // args.broken_every) % len(FAILURES)] if broken else "ok"
+        server.add_app(
+            appid, token=f"token-{appid}", domains=domains, webview=webview, scenario=scenario
+        )
     print(f"fake WeChat on {server.url} with {args.apps} apps; token of appid X is token-X")
     server.start()
     try:

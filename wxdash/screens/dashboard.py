@@ -33,7 +33,7 @@ from wxdash.screens.find import FindActions
 from wxdash.screens.fleet_actions import FleetActions
 from wxdash.screens.picker import PickActions
 from wxdash.screens.profile_form import ProfileActions
-from wxdash.state import Filters, ProfileState, Status
+from wxdash.state import Filters, ListFilter, ProfileState
 from wxdash.textual_words import translate_bindings
 from wxdash.wechat.models import Protocol
 from wxdash.widgets.domain_tabs import (
@@ -48,6 +48,7 @@ from wxdash.widgets.domain_tree import DomainTree
 from wxdash.widgets.empty_view import EmptyView
 from wxdash.widgets.error_banner import ErrorBanner
 from wxdash.widgets.filter_bar import FilterBar
+from wxdash.widgets.fleet_progress import FleetProgressLine
 from wxdash.widgets.fleet_summary import FleetSummary
 from wxdash.widgets.pending_tree import PendingTree
 from wxdash.widgets.profile_filter import ProfileFilter
@@ -93,7 +94,7 @@ class DashboardScreen(
         Binding("C,shift+c", "copy_json", N_("JSON"), show=False, key_display="C"),
         Binding("left_square_bracket", "tab(-1)", N_("Tab"), show=False, key_display="["),
         Binding("right_square_bracket", "tab(1)", N_("Tab"), show=False, key_display="]"),
-        Binding("escape", "clear_filter", N_("Clear filter"), show=False),
+        Binding("escape", "escape", N_("Clear filter or cancel"), show=False),
         Binding("a", "add_profile", N_("Add"), show=False),
         Binding("e", "edit_profile", N_("Edit"), show=False),
         Binding("d", "delete_profile", N_("Delete"), show=False),
@@ -117,7 +118,7 @@ class DashboardScreen(
         # first profile when --profile names another.
         self.current = start
         self.filters = Filters()
-        self.status_filter: Status | None = None
+        self.status_filter: ListFilter | None = None
         self.summary_dirty = True
         self._list_dirty = False
         self._dirty: set[str] = set(TABS)  # tabs to rebuild when next shown
@@ -142,6 +143,7 @@ class DashboardScreen(
                     yield FilterBar(id="filters")
                     yield from compose_tabs()
                 yield EmptyView(id="empty")
+        yield FleetProgressLine(id="fleet-progress")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -219,7 +221,7 @@ class DashboardScreen(
                 shown=listing.shown, n=total
             )
         if self.status_filter is not None:
-            title += f" ({self.status_filter.mark} {self.status_filter.label})"
+            title += f" ({self.status_filter.label})"
         self.query_one("#sidebar-title", Static).update(Content.styled(title, "bold"))
 
     def _draw_summary(self) -> None:
@@ -230,6 +232,8 @@ class DashboardScreen(
         if self.summary_dirty:
             self.summary_dirty = False
             self.query_one(FleetSummary).show(self.states.values())
+        if self.fetching.fleet_running:
+            self.query_one(FleetProgressLine).show(self.fetching.run)
 
     def _changed(self, name: str) -> None:
         """A profile's state changed: redraw what shows it."""

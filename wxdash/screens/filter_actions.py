@@ -41,10 +41,13 @@ class FilterActions(_Dashboard):
     def on_filter_bar_done(self) -> None:
         self.set_focus(self.tree())
 
-    def action_clear_filter(self) -> None:
+    def action_escape(self) -> None:
+        """`escape` clears the text filter first; with none set, it stops a fetch."""
         bar = self.query_one(FilterBar)
         if self.filters.text or bar.input.has_focus:
             self.filters.text = ""
             bar.input.value = ""
             self.redraw_trees()
             self.set_focus(self.tree())
+        else:
+            self.action_cancel_fetch()

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
+from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.app import ScreenStackError
 from textual.css.query import NoMatches
 
-from wxdash.fetching import CacheProblems, FetchAbandoned, FetchLanded, QuotaAnswered
+from wxdash.fetching import (
+    CacheProblems,
+    FetchAbandoned,
+    FetchLanded,
+    FleetProgress,
+    FleetRun,
+    QuotaAnswered,
+)
 from wxdash.fleet import FetchOutcome
 from wxdash.i18n import _
 from wxdash.safetext import visible
 from wxdash.screens.confirm import ConfirmScreen
-from wxdash.state import Status
+from wxdash.state import ListFilter, ProfileState, Status
+from wxdash.widgets.fleet_progress import FleetProgressLine
 from wxdash.widgets.profile_filter import ProfileFilter
 from wxdash.widgets.profile_list import ProfileList
 
@@ -24,15 +35,23 @@ else:
 
 # `R` on more profiles than this asks first: each fetch spends daily quota.
 ASK_BEFORE_FETCHING = 50
-# `s` steps the profile list through these: every profile, then one status at a time.
-STATUS_FILTERS = (
-    None,
-    Status.ERROR,
-    Status.STALE,
-    Status.NOT_FETCHED,
-    Status.OK,
-    Status.CACHED,
-)
+# `s` steps the profile list through the statuses some profile has, in this order; after
+# errors, through each error's tag (`42001`, `network`), most common first.
+STATUS_ORDER = (Status.ERROR, Status.STALE, Status.NOT_FETCHED, Status.OK, Status.CACHED)
+
+
+def status_filters(states: Iterable[ProfileState]) -> list[ListFilter | None]:
+    """What `s` steps through for these profiles: all of them first."""
+    states = list(states)
+    present = {state.settled_status for state in states}
+    tags = Counter(tag for state in states if (tag := state.error_tag) is not None)
+    steps: list[ListFilter | None] = [None]
+    for status in STATUS_ORDER:
+        if status in present:
+            steps.append(ListFilter(status))
+        if status == Status.ERROR:
+            steps.extend(ListFilter(tag=tag) for tag, _count in tags.most_common())
+    return steps
 
 
 class FleetActions(_Dashboard):
@@ -77,6 +96,8 @@ class FleetActions(_Dashboard):
     def on_fetch_abandoned(self, event: FetchAbandoned) -> None:
         """What did not land is not fetching any more."""
         for profile in event.profiles:
+            if self.fetching.queued(profile.name):
+                continue  # a newer fleet fetch has it in its queue
             state = self.states.get(profile.name)
             if state is not None and state.profile == profile and state.fetching:
                 state.fetching = False
@@ -100,29 +121,42 @@ class FleetActions(_Dashboard):
             self.fetch(self.current, force=True)
 
     def action_refetch_all(self) -> None:
-        if self._refuse_offline():
+        """Fetch every profile the list shows (all of them, or those `f` and `s` leave)."""
+        self._fetch_fleet([s.profile.name for s in self.query_one(ProfileList).shown_states])
+
+    def action_refetch_failed(self) -> None:
+        failed = [name for name, state in self.states.items() if state.error is not None]
+        if not failed:
+            self.notify(_("No profile has an error."), timeout=3)
             return
-        count = len(self.states)
+        self._fetch_fleet(failed)
+
+    def _fetch_fleet(self, names: list[str]) -> None:
+        if self._refuse_offline() or not names:
+            return
+        count = len(names)
         if count <= ASK_BEFORE_FETCHING:
-            self._fetch_all(True)
+            self._fetch_names(names, True)
             return
         self.app.push_screen(
             ConfirmScreen(
-                _("Fetch every profile?"),
+                _("Fetch every profile?")
+                if count == len(self.states)
+                else _("Fetch {n} profiles?").format(n=f"{count:,}"),
                 _(
                     "This fetches {n} profiles, {c} at a time. Each fetch counts against its "
                     "mini program's daily quota for the API."
-                ).format(n=count, c=self.app.config.concurrency),
-                _("Fetch {n}").format(n=count),
+                ).format(n=f"{count:,}", c=self.app.config.concurrency),
+                _("Fetch {n}").format(n=f"{count:,}"),
             ),
-            self._fetch_all,
+            partial(self._fetch_names, names),
         )
 
-    def _fetch_all(self, confirmed: bool | None) -> None:
+    def _fetch_names(self, names: list[str], confirmed: bool | None) -> None:
         if not confirmed:
             return
         # The shown profile first, then the rest in list order.
-        names = sorted(self.states, key=lambda n: n != self.current)
+        names = sorted((n for n in names if n in self.states), key=lambda n: n != self.current)
         profiles = []
         for name in names:
             self.states[name].fetching = True
@@ -131,6 +165,40 @@ class FleetActions(_Dashboard):
         self.summary_dirty = True
         self.refresh_view()
         self.fetching.fetch_many(profiles)
+
+    def action_cancel_fetch(self) -> None:
+        """Stop the fleet fetch, or else the shown profile's own fetch."""
+        if self.fetching.cancel_fleet():
+            return  # the fleet's end message says what was kept
+        state = self.shown_state()
+        if state is not None and state.fetching and self.fetching.cancel(state.profile):
+            state.fetching = False
+            self._changed(state.profile.name)
+            self.notify(
+                _("Stopped fetching {name}.").format(name=visible(state.profile.name)),
+                timeout=3,
+                markup=False,
+            )
+
+    def on_fleet_progress(self, event: FleetProgress) -> None:
+        run = event.run
+        if run is not self.fetching.run:
+            return  # a fleet fetch a newer one replaced
+        self.query_one(FleetProgressLine).show(run)
+        if event.ended:
+            self._fleet_ended(run)
+
+    def _fleet_ended(self, run: FleetRun) -> None:
+        counts = {"n": f"{run.total:,}", "ok": f"{run.ok:,}", "errors": f"{run.errors:,}"}
+        seconds = f"{run.seconds:.0f}"
+        if run.cancelled:
+            text = _(
+                "Cancelled after {done} of {n}: {ok} ok, {errors} errors; "
+                "the other {left} keep what they had."
+            ).format(done=f"{run.done:,}", left=f"{run.total - run.done:,}", **counts)
+        else:
+            text = _("Fetched {n}: {ok} ok, {errors} errors in {s} s").format(s=seconds, **counts)
+        self.notify(text, severity="error" if run.errors else "information", markup=False)
 
     def action_key_filter_profiles(self) -> None:
         self.skip_while_typing()
@@ -149,8 +217,9 @@ class FleetActions(_Dashboard):
         self.query_one(ProfileList).focus()
 
     def action_cycle_status(self) -> None:
-        index = STATUS_FILTERS.index(self.status_filter)
-        self.status_filter = STATUS_FILTERS[(index + 1) % len(STATUS_FILTERS)]
+        steps = status_filters(self.states.values())
+        index = steps.index(self.status_filter) if self.status_filter in steps else 0
+        self.status_filter = steps[(index + 1) % len(steps)]
         text = self.query_one(ProfileFilter).value
         self.query_one(ProfileList).set_filter(text, self.status_filter)
         self.draw_title()

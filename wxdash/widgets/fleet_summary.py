@@ -1,4 +1,5 @@
-"""The line under the profile list that counts profiles by status: `✓ 922 ok  ✗ 82 error`."""
+"""The lines under the profile list that count profiles by status, and errors by their tag:
+`✓ 922 ok  ✗ 82 error  ✗ 42001 ×70  45009 ×10  network ×2`."""
 
 from __future__ import annotations
 
@@ -25,13 +26,23 @@ class FleetSummary(Static):
     """How many profiles have each status, wrapped between entries, never inside one."""
 
     def show(self, states: Iterable[ProfileState]) -> None:
+        states = list(states)
         counts = Counter(state.status for state in states)
-        entries = [
+        statuses = [
             Content.styled(f"{status.mark} {counts[status]} {status.label}", style)
             for status, style in _SHOWN
             if counts[status]
         ]
-        # Break between entries, never inside one ("not fetched" stays together).
+        tags = Counter(tag for state in states if (tag := state.error_tag) is not None)
+        errors = [
+            Content.styled(f"{Status.ERROR.mark + ' ' if n == 0 else ''}{tag} ×{count}", "$error")
+            for n, (tag, count) in enumerate(tags.most_common())
+        ]
+        lines = self._wrap(statuses) + (self._wrap(errors) if errors else [])
+        self.update(Content("\n").join(Content("  ").join(line) for line in lines))
+
+    def _wrap(self, entries: list[Content]) -> list[list[Content]]:
+        """Break between entries, never inside one ("not fetched" stays together)."""
         width = max(self.content_region.width, 1)
         lines: list[list[Content]] = [[]]
         for entry in entries:
@@ -39,4 +50,4 @@ class FleetSummary(Static):
             if lines[-1] and used + entry.cell_length > width:
                 lines.append([])
             lines[-1].append(entry)
-        self.update(Content("\n").join(Content("  ").join(line) for line in lines))
+        return lines

@@ -24,7 +24,7 @@ from textual.strip import Strip
 
 from wxdash.i18n import _
 from wxdash.safetext import visible
-from wxdash.state import ProfileState, Status
+from wxdash.state import ListFilter, ProfileState, Status
 from wxdash.styles import component_style, stylesheet
 
 ROW_HEIGHT = 2
@@ -74,7 +74,7 @@ class ProfileList(ScrollView, can_focus=True):
         self._states: list[ProfileState] = []  # the ones the filter lets through
         self._row_of: dict[str, int] = {}
         self._text = ""
-        self._status: Status | None = None
+        self._filter: ListFilter | None = None
 
     # -- content -------------------------------------------------------------------------
 
@@ -83,22 +83,27 @@ class ProfileList(ScrollView, can_focus=True):
         self._all = list(states)
         self._apply(current)
 
-    def set_filter(self, text: str, status: Status | None) -> None:
-        """Show only profiles whose name or appid holds `text`, with `status` if given."""
-        self._text, self._status = text.strip().casefold(), status
+    def set_filter(self, text: str, list_filter: ListFilter | None) -> None:
+        """Show only profiles whose name or appid holds `text`, and that `list_filter` admits."""
+        self._text, self._filter = text.strip().casefold(), list_filter
         self._apply(self.current.profile.name if self.current else None)
 
     def refilter(self) -> None:
         """Statuses changed: with a status filter on, profiles may come in or go out."""
-        if self._status is not None:
+        if self._filter is not None:
             self._apply(self.current.profile.name if self.current else None)
 
     @property
     def shown(self) -> int:
         return len(self._states)
 
+    @property
+    def shown_states(self) -> list[ProfileState]:
+        """The profiles the filter lets through, in the list's order."""
+        return list(self._states)
+
     def _passes(self, state: ProfileState) -> bool:
-        if self._status is not None and state.settled_status != self._status:
+        if self._filter is not None and not self._filter.admits(state):
             return False
         profile = state.profile
         return not self._text or (
@@ -106,7 +111,7 @@ class ProfileList(ScrollView, can_focus=True):
         )
 
     def _apply(self, current: str | None) -> None:
-        filtering = self._text or self._status is not None
+        filtering = self._text or self._filter is not None
         self._states = [s for s in self._all if self._passes(s)] if filtering else self._all
         self._row_of = {s.profile.name: i for i, s in enumerate(self._states)}
         self.virtual_size = Size(self.size.width, len(self._states) * ROW_HEIGHT)
@@ -138,7 +143,7 @@ class ProfileList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         line = self.scroll_offset.y + y
-        width = self.size.width
+        width = self.scrollable_content_region.width
         base = self.rich_style
         index, part = divmod(line, ROW_HEIGHT)
         if index >= len(self._states):
@@ -160,13 +165,15 @@ class ProfileList(ScrollView, can_focus=True):
                 visible(state.profile.name),
                 style=style,
             )
+            if (tag := state.error_tag) is not None and status != Status.FETCHING:
+                return self._line_with_tag(text, tag, mark_style, style)
         else:
             appid = Style() if cursor else component_style(self, "profile-list--appid")
             text = Text.assemble(("   " + visible(state.profile.appid), appid), style=style)
         return self._line(text, style)
 
     def _line(self, text: Text, style: Style) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         text.truncate(width, overflow="ellipsis", pad=True)
         segments = [
             Segment(seg.text, style + seg.style if seg.style else style)
@@ -174,6 +181,14 @@ class ProfileList(ScrollView, can_focus=True):
         ]
         scroll_x = self.scroll_offset.x
         return Strip(segments, width).crop(scroll_x, scroll_x + width)
+
+    def _line_with_tag(self, text: Text, tag: str, tag_style: Style, style: Style) -> Strip:
+        """The name line with the error's tag at its right end; the name gives way first."""
+        width = self.scrollable_content_region.width
+        tag_text = Text(f" {tag} ", style=style + tag_style)
+        room = max(width - tag_text.cell_len, 0)
+        text.truncate(room, overflow="ellipsis", pad=True)
+        return self._line(Text.assemble(text, tag_text, style=style), style)
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self._states) * ROW_HEIGHT)

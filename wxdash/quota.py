@@ -59,8 +59,8 @@ class QuotaSkipped(WxDashError):
     @property
     def hint(self) -> str:
         return _(
-            "Try again tomorrow. To call it anyway (say, after resetting the quota in the "
-            "console): wxdash fetch --ignore-quota, or r on this profile in the dashboard."
+            "To call it anyway (say, after resetting the quota in the console): "
+            "wxdash fetch --ignore-quota, or r on this profile in the dashboard."
         )
 
 

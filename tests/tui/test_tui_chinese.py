@@ -160,7 +160,7 @@ async def test_every_screen_is_in_chinese(
         await pick(pilot, "夜市")
         text = assert_chinese(app, "error banner")
         assert "微信接口错误 · errcode 42001" in text
-        assert "已过期" in text and "按 r 重试" in text
+        assert "已过期" in text and "提示：" in text
 
         # Parse warnings in the tree.
         await pick(pilot, "古怪数据")

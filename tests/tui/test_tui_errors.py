@@ -42,8 +42,8 @@ async def test_api_error_shows_kind_errcode_errmsg_hint_and_the_retry_key(
             r"✗ WeChat API error · errcode 40001 "
             rf"WeChat error 40001: invalid credential, access_token is invalid or not latest {RID} "
             r"Hint: The access_token is invalid or not the latest: another service may have "
-            r"fetched a new one\. Get a fresh token \(use a stable_token source to avoid this\)\. "
-            r"Press r to retry\.",
+            # Trying the same token again cannot help: no `r` on offer.
+            r"fetched a new one\. Get a fresh token \(use a stable_token source to avoid this\)\.",
             banner(app),
         ), banner(app)
         text = screen_text(app)
@@ -80,10 +80,15 @@ async def test_a_failure_after_a_success_keeps_the_data_marked_stale(
         shown = banner(app)
         assert shown.startswith("✗ WeChat API error · errcode 45009 ")
         assert re.search(rf"WeChat error 45009: reach max api daily quota limit {RID}", shown)
-        assert "Hint: The daily quota for this API is used up" in shown
-        assert shown.endswith(
-            f"Press r to retry. Below: the last good data, from {fetched.group(1)} (stale)."
-        )
+        # When the quota comes back, once, in local time; no `r` until then.
+        assert re.search(
+            r"Hint: The daily quota for this API is used up; it resets at \d\d:\d\d "
+            r"\(midnight Beijing time\)\. Until then wxdash does not call it for this appid\. "
+            rf"Below: the last good data, from {fetched.group(1)} \(stale\)\.$",
+            shown,
+        ), shown
+        assert shown.count("resets") == 1
+        assert "Press r" not in shown
         # The last good data is still there, and everything says it is stale.
         assert "https://api.shopa.com" in tree_text(app)
         assert re.search(rf"fetched {fetched.group(1)} \(.+\) · stale", main_lines(app)[0])
@@ -167,7 +172,12 @@ async def test_network_and_bad_data_errors_show_a_banner_and_never_crash(
             assert shown.startswith(f"✗ {kind} "), shown
             assert message in shown
             assert f"Hint: {hint}" in shown
-            assert shown.endswith("Press r to retry.")
+            error = app.dashboard.states["Shop A"].error
+            assert error is not None
+            # Offered where trying again may help (a timeout, a reset, a 502), not where the
+            # same answer would come again (bad JSON, a redirect).
+            assert shown.endswith("Press r to retry.") == error.retryable, shown
+            assert error.retryable == (scenario in ("slow:5", "reset", "html502")), scenario
             assert " ✗ Shop A" in screen_text(app)
             assert "Traceback" not in screen_text(app)
 
@@ -293,8 +303,7 @@ async def test_a_token_source_with_no_token_shows_a_token_error(
     async with running(app):
         assert banner(app) == (
             "✗ Token error The environment variable WX_NOT_SET is not set or empty "
-            "Hint: Export WX_NOT_SET with the access_token, or change token_env. "
-            "Press r to retry."
+            "Hint: Set WX_NOT_SET and start wxdash again, or press e to change the token source."
         )
         assert fake.app(APPID_A).domain_calls == 0
         assert fake.app(APPID_A).webview_calls == 0

@@ -273,6 +273,16 @@ class TokenError(WxDashError):
         return _("Check the profile's token settings with: wxdash config check")
 
 
+class UnsetVariableError(TokenError):
+    """The environment variable the token source reads is not set, or empty: a running
+    dashboard cannot be given it, so the advice is to set it and start again."""
+
+    def __init__(self, variable: str, hint: str) -> None:
+        super().__init__(
+            N_("The environment variable {name} is not set or empty"), hint=hint, name=variable
+        )
+
+
 class InsecureUrlError(WxDashError):
     """Refused: the token would travel in clear text over a network."""
 

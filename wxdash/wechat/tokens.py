@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from wxdash.i18n import N_, _
 from wxdash.safetext import visible
-from wxdash.wechat.errors import ApiError, TokenError, WxDashError
+from wxdash.wechat.errors import ApiError, TokenError, UnsetVariableError, WxDashError
 from wxdash.wechat.redact import mask, redact, register_secret
 
 if TYPE_CHECKING:
@@ -122,10 +122,9 @@ class EnvToken(TokenSource):
         self.asked += 1
         token = self._environ.get(self.variable, "").strip()
         if not token:
-            raise TokenError(
-                N_("The environment variable {name} is not set or empty"),
-                hint=N_("Export {name} with the access_token, or change token_env."),
-                name=visible(self.variable),
+            raise UnsetVariableError(
+                visible(self.variable),
+                N_("Export {name} with the access_token, or change token_env."),
             )
         register_secret(token)
         return token
@@ -337,10 +336,8 @@ def _env_secret(variable: str) -> Callable[[], str]:
     def read() -> str:
         secret = os.environ.get(variable, "").strip()
         if not secret:
-            raise TokenError(
-                N_("The environment variable {name} is not set or empty"),
-                hint=N_("Export {name} with the appsecret, or change appsecret_env."),
-                name=visible(variable),
+            raise UnsetVariableError(
+                visible(variable), N_("Export {name} with the appsecret, or change appsecret_env.")
             )
         return secret
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from textual.content import Content
 from textual.widgets import Static
 
 from wxdash.i18n import N_, _
+from wxdash.quota import QuotaSkipped, next_reset
 from wxdash.safetext import visible
 from wxdash.state import clock
 from wxdash.styles import stylesheet
-from wxdash.wechat.errors import WxDashError
+from wxdash.wechat.errors import QUOTA_EXHAUSTED, UnsetVariableError, WxDashError
 
 _KIND_LABEL = {
     "api": N_("WeChat API error"),
@@ -26,6 +27,25 @@ _KIND_LABEL = {
 
 def kind_label(kind: str) -> str:
     return _(_KIND_LABEL.get(kind, kind))
+
+
+def advice(error: WxDashError) -> tuple[str, str]:
+    """The hint, and what `r` can do: offered where fetching again can help."""
+    if isinstance(error, QuotaSkipped):  # its message says when the quota resets
+        return error.hint, ""
+    if error.errcode == QUOTA_EXHAUSTED:
+        reset = next_reset(datetime.now(UTC)).astimezone()
+        hint = _(
+            "The daily quota for this API is used up; it resets at {time} "
+            "(midnight Beijing time). Until then wxdash does not call it for this appid."
+        ).format(time=reset.strftime("%H:%M"))
+        return hint, ""
+    if isinstance(error, UnsetVariableError):
+        hint = _("Set {name} and start wxdash again, or press e to change the token source.")
+        return hint.format(**error.params), ""
+    if error.retryable:
+        return error.hint, _("Press r to retry.")
+    return error.hint, ""  # the same call would fail the same way
 
 
 class ErrorBanner(Static):
@@ -54,10 +74,9 @@ class ErrorBanner(Static):
             title = _("Webview domains: {title}").format(title=title)
         lines = [Content.styled("✗ " + title, "bold")]
         lines.append(Content(visible(shown.message)))
-        if shown.hint:
-            lines.append(
-                Content.styled(_("Hint: {hint}").format(hint=visible(shown.hint)), "italic")
-            )
+        hint, retry = advice(shown)
+        if hint:
+            lines.append(Content.styled(_("Hint: {hint}").format(hint=visible(hint)), "italic"))
         if (
             error is not None
             and webview_error is not None
@@ -70,11 +89,11 @@ class ErrorBanner(Static):
                     )
                 )
             )
-        retry = _("Press r to retry.")
         if error is not None and stale_since is not None:
             retry += " " + _("Below: the last good data, from {time} (stale).").format(
                 time=clock(stale_since)
             )
-        lines.append(Content.styled(retry, "$text-muted"))
+        if retry.strip():
+            lines.append(Content.styled(retry.strip(), "$text-muted"))
         self.update(Content("\n").join(lines))
         self.add_class("shown")

@@ -169,7 +169,10 @@ class WxDashApp(TranslatedTextual[int]):
     def save_change(self, change: Change, describe: str) -> str | None:
         """Save a change (or keep it in memory in the demo); an error message if it failed."""
         if self.store is None:
-            document = {"profiles": [p.to_table() for p in self.config.profiles]}
+            document = {
+                "defaults": dict(self.config.defaults),
+                "profiles": [p.to_table() for p in self.config.profiles],
+            }
             try:
                 change(document)
             except ConfigError as error:

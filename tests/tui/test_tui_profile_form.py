@@ -224,3 +224,85 @@ async def test_an_appid_warning_is_shown_before_the_profile_is_saved(
         assert not isinstance(app.screen, ProfileFormScreen)
     saved = saved_profiles(config_path)
     assert [(p["name"], p["appid"]) for p in saved] == [("Shop A", APPID_A), ("Shop W", "wx12")]
+
+
+# -- [defaults] --------------------------------------------------------------------------------
+
+
+def with_defaults(fake: FakeWeChat, write_config: Writer, monkeypatch) -> Path:  # type: ignore[no-untyped-def]
+    """Shop A gives its own token; Shop B inherits the token source and api_base from
+    [defaults] (the token in WX_SHARED, which is Shop B's)."""
+    app_a = fake.add_app(APPID_A)
+    app_b = fake.add_app(APPID_B)
+    monkeypatch.setenv("WX_SHARED", app_b.token)
+    return write_config(
+        {
+            "network": {"retries": 1},
+            "defaults": {"token_env": "WX_SHARED", "api_base": fake.url},
+            "profiles": [
+                {"name": "Shop A", "appid": APPID_A, "access_token": app_a.token},
+                {"name": "Shop B", "appid": APPID_B},
+            ],
+        }
+    )
+
+
+async def test_the_form_shows_inherited_values_and_a_rename_keeps_inheriting(
+    fake: FakeWeChat, write_config: Writer, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from wxdash.app import WxDashApp
+
+    path = with_defaults(fake, write_config, monkeypatch)
+    app = WxDashApp(config_file=str(path))
+    async with running(app) as pilot:
+        app.dashboard.switch_to("Shop B")
+        await settle(pilot)
+        await pilot.press("e")
+        text = screen_text(app)
+        assert "from [defaults]: env WX_SHARED" in text
+        assert "inherited from [defaults]" in text
+        assert f"leave empty for [defaults]: {fake.url}" in text
+        assert app.screen.query_one("#value").disabled
+        await pilot.press(*["backspace"] * 6, *"Shop B2", "ctrl+s")
+        await settle(pilot)
+        assert "Saved profile Shop B2" in notices(app)
+    saved = tomllib.loads(path.read_text(encoding="utf-8"))
+    # Only what the user set on the profile: later changes to [defaults] still reach it.
+    assert saved["profiles"][1] == {"name": "Shop B2", "appid": APPID_B}
+    assert saved["defaults"] == {"token_env": "WX_SHARED", "api_base": fake.url}
+
+
+async def test_a_profile_with_only_a_name_and_an_appid_takes_the_defaults_token(
+    fake: FakeWeChat, write_config: Writer, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from wxdash.app import WxDashApp
+
+    path = with_defaults(fake, write_config, monkeypatch)
+    monkeypatch.setenv("WX_SHARED", fake.add_app(APPID_C).token)
+    app = WxDashApp(config_file=str(path))
+    async with running(app) as pilot:
+        await pilot.press("a", *"Shop C", "tab")
+        await paste(pilot, APPID_C)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Added profile Shop C" in notices(app)
+        await wait_for_text(pilot, " ✓ Shop C")
+        assert main_lines(app)[0].startswith(" Shop C  " + APPID_C + "  env WX_SHARED")
+    assert saved_profiles(path)[2] == {"name": "Shop C", "appid": APPID_C}
+
+
+async def test_a_profile_given_its_own_token_in_the_form_keeps_it_and_the_api_base_default(
+    fake: FakeWeChat, write_config: Writer, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from wxdash.app import WxDashApp
+
+    path = with_defaults(fake, write_config, monkeypatch)
+    app = WxDashApp(config_file=str(path))
+    async with running(app) as pilot:
+        app.dashboard.switch_to("Shop B")
+        await settle(pilot)
+        await pilot.press("e", "tab", "tab")
+        # From "from [defaults]" to token_env, the second choice.
+        await pilot.press("enter", "down", "enter", "tab", *"WX_SHOP_B", "ctrl+s")
+        await settle(pilot)
+    assert saved_profiles(path)[1] == {"name": "Shop B", "appid": APPID_B, "token_env": "WX_SHOP_B"}

@@ -98,7 +98,16 @@ def profile_from_table(
         _claim_name(checker, where, values["name"], names)
     if checker.errors_since(mark) or token is None:
         return None
-    return Profile(name=values["name"], appid=values["appid"], token=token, api_base=api_base)
+    inherited = {"token"} if not any(k in table for k in TOKEN_KEYS) else set()
+    if "api_base" not in table and api_base is not None:
+        inherited.add("api_base")
+    return Profile(
+        name=values["name"],
+        appid=values["appid"],
+        token=token,
+        api_base=api_base,
+        inherited=frozenset(inherited),
+    )
 
 
 def _profile_where(index: int | None, table: Any) -> str:

@@ -41,10 +41,15 @@ class Profile:
     appid: str
     token: TokenSpec
     api_base: str | None = None
+    # What comes from [defaults] ("token", "api_base"): saved profiles go on inheriting it.
+    inherited: frozenset[str] = field(default=frozenset(), compare=False)
 
     def to_table(self) -> dict[str, str]:
-        table = {"name": self.name, "appid": self.appid, self.token.kind.value: self.token.value}
-        if self.api_base:
+        """The profile's own keys, as its [[profiles]] table holds them."""
+        table = {"name": self.name, "appid": self.appid}
+        if "token" not in self.inherited:
+            table[self.token.kind.value] = self.token.value
+        if self.api_base and "api_base" not in self.inherited:
             table["api_base"] = self.api_base
         return table
 
@@ -73,6 +78,7 @@ class Config:
     concurrency: int = DEFAULT_CONCURRENCY
     token_command_timeout: float = 20.0
     lang: str | None = None
+    defaults: dict[str, str] = field(default_factory=dict)  # [defaults]' token and api_base
     problems: tuple[Problem, ...] = ()
     exists: bool = False
 

@@ -96,6 +96,7 @@ def build_config(path: Path, doc: Mapping[str, Any] | None) -> Config:
         concurrency=concurrency,
         token_command_timeout=numbers.get("token_command_timeout") or 20.0,
         lang=lang,
+        defaults={k: v for k, v in defaults.items() if isinstance(v, str)},
         problems=tuple(checker.problems),
         exists=True,
     )

@@ -3,13 +3,14 @@ next to their field, secrets typed into masked inputs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.widgets import Button, Input, Label, Select, Static
 
 from wxdash.i18n import N_, _
@@ -18,7 +19,7 @@ from wxdash.safetext import visible
 from wxdash.screens.confirm import ConfirmScreen
 from wxdash.screens.dialog import Dialog
 from wxdash.styles import stylesheet
-from wxdash.wechat.tokens import TokenKind
+from wxdash.wechat.tokens import TokenKind, TokenSpec
 from wxdash.widgets.text_input import TextInput
 
 if TYPE_CHECKING:
@@ -40,6 +41,9 @@ _VALUE_PLACEHOLDER = {
     TokenKind.ACCESS_TOKEN: N_("paste the access_token"),
     TokenKind.APPSECRET: N_("paste the appsecret"),
 }
+
+# The token source option that keeps what [defaults] gives.
+INHERIT = "inherit"
 
 # Where check_profile() reports a problem -> the widget it belongs next to.
 _FIELDS = ("name", "appid", "token", "api_base")
@@ -63,16 +67,45 @@ class ProfileFormScreen(Dialog[Profile | None]):
         *,
         taken: Collection[str],
         profile: Profile | None = None,
+        defaults: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self._save = save
         self._taken = set(taken) - ({profile.name} if profile else set())
         self._profile = profile
+        self._defaults = dict(defaults or {})
         self._acknowledged: tuple[str, ...] = ()
+
+    def _default_token(self) -> TokenSpec | None:
+        """The token source [defaults] gives every profile without its own, if any."""
+        for kind in TokenKind:
+            if value := self._defaults.get(kind.value, "").strip():
+                return TokenSpec(kind, value)
+        return None
+
+    def _token_options(self) -> list[tuple[Content, TokenKind | str]]:
+        """The choices, as text: a Select reads a plain string as markup, and `[defaults]`
+        would vanish as a tag."""
+        options: list[tuple[Content, TokenKind | str]] = []
+        if (inherited := self._default_token()) is not None:
+            label = _("from [defaults]: {source}").format(source=inherited.describe())
+            options.append((Content(label), INHERIT))
+        options.extend((Content(f"{k.value} — {_(text)}"), k) for k, text in _SOURCE_LABEL.items())
+        return options
+
+    def _initial_kind(self) -> TokenKind | str:
+        profile = self._profile
+        inherits = "token" in profile.inherited if profile else True
+        if inherits and self._default_token() is not None:
+            return INHERIT
+        return profile.token.kind if profile else TokenKind.TOKEN_ENV
 
     def compose(self) -> ComposeResult:
         profile = self._profile
-        kind = profile.token.kind if profile else TokenKind.TOKEN_ENV
+        kind = self._initial_kind()
+        own_token = profile.token.value if profile and kind != INHERIT else ""
+        own_api_base = profile and "api_base" not in profile.inherited and profile.api_base
+        default_api_base = self._defaults.get("api_base")
         with VerticalScroll(id="form") as form:
             form.border_title = _("Edit profile") if profile else _("Add a profile")
             form.border_subtitle = _("ctrl+s saves · escape cancels")
@@ -94,25 +127,17 @@ class ProfileFormScreen(Dialog[Profile | None]):
             yield Static(classes="field-error", id="appid-error", markup=False)
             yield Label(_("Token source"))
             yield Select(
-                [(f"{k.value} — {_(label)}", k) for k, label in _SOURCE_LABEL.items()],
-                value=kind,
-                allow_blank=False,
-                id="kind",
-                compact=True,
+                self._token_options(), value=kind, allow_blank=False, id="kind", compact=True
             )
-            yield TextInput(
-                visible(profile.token.value) if profile else "",
-                id="value",
-                password=kind.secret,
-                placeholder=_(_VALUE_PLACEHOLDER[kind]),
-                compact=True,
-            )
+            yield TextInput(visible(own_token), id="value", compact=True)
             yield Static(classes="field-error", id="token-error", markup=False)
             yield Label(_("API host (optional)"))
             yield TextInput(
-                visible(profile.api_base or "") if profile else "",
+                visible(own_api_base or ""),
                 id="api_base",
-                placeholder=_("leave empty for WeChat's own, with failover"),
+                placeholder=_("leave empty for [defaults]: {url}").format(url=default_api_base)
+                if default_api_base
+                else _("leave empty for WeChat's own, with failover"),
                 compact=True,
             )
             yield Static(classes="field-error", id="api_base-error", markup=False)
@@ -121,13 +146,23 @@ class ProfileFormScreen(Dialog[Profile | None]):
                 yield Button(_("Cancel"), id="cancel", compact=True)
                 yield Button(_("Save"), id="save", variant="primary", compact=True)
 
+    def on_mount(self) -> None:
+        self._show_kind(self.query_one("#kind", Select).value)
+
     @on(Select.Changed, "#kind")
     def _kind_changed(self, event: Select.Changed) -> None:
-        if not isinstance(event.value, TokenKind):
-            return
+        self._show_kind(event.value)
+
+    def _show_kind(self, kind: object) -> None:
+        """The value field fits the source: masked for secrets, off while inheriting."""
         value = self.query_one("#value", Input)
-        value.password = event.value.secret
-        value.placeholder = _(_VALUE_PLACEHOLDER[event.value])
+        value.disabled = kind == INHERIT
+        if isinstance(kind, TokenKind):
+            value.password = kind.secret
+            value.placeholder = _(_VALUE_PLACEHOLDER[kind])
+        elif kind == INHERIT:
+            value.value = ""
+            value.placeholder = _("inherited from [defaults]")
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
@@ -145,17 +180,17 @@ class ProfileFormScreen(Dialog[Profile | None]):
     @on(Input.Submitted)
     def action_save(self) -> None:
         kind = self.query_one("#kind", Select).value
-        assert isinstance(kind, TokenKind)
         old = self._profile
         table = {
             "name": self._typed("name", old.name if old else None),
             "appid": self._typed("appid", old.appid if old else None),
-            kind.value: self._typed("value", old.token.value if old else None),
         }
+        if isinstance(kind, TokenKind):  # else: inherited, not written
+            table[kind.value] = self._typed("value", old.token.value if old else None)
         api_base = self._typed("api_base", old.api_base if old else None)
         if api_base:
             table["api_base"] = api_base
-        profile, problems = check_profile(table, taken=self._taken)
+        profile, problems = check_profile(table, taken=self._taken, defaults=self._defaults)
         errors = {f: [] for f in (*_FIELDS, "form")}
         for problem in problems:
             errors[problem.field or "form"].append(problem)
@@ -199,7 +234,8 @@ class ProfileActions(_Dashboard):
                 self.call_after_refresh(self.switch_to, profile.name)
             return failure
 
-        self.app.push_screen(ProfileFormScreen(save, taken=self.states))
+        form = ProfileFormScreen(save, taken=self.states, defaults=self.app.config.defaults)
+        self.app.push_screen(form)
 
     def action_edit_profile(self) -> None:
         state = self.shown_state()
@@ -216,7 +252,10 @@ class ProfileActions(_Dashboard):
                 self.call_after_refresh(self.switch_to, profile.name)
             return failure
 
-        self.app.push_screen(ProfileFormScreen(save, taken=self.states, profile=state.profile))
+        form = ProfileFormScreen(
+            save, taken=self.states, profile=state.profile, defaults=self.app.config.defaults
+        )
+        self.app.push_screen(form)
 
     def action_delete_profile(self) -> None:
         state = self.shown_state()

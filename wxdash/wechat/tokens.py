@@ -218,7 +218,10 @@ class CommandToken(_CachedToken):
         except command.TooMuchOutput as exc:
             raise TokenError(
                 N_("token_command printed more than {size} on {stream}"),
-                hint=N_("A token is short: make the command print only the access_token."),
+                hint=N_(
+                    "A token is short: make the command print only the access_token, and "
+                    "little on stderr."
+                ),
                 size="64 KiB",
                 stream=exc.stream,
             ) from None

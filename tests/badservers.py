@@ -85,6 +85,10 @@ CASES = [
                 "https://esc\\x1b[2J\\x1b]0;pwned\\x07.example.com",
                 "https://bidi\\u202eevil.example.com"),
          hidden=("\x1b", "\u202e")),
+    Case("escapes-in-errmsg-and-reason", "escapes", kind="api",
+         message="WeChat error 48001: api unauthorized "
+                 "\\x1b]52;c;cHduZWQ=\\x07\\x1b[2J\\x9b31m\\u202eevil rid: ",
+         hint=_HINTS[48001], hidden=("\x1b", "\x07", "\x9b", "\u202e")),
     *(
         Case(f"errcode-{code}", f"errcode:{code}", kind="api",
              message=f"WeChat error {code}: {ERRMSG[code]} rid: ", hint=_HINTS[code])

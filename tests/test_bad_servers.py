@@ -44,10 +44,10 @@ def test_a_bad_server_is_one_clear_error_and_touches_no_other_profile(
     else:
         for needle in case.shows:
             assert needle in out, needle
-        for raw in case.hidden:
-            assert raw not in out + err
-    assert "\x00" not in out + err  # no junk echoed raw
     # Support can follow the run in the log: hosts, timings, and never a token.
     text = log.read_text(encoding="utf-8")
+    for raw in case.hidden:  # not on the terminal, and not in a log read in one
+        assert raw not in out + err + text
+    assert "\x00" not in out + err  # no junk echoed raw
     assert "POST http://127.0.0.1:" in text
     assert_no_marker(out, err, folders=(tmp_path,), allowed=(config_path,))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
 import os
 import sys
@@ -12,6 +13,7 @@ from typing import TextIO
 
 from wxdash.cli import EXIT_FAILED, UsageError
 from wxdash.i18n import _
+from wxdash.safetext import visible
 from wxdash.wechat.redact import RedactingFilter
 
 # Without any handler, logging's last resort would print an error's traceback to stderr.
@@ -30,15 +32,7 @@ def setup_logging(args: argparse.Namespace, *, tui: bool) -> None:
     logger = logging.getLogger("wxdash")
     handlers: list[logging.Handler] = []
     if args.log:
-        try:
-            handler: logging.Handler = logging.FileHandler(args.log, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(
-                _("Cannot write the log file {path}: {reason}").format(
-                    path=args.log, reason=exc.strerror
-                )
-            ) from None
-        handlers.append(handler)
+        handlers.append(logging.StreamHandler(_open_log(args.log)))
     if args.verbose and not tui:
         handlers.append(logging.StreamHandler(sys.stderr))
     for handler in handlers:
@@ -47,6 +41,31 @@ def setup_logging(args: argparse.Namespace, *, tui: bool) -> None:
         logger.addHandler(handler)
     if handlers:
         logger.setLevel(logging.DEBUG)
+
+
+def _open_log(path: str) -> TextIO:
+    """--log FILE for appending: created private (0600), never written through a link."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+    # A FIFO without a reader would block the open; this makes it an error instead.
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UsageError(
+                _(
+                    "The log file {path} is a symbolic link; wxdash does not write through one"
+                ).format(path=visible(path)),
+                _("Remove the link, or give --log a path of its own (-v logs to stderr)."),
+            ) from None
+        raise UsageError(
+            _("Cannot write the log file {path}: {reason}").format(
+                path=visible(path), reason=exc.strerror
+            ),
+            _("Give --log a file in a folder you can write to."),
+        ) from None
+    os.set_blocking(fd, True)
+    return open(fd, "a", encoding="utf-8", errors="backslashreplace")
 
 
 def print_error(message: str, hint: str = "", stream: TextIO | None = None) -> None:

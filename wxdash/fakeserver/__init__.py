@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 
-from wxdash.fakeserver.answers import ERRMSG, rid
+from wxdash.fakeserver.answers import ERRMSG, HOSTILE_ERRMSG, HOSTILE_REASON, rid
 from wxdash.fakeserver.apps import FakeApp
 from wxdash.fakeserver.datasets import (
     GROUP_KEYS,
@@ -50,6 +50,8 @@ _rid = rid
 __all__ = [
     "ERRMSG",
     "GROUP_KEYS",
+    "HOSTILE_ERRMSG",
+    "HOSTILE_REASON",
     "PROTOCOL_KEYS",
     "QUOTA_PATH",
     "REFERENCE_SAMPLE",

@@ -33,6 +33,13 @@ ERRMSG = {
 }
 
 
+# Terminal control sequences a hostile server might send to whoever reads wxdash's output or log:
+# OSC 52 (write the clipboard), clear screen, a C1 CSI, a bidi override.
+HOSTILE_ERRMSG = "api unauthorized \x1b]52;c;cHduZWQ=\x07\x1b[2J\x9b31m\u202eevil"
+# A reason phrase may hold any byte but CR and LF; the status line is latin-1.
+HOSTILE_REASON = "OK \x1b]52;c;cHduZWQ=\x07\x1b[2J\x9b2J"
+
+
 def package() -> ModuleType:
     """`wxdash.fakeserver` itself. Tests replace its `time` (to hold `slow:` answers until they
     say so) and its `_rid` (for fixed screenshots), so handlers look both up there per call."""
@@ -76,6 +83,7 @@ class Answer:
     content_type: str | None = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
     reset: bool = False
+    reason: str | None = None  # the status line's reason phrase, if not the usual one
 
 
 class Refused(Exception):

@@ -77,7 +77,8 @@ class RequestHandler(BaseHTTPRequestHandler):
             self._wait()
             self._reset()
             return
-        self.send_response(answer.status)  # the head is only gathered until end_headers
+        # The head is only gathered until end_headers.
+        self.send_response(answer.status, answer.reason)
         if answer.content_type is not None:
             self.send_header("Content-Type", f"{answer.content_type}; charset=utf-8")
         for name, value in answer.headers:

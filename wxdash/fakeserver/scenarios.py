@@ -7,6 +7,8 @@ from typing import Any
 
 from wxdash.fakeserver.answers import (
     BAD_GATEWAY,
+    HOSTILE_ERRMSG,
+    HOSTILE_REASON,
     RESET,
     Answer,
     Request,
@@ -29,6 +31,7 @@ SCENARIOS = (
     "junk",  # 10 MB of junk with status 200
     "redirect",  # 302 to another host, token and all
     "reset",  # the connection is reset before any answer
+    "escapes",  # errcode 48001, its errmsg and the reason phrase full of terminal controls
 )
 
 
@@ -64,5 +67,9 @@ def misbehave(request: Request, scenario: str, calls: int, answer: dict[str, Any
             return Answer(302, content_type=None, headers=(where,))
         case "reset":
             return RESET
+        case "escapes":
+            errmsg = f"{HOSTILE_ERRMSG} {package()._rid()}"
+            body = json.dumps({"errcode": 48001, "errmsg": errmsg}, ensure_ascii=False).encode()
+            return Answer(body=body, reason=HOSTILE_REASON)
         case _:
             return json_answer(answer)

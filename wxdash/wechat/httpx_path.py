@@ -99,6 +99,8 @@ class HttpxPath:
             raise NotHttp(str(exc)) from None
         except httpx.RequestError as exc:
             raise WireError(str(exc) or type(exc).__name__) from None
+        except ImportError as exc:  # a SOCKS proxy, and an install without httpx[socks]
+            raise ConnectFailed(str(exc)) from None
 
     def _new_lane(self) -> httpx.AsyncClient:
         lane = httpx.AsyncClient(**self._lane_options)

@@ -11,6 +11,8 @@ import logging
 import re
 import threading
 
+from wxdash.safetext import visible
+
 MASK = "••••"
 # Short strings would redact ordinary words; real tokens are far longer.
 _MIN_SECRET_LENGTH = 8
@@ -46,16 +48,16 @@ def mask(secret: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that redacts each record's final message (attach it to every handler)."""
+    """A logging filter that makes each record's final message safe to write: secrets masked,
+    and control characters (from an errmsg, a reason phrase) escaped line by line, so that a
+    log read in a terminal cannot act on it. Attach it to every handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message or record.args:
-            record.msg, record.args = cleaned, None
         if record.exc_info:
             # Keep the traceback for support, redacted: it may quote a URL with a token.
-            trace = redact(logging.Formatter().formatException(record.exc_info))
-            record.msg = f"{record.msg}\n{trace}"
+            message += "\n" + logging.Formatter().formatException(record.exc_info)
             record.exc_info = record.exc_text = None
+        record.msg = "\n".join(visible(line) for line in redact(message).split("\n"))
+        record.args = None
         return True

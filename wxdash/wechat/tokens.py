@@ -9,20 +9,20 @@ registered with `redact`, so no text built afterwards can show it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
+import re
 import shlex
-import signal
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from wxdash.i18n import N_, _
 from wxdash.safetext import visible
+from wxdash.wechat import command
 from wxdash.wechat.errors import ApiError, TokenError, UnsetVariableError, WxDashError
-from wxdash.wechat.redact import mask, redact, register_secret
+from wxdash.wechat.redact import MASK, mask, redact, register_secret
 
 if TYPE_CHECKING:
     from wxdash.wechat.client import WeChatClient
@@ -131,7 +131,12 @@ class EnvToken(TokenSource):
 
 
 class _CachedToken(TokenSource):
-    """A refreshable source: one token at a time, one refresh for all concurrent callers."""
+    """A refreshable source: one token at a time, one refresh for all concurrent callers.
+
+    Callers that waited while another's attempt failed get that failure rather than trying
+    again: a profile's fetch makes its calls side by side, and a failing command should run
+    (or a refused appsecret be sent) once per fetch, not once per call.
+    """
 
     refreshable = True
 
@@ -139,23 +144,43 @@ class _CachedToken(TokenSource):
         super().__init__()
         self._token: str | None = None
         self._lock = asyncio.Lock()
+        self._ended = 0  # attempts that ended, well or not
+        self._failure: WxDashError | None = None
 
     def _valid(self) -> bool:
         return self._token is not None
 
     async def get(self) -> str:
+        seen = self._ended
         async with self._lock:
             if not self._valid():
-                self._token = await self._obtain(force=False)
+                self._token = await self._attempt(seen, lambda: self._obtain(force=False))
             assert self._token is not None
             return self._token
 
     async def refresh(self, rejected: str) -> str:
+        seen = self._ended
         async with self._lock:
             if self._token is not None and self._token != rejected:
                 return self._token  # another caller refreshed it while we waited
-            self._token = await self._obtain(force=True)
+            self._token = await self._attempt(seen, lambda: self._renew(rejected))
             return self._token
+
+    async def _attempt(self, seen: int, obtain: Callable[[], Awaitable[str]]) -> str:
+        if self._failure is not None and self._ended != seen:
+            raise self._failure  # it failed while this caller waited: no second try
+        self._failure = None
+        try:
+            return await obtain()
+        except WxDashError as error:
+            self._failure = error
+            raise
+        finally:
+            self._ended += 1
+
+    async def _renew(self, rejected: str) -> str:
+        """A new token to replace `rejected`, which WeChat refused."""
+        return await self._obtain(force=True)
 
     async def _obtain(self, *, force: bool) -> str:
         raise NotImplementedError
@@ -177,55 +202,60 @@ class CommandToken(_CachedToken):
         self.asked += 1
         env = {**os.environ, "WXDASH_APPID": self.appid, "WXDASH_PROFILE": self.profile}
         try:
-            process = await asyncio.create_subprocess_exec(
-                "sh",
-                "-c",
-                self.command,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                env=env,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            raise TokenError(
-                N_("token_command could not start: {reason}"), reason=redact(str(exc))
-            ) from None
-        try:
-            out, err = await asyncio.wait_for(process.communicate(), self.timeout)
-        except asyncio.CancelledError:
-            _kill_group(process.pid)
-            raise
+            finished = await command.run(["sh", "-c", self.command], env, self.timeout)
+        # TimeoutError is an OSError too: it comes first.
         except TimeoutError:
-            _kill_group(process.pid)
-            await process.wait()
             raise TokenError(
                 N_("token_command did not finish within {seconds:g} seconds"),
                 hint=N_("Check that the command runs on its own and does not wait for input."),
                 seconds=self.timeout,
             ) from None
-        if process.returncode != 0:
-            stderr = visible(redact(err.decode("utf-8", "replace").strip()))[-300:]
+        except OSError as exc:
+            raise TokenError(
+                N_("token_command could not start: {reason}"), reason=redact(str(exc))
+            ) from None
+        except command.TooMuchOutput as exc:
+            raise TokenError(
+                N_("token_command printed more than {size} on {stream}"),
+                hint=N_(
+                    "A token is short: make the command print only the access_token, and "
+                    "little on stderr."
+                ),
+                size="64 KiB",
+                stream=exc.stream,
+            ) from None
+        out = finished.stdout.decode("utf-8", "replace").strip()
+        if finished.status != 0:
             raise TokenError(
                 N_("token_command exited with status {status}: {stderr}"),
                 hint=N_("Run the command by hand with WXDASH_APPID={appid} set to see why."),
-                status=process.returncode,
-                stderr=stderr or _("(nothing on stderr)"),
+                status=finished.status,
+                stderr=_stderr_shown(finished.stderr, out) or _("(nothing on stderr)"),
                 appid=self.appid,
             )
-        token = out.decode("utf-8", "replace").strip()
-        if not token:
+        if not out:
             raise TokenError(
                 N_("token_command printed nothing on stdout"),
                 hint=N_("The command must print the access_token and nothing else."),
             )
-        register_secret(token)
-        return token
+        register_secret(out)
+        return out
 
 
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+# A word as long as this, of the characters tokens are made of, with a digit in it, is taken
+# for a token a failing command printed on stderr by mistake.
+_TOKEN_LIKE = re.compile(r"(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{24,}")
+
+
+def _stderr_shown(stderr: bytes, stdout: str) -> str:
+    """The end of a failed command's stderr, escaped, without anything that may be a token:
+    what it printed on stdout, and token-like words."""
+    text = stderr.decode("utf-8", "replace").strip()
+    for line in stdout.splitlines():
+        if len(line.strip()) >= 4:
+            text = text.replace(line.strip(), MASK)
+    text = _TOKEN_LIKE.sub(MASK, redact(text))
+    return visible(text)[-300:]
 
 
 class StableToken(_CachedToken):
@@ -254,15 +284,12 @@ class StableToken(_CachedToken):
     def _valid(self) -> bool:
         return self._token is not None and self._clock() < self._expires_at
 
-    async def refresh(self, rejected: str) -> str:
-        async with self._lock:
-            if self._token is not None and self._token != rejected:
-                return self._token
-            token = await self._obtain(force=False)
-            if token == rejected:
-                token = await self._obtain(force=True)
-            self._token = token
-            return token
+    async def _renew(self, rejected: str) -> str:
+        # Normal mode first: it does not invalidate the token other services hold.
+        token = await self._obtain(force=False)
+        if token == rejected:
+            token = await self._obtain(force=True)
+        return token
 
     async def _obtain(self, *, force: bool) -> str:
         from wxdash.wechat.client import STABLE_TOKEN_PATH

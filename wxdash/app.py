@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.theme import Theme
 
 from wxdash.cache import ResultCache
 from wxdash.commands import LANGUAGE_NAMES, ProfileCommands, dashboard_commands, language_command
 from wxdash.i18n import N_, _, detect_language, language, set_language
 from wxdash.profiles import Change, Config, ConfigError, ProfileStore, build_config, config_path
 from wxdash.profiles import set_language as save_language
+from wxdash.profiles import set_theme as save_theme
+from wxdash.safetext import visible
 from wxdash.screens.dashboard import DashboardScreen
 from wxdash.screens.help import HelpScreen
 from wxdash.textual_words import TranslatedTextual, translate_bindings
@@ -81,6 +84,9 @@ class WxDashApp(TranslatedTextual[int]):
         self._wanted = profile
         self._dashboard: DashboardScreen | None = None
         self._config_notice = self.load_error.message if self.load_error else None
+        if self.config.theme in self.available_themes:
+            self.theme = self.config.theme
+        self._saved_theme = self.theme
 
     @property
     def dashboard(self) -> DashboardScreen:
@@ -97,6 +103,26 @@ class WxDashApp(TranslatedTextual[int]):
             self.set_interval(CONFIG_POLL, self._watch_config)
         if self.load_error is None:
             self._report_config_problems(self.config)
+        if self.config.theme not in (None, *self.available_themes):
+            self.notify(
+                _("[ui] theme {name} is not a theme wxdash knows; the default is used.").format(
+                    name=visible(str(self.config.theme))
+                ),
+                severity="warning",
+                markup=False,
+            )
+        self.theme_changed_signal.subscribe(self, self._theme_chosen)
+
+    def _theme_chosen(self, theme: Theme) -> None:
+        """A theme picked in the palette is saved as `[ui] theme`, like the language."""
+        if theme.name == self._saved_theme:
+            return
+        self._saved_theme = theme.name
+        failure = self.save_change(
+            save_theme(theme.name), _("Theme: {name}").format(name=theme.name)
+        )
+        if failure is not None:
+            self.notify(failure, title=_("Theme not saved"), severity="error", markup=False)
 
     async def on_unmount(self) -> None:
         if self._demo_server is not None:

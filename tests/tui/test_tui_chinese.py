@@ -312,3 +312,36 @@ async def test_switching_language_in_the_demo_saves_nothing(tmp_path: Path) -> N
         await wait_for_text(pilot, "退出")
         assert "演示模式：保留到退出为止，不会保存。" in " ".join(notices(app))
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+async def test_a_theme_chosen_in_the_palette_is_saved_and_used_next_time(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    path = write_config(config(*shops(fake)))
+    app = WxDashApp(config_file=str(path))
+    async with running(app) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await paste(pilot, "theme")
+        await pilot.press("enter")  # the theme picker
+        await pilot.pause()
+        await paste(pilot, "textual-light")
+        await wait_for_text(pilot, "textual-light")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.theme == "textual-light"
+        await wait_for_text(pilot, "Theme: textual-light")
+    assert tomllib.loads(path.read_text(encoding="utf-8"))["ui"] == {"theme": "textual-light"}
+    again = WxDashApp(config_file=str(path))
+    async with running(again):
+        assert again.theme == "textual-light"
+
+
+async def test_an_unknown_theme_in_the_file_says_so_and_keeps_the_default(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    path = write_config({**config(*shops(fake)), "ui": {"theme": "no-such-theme"}})
+    app = WxDashApp(config_file=str(path))
+    async with running(app) as pilot:
+        await wait_for_text(pilot, "[ui] theme no-such-theme is not a theme wxdash knows")
+        assert app.theme == "textual-dark"

@@ -112,14 +112,10 @@ def test_main_view(fake: FakeWeChat, write_config: Writer, snap_compare: SnapCom
 def test_main_view_in_a_light_theme(
     fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare
 ) -> None:
-    """The same view in textual-light: appids, dimmed lists and notes stay readable."""
-    app = make_app(write_config, *shops(fake))
-
-    async def light(pilot: Pilot[Any]) -> None:
-        pilot.app.theme = "textual-light"
-        await ready(pilot)
-
-    assert snap_compare(app, terminal_size=SIZE, run_before=light)
+    """The same view in textual-light, chosen by [ui] theme: appids, dimmed lists and notes
+    stay readable."""
+    path = write_config({**config(*shops(fake)), "ui": {"theme": "textual-light"}})
+    assert snap_compare(WxDashApp(config_file=str(path)), terminal_size=SIZE, run_before=ready)
 
 
 def test_filtered_view(fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare) -> None:

@@ -26,6 +26,7 @@ from wxdash.profiles.edits import (
     remove_profile,
     rename_profile,
     set_language,
+    set_theme,
     update_profile,
 )
 from wxdash.profiles.location import APP_NAME, CONFIG_FILENAME, config_path
@@ -68,6 +69,7 @@ __all__ = [
     "remove_profile",
     "rename_profile",
     "set_language",
+    "set_theme",
     "update_profile",
     "write_atomic",
 ]

@@ -78,6 +78,7 @@ class Config:
     concurrency: int = DEFAULT_CONCURRENCY
     token_command_timeout: float = 20.0
     lang: str | None = None
+    theme: str | None = None
     defaults: dict[str, str] = field(default_factory=dict)  # [defaults]' token and api_base
     problems: tuple[Problem, ...] = ()
     exists: bool = False

@@ -97,10 +97,18 @@ def rename_profile(old: str, new: str) -> Change:
 
 
 def set_language(lang: str) -> Change:
+    return _set_ui("lang", lang)
+
+
+def set_theme(theme: str) -> Change:
+    return _set_ui("theme", theme)
+
+
+def _set_ui(key: str, value: str) -> Change:
     def apply(doc: dict[str, Any]) -> None:
         ui = doc.setdefault("ui", {})
         if not isinstance(ui, dict):
             raise ConfigError(N_("The file's [ui] entry is not a table; wxdash left it untouched"))
-        ui["lang"] = lang
+        ui[key] = value
 
     return apply

@@ -88,7 +88,8 @@ def build_config(path: Path, doc: Mapping[str, Any] | None) -> Config:
     defaults = _defaults(checker, doc)
     numbers = _network_numbers(checker, doc)
     concurrency = _concurrency(checker, numbers)
-    lang = _language(checker, doc)
+    ui = _table(checker, doc, "ui")
+    lang = _language(checker, ui)
     return Config(
         path=path,
         profiles=_profiles(checker, doc, defaults),
@@ -96,6 +97,7 @@ def build_config(path: Path, doc: Mapping[str, Any] | None) -> Config:
         concurrency=concurrency,
         token_command_timeout=numbers.get("token_command_timeout") or 20.0,
         lang=lang,
+        theme=_theme(checker, ui),
         defaults={k: v for k, v in defaults.items() if isinstance(v, str)},
         problems=tuple(checker.problems),
         exists=True,
@@ -200,9 +202,9 @@ def _network_settings(numbers: Mapping[str, Any]) -> NetworkSettings:
     )
 
 
-def _language(checker: Checker, doc: Mapping[str, Any]) -> str | None:
+def _language(checker: Checker, ui: Mapping[str, Any]) -> str | None:
     """The [ui] lang, None if unset or not one wxdash speaks."""
-    lang = _table(checker, doc, "ui").get("lang")
+    lang = ui.get("lang")
     if lang is not None and lang not in LANGUAGES:
         checker.add(
             "error",
@@ -213,6 +215,19 @@ def _language(checker: Checker, doc: Mapping[str, Any]) -> str | None:
         )
         return None
     return lang
+
+
+def _theme(checker: Checker, ui: Mapping[str, Any]) -> str | None:
+    """The [ui] theme, a Textual theme's name (the app checks that it knows it)."""
+    theme = ui.get("theme")
+    if theme is not None and not isinstance(theme, str):
+        checker.add(
+            "error",
+            checker.where("[ui]", "theme"),
+            _("expected a string, got {value}").format(value=quoted(theme)),
+        )
+        return None
+    return theme
 
 
 def _profiles(

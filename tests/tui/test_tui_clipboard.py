@@ -68,10 +68,12 @@ def xclip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 async def focus_tree_line(pilot, line: int) -> None:  # type: ignore[no-untyped-def]
-    """Put the focus in the tree and move its cursor down to `line` (0 is the first node)."""
+    """Put the focus in the tree (its cursor shows on the first node, line 0) and move the
+    cursor down to `line`."""
     pilot.app.dashboard.tree().focus()
     await pilot.pause()
-    await pilot.press(*["down"] * (line + 1))
+    assert pilot.app.dashboard.tree().cursor_line == 0
+    await pilot.press(*["down"] * line)
 
 
 # -- c: a domain, a protocol, a tab ----------------------------------------------------------
@@ -145,7 +147,7 @@ async def test_copies_respect_the_filters(
         # download hidden; only domains holding an "i" (api, analytics, img); enter goes to
         # the tree.
         await pilot.press("4", "slash", "I", "enter")
-        await pilot.press("down", "c")  # request (2/3)
+        await pilot.press("c")  # request (2/3), where the cursor shows when the tree has focus
         await settle(pilot)
         api_analytics = "https://api.shopa.com\nhttps://analytics.example-platform.com"
         assert decode_osc52(terminal) == [api_analytics]

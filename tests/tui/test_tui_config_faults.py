@@ -73,7 +73,10 @@ async def test_a_toml_syntax_error_is_shown_and_the_file_left_alone(
     async with running(app) as pilot:
         shown = await wait_for_text(pilot, "The config file cannot be read")
         assert "line 3, column 9: TOML syntax error" in " ".join(shown.split())
-        assert "wxdash has not changed the file. Fix it, then start wxdash again." in shown
+        assert (
+            "wxdash has not changed the file. Fix it: wxdash reads it again as soon as it is saved."
+            in " ".join(widget_text(app, "EmptyView").split())
+        )
         await pilot.press("a")  # the form opens, but nothing can be saved over a broken file
         if isinstance(app.screen, ProfileFormScreen):
             await pilot.press("escape")

@@ -168,7 +168,7 @@ async def test_a_hostile_protocol_key_shows_literally_in_the_tree_and_the_notifi
         assert_no_raw_control(app)
         app.dashboard.tree().focus()
         # The warning node, its one line, then request .. tcp and webview, then the unknown list.
-        await pilot.press(*["down"] * 10, "c")
+        await pilot.press(*["down"] * 9, "c")
         await settle(pilot)
         assert app.clipboard == "https://extra.example.com"
         assert notices(app)[-1] == (

@@ -192,6 +192,20 @@ async def test_first_run_says_how_to_add_a_profile(config_path: Path) -> None:
         assert "wxdash --demo" in text
         assert "0 profiles" in text
         assert "Effective  MP" not in text
+        # The footer shows what works here: add, help, quit; not keys that need a profile.
+        footer = text.splitlines()[-1]
+        assert " a Add " in footer and " q Quit " in footer and " ? Help " in footer
+        assert "Refetch" not in footer and "Filter" not in footer and "Copy" not in footer
+
+
+async def test_keys_that_need_a_profile_say_so_on_the_welcome_screen(config_path: Path) -> None:
+    app = WxDashApp(config_file=str(config_path))
+    async with running(app, size=(100, 30)) as pilot:
+        await pilot.press("slash", "x")
+        await wait_for_text(pilot, "No profile to show yet: press a to add one.")
+        assert notices(app) == ["No profile to show yet: press a to add one."] * 2
+        await pilot.press("a")
+        await wait_for_text(pilot, "Add a profile")
 
 
 async def test_narrow_terminal_folds_the_profile_list_and_b_brings_it_back(

@@ -8,6 +8,7 @@ keys in `fleet_actions`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -18,13 +19,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.events import Resize
+from textual.events import DescendantFocus, Key, Resize
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Input, Static, TabbedContent
 
 from wxdash.fetching import Fetching
-from wxdash.i18n import N_, ngettext
+from wxdash.i18n import N_, _, ngettext
 from wxdash.profiles import Profile
 from wxdash.quota import QuotaBook
 from wxdash.screens.export import CopyExportActions
@@ -174,6 +175,12 @@ class DashboardScreen(
             # Keys must not drive a list nobody can see.
             self.call_after_refresh(self._focus_tree)
 
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """Mark the pane that has the focus (its title line shows it)."""
+        in_list = any(node.id == "sidebar" for node in event.widget.ancestors_with_self)
+        self.set_class(in_list, "-focus-list")
+        self.set_class(not in_list, "-focus-main")
+
     def sidebar_shown(self) -> bool:
         """The list shows on wide screens unless hidden with `b`, on narrow ones only with `b`."""
         return self.has_class("narrow") == self.has_class("sidebar-flipped")
@@ -185,6 +192,36 @@ class DashboardScreen(
     def show_empty(self) -> None:
         self.query_one(EmptyView).show(self.app.load_error, self.app.config.path)
         self.query_one("#main", ContentSwitcher).current = "empty"
+        self._show_add_key(self.app.load_error is None)
+
+    # -- keys with no profile --------------------------------------------------------------
+
+    def _works_without_profiles(self, action: str) -> bool:
+        return action == "add_profile" and self.app.load_error is None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """With no profile to show, the footer shows (and the keys do) only what works."""
+        return bool(self.states) or self._works_without_profiles(action)
+
+    def _show_add_key(self, shown: bool) -> None:
+        """`a` joins the footer on the welcome screen: it is the way on from there."""
+        bindings = self._bindings.key_to_bindings
+        bindings["a"] = [dataclasses.replace(b, show=shown) for b in bindings.get("a", [])]
+        self.refresh_bindings()
+
+    def on_key(self, event: Key) -> None:
+        """A key that needs a profile, pressed with none: say so, rather than nothing."""
+        if self.states or not self.is_active:
+            return
+        listed = self._bindings.key_to_bindings.get(event.key, [])
+        if any(not self._works_without_profiles(b.action) for b in listed):
+            event.stop()
+            self.notify(
+                _("No profile to show yet: press a to add one.")
+                if self.app.load_error is None
+                else _("The config file cannot be read: fix it first (wxdash reads it again)."),
+                timeout=4,
+            )
 
     # -- state ---------------------------------------------------------------------------
 
@@ -205,6 +242,7 @@ class DashboardScreen(
             self.show_empty()
         else:
             self.query_one("#main", ContentSwitcher).current = "dashboard"
+            self._show_add_key(False)
             if self.current not in self.states:
                 self.switch_to(next(iter(self.states)))
 

@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text, TextType
+from textual.binding import Binding, BindingType
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import Tree
@@ -67,6 +68,11 @@ class DomainTree(Tree[NodeInfo]):
 
     DEFAULT_CSS = stylesheet(__file__)
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+    ]
+
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "domain-tree--count",
         "domain-tree--empty",
@@ -76,6 +82,11 @@ class DomainTree(Tree[NodeInfo]):
         "domain-tree--add",
         "domain-tree--drop",
     }
+
+    def on_focus(self) -> None:
+        """Show the cursor row as soon as the tree has focus."""
+        if self.cursor_line < 0 and self.last_line >= 0 and self._cursor_wish is None:
+            self.cursor_line = 0
 
     def __init__(self, group: Group | None, *, id: str | None = None) -> None:
         self._rebuilding = False

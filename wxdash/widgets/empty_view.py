@@ -22,7 +22,10 @@ class EmptyView(Static):
                 visible(error.message) + "\n\n",
                 (error.hint + "\n\n" if error.hint else "", "italic"),
                 (
-                    _("wxdash has not changed the file. Fix it, then start wxdash again."),
+                    _(
+                        "wxdash has not changed the file. Fix it: wxdash reads it again as soon "
+                        "as it is saved."
+                    ),
                     "$text-muted",
                 ),
             )

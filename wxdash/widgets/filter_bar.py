@@ -57,7 +57,24 @@ class ProtocolToggle(Static):
 
 
 class FilterInput(TextInput):
-    """The text filter: filters as you type, `enter` returns to the tree, `escape` clears."""
+    """The text filter: filters as you type, `enter` returns to the tree, `escape` clears.
+
+    It is reached with `/` or a click, not with tab: tab goes from the list to the tabs and
+    the tree, and only there."""
+
+    def on_mount(self) -> None:
+        self.can_focus = False
+
+    def open(self) -> None:
+        self.can_focus = True
+        self.screen.set_focus(self)
+
+    def on_blur(self) -> None:
+        self.can_focus = False
+
+    def on_mouse_down(self) -> None:
+        if not self.has_focus:
+            self.open()
 
 
 class FilterBar(Horizontal):
@@ -106,7 +123,7 @@ class FilterBar(Horizontal):
 
     def open_text(self) -> None:
         # Synchronously: keys typed right after `/` must land in the input.
-        self.screen.set_focus(self.input)
+        self.input.open()
 
     def show_filters(self, filters: Filters, matches: int | None) -> None:
         """Draw the toggles and the match count for the current profile."""

@@ -8,30 +8,29 @@ keys in `fleet_actions`).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
-from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.events import DescendantFocus, Key, Resize
+from textual.events import Resize
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Input, Static, TabbedContent
+from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent
 
 from wxdash.fetching import Fetching
-from wxdash.i18n import N_, _, ngettext
+from wxdash.i18n import N_, ngettext
 from wxdash.profiles import Profile
 from wxdash.quota import QuotaBook
 from wxdash.screens.export import CopyExportActions
 from wxdash.screens.filter_actions import FilterActions
 from wxdash.screens.find import FindActions
 from wxdash.screens.fleet_actions import FleetActions
+from wxdash.screens.key_rules import KeyRules
 from wxdash.screens.picker import PickActions
 from wxdash.screens.profile_form import ProfileActions
 from wxdash.state import Filters, ListFilter, ProfileState
@@ -66,6 +65,7 @@ FETCH_DELAY = 0.3
 
 
 class DashboardScreen(
+    KeyRules,
     FleetActions,
     FilterActions,
     PickActions,
@@ -175,12 +175,6 @@ class DashboardScreen(
             # Keys must not drive a list nobody can see.
             self.call_after_refresh(self._focus_tree)
 
-    def on_descendant_focus(self, event: DescendantFocus) -> None:
-        """Mark the pane that has the focus (its title line shows it)."""
-        in_list = any(node.id == "sidebar" for node in event.widget.ancestors_with_self)
-        self.set_class(in_list, "-focus-list")
-        self.set_class(not in_list, "-focus-main")
-
     def sidebar_shown(self) -> bool:
         """The list shows on wide screens unless hidden with `b`, on narrow ones only with `b`."""
         return self.has_class("narrow") == self.has_class("sidebar-flipped")
@@ -193,35 +187,6 @@ class DashboardScreen(
         self.query_one(EmptyView).show(self.app.load_error, self.app.config.path)
         self.query_one("#main", ContentSwitcher).current = "empty"
         self._show_add_key(self.app.load_error is None)
-
-    # -- keys with no profile --------------------------------------------------------------
-
-    def _works_without_profiles(self, action: str) -> bool:
-        return action == "add_profile" and self.app.load_error is None
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """With no profile to show, the footer shows (and the keys do) only what works."""
-        return bool(self.states) or self._works_without_profiles(action)
-
-    def _show_add_key(self, shown: bool) -> None:
-        """`a` joins the footer on the welcome screen: it is the way on from there."""
-        bindings = self._bindings.key_to_bindings
-        bindings["a"] = [dataclasses.replace(b, show=shown) for b in bindings.get("a", [])]
-        self.refresh_bindings()
-
-    def on_key(self, event: Key) -> None:
-        """A key that needs a profile, pressed with none: say so, rather than nothing."""
-        if self.states or not self.is_active:
-            return
-        listed = self._bindings.key_to_bindings.get(event.key, [])
-        if any(not self._works_without_profiles(b.action) for b in listed):
-            event.stop()
-            self.notify(
-                _("No profile to show yet: press a to add one.")
-                if self.app.load_error is None
-                else _("The config file cannot be read: fix it first (wxdash reads it again)."),
-                timeout=4,
-            )
 
     # -- state ---------------------------------------------------------------------------
 
@@ -371,12 +336,6 @@ class DashboardScreen(
 
     def action_tab(self, delta: int) -> None:
         step_tab(self.query_one(TabbedContent), delta)
-
-    def skip_while_typing(self) -> None:
-        """For a priority binding's key: in a text field, or in a dialog, it is only a key
-        like any other, passed on (Textual's SkipAction)."""
-        if isinstance(self.focused, Input) or not self.is_active:
-            raise SkipAction()
 
     def action_toggle_sidebar(self) -> None:
         self.toggle_class("sidebar-flipped")

@@ -7,8 +7,7 @@ rebuilt (a filter changed, new data arrived).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -24,17 +23,7 @@ from wxdash.safetext import visible
 from wxdash.state import Filters
 from wxdash.styles import component_style, stylesheet
 from wxdash.wechat.models import DomainReport, Group, ParseWarning, Protocol
-
-NodeKind = Literal["protocol", "domain", "extra", "note", "warning"]
-
-
-@dataclass(frozen=True, slots=True)
-class NodeInfo:
-    """What a node stands for, so that copying knows what to copy."""
-
-    kind: NodeKind
-    protocol: str | None = None  # the API's key, e.g. "requestdomain"
-    domain: str | None = None
+from wxdash.widgets.kept_cursor import KeptCursor, NodeInfo, NodeKind
 
 
 def _warning_label(warning: ParseWarning) -> str:
@@ -63,7 +52,7 @@ def _highlight(text: Text, needle: str, style: Style) -> None:
         start = plain.find(target, start + len(target))
 
 
-class DomainTree(Tree[NodeInfo]):
+class DomainTree(KeptCursor, Tree[NodeInfo]):
     """The tree of one group tab."""
 
     DEFAULT_CSS = stylesheet(__file__)
@@ -83,11 +72,6 @@ class DomainTree(Tree[NodeInfo]):
         "domain-tree--drop",
     }
 
-    def on_focus(self) -> None:
-        """Show the cursor row as soon as the tree has focus."""
-        if self.cursor_line < 0 and self.last_line >= 0 and self._cursor_wish is None:
-            self.cursor_line = 0
-
     def __init__(self, group: Group | None, *, id: str | None = None) -> None:
         self._rebuilding = False
         self._needle = ""
@@ -98,7 +82,6 @@ class DomainTree(Tree[NodeInfo]):
         self._flags: dict[tuple[str | None, str | None], list[str]] = {}
         self._shape: tuple[object, ...] | None = None
         self._folded: set[str | None] = set()  # protocols the user folded
-        self._cursor_wish: tuple[NodeInfo | None, int] | None = None  # placed after a rebuild
         self.show_root = False
         self.guide_depth = 3
         self.auto_expand = False
@@ -318,52 +301,9 @@ class DomainTree(Tree[NodeInfo]):
                 text.append("  ⚠ " + note, style=self._style("domain-tree--warning"))
             node.add_leaf(text, data=NodeInfo("domain", key, domain))
 
-    def _remembered(self) -> tuple[NodeInfo | None, int]:
-        """Where the cursor is, to put it back after a rebuild: the node it is on and its line,
-        or, while an earlier rebuild's cursor is still to be placed, where that one was."""
-        if self._cursor_wish is not None:
-            return self._cursor_wish
-        keep = self.cursor_node.data if self.cursor_node is not None else None
-        return keep, self.cursor_line
-
-    def _restore(self, keep: NodeInfo | None, line: int) -> None:
-        """Put the cursor back once the new nodes have their lines. It is worked out when it
-        is placed, not now: by then the tree may have been rebuilt again, shorter."""
-        self._cursor_wish = (keep, line)
-        self.call_after_refresh(self._place_cursor)
-
-    def _place_cursor(self) -> None:
-        if self._cursor_wish is None:
-            return
-        keep, line = self._cursor_wish
-        self._cursor_wish = None
-        if keep is None:
-            return
-        shown = [tree_line.node for tree_line in self._tree_lines]  # folded nodes have none
-        if not shown:
-            return
-        same = next((node for node in shown if node.data == keep), None)
-        # The domain went (hidden, filtered, another profile): its protocol, else the line it
-        # was on, or the last line if the tree is shorter now.
-        target = same or next(
-            (n for n in shown if n.data is not None and n.data.protocol == keep.protocol), None
-        )
-        self.move_cursor(target or shown[min(max(line, 0), len(shown) - 1)], animate=False)
-
     def visible_domains(
         self, report: DomainReport | None, filters: Filters
     ) -> dict[str, list[str]]:
         """The domains this tab shows, by the API's protocol key (for copying)."""
         lists = self._visible_lists(report, filters) or ()
         return {str(protocol): domains for protocol, domains, _total in lists}
-
-    def focus_domain(self, protocol: Protocol | str, domain: str) -> bool:
-        """Move the cursor to a domain; False if it is not shown."""
-        key = protocol.value if isinstance(protocol, Protocol) else protocol
-        wanted = NodeInfo("domain", key, domain)
-        for tree_line in self._tree_lines:
-            if tree_line.node.data == wanted:
-                self._cursor_wish = None  # this placement wins over one still to come
-                self.move_cursor(tree_line.node, animate=False)
-                return True
-        return False

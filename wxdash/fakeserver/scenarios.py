@@ -15,6 +15,7 @@ from wxdash.fakeserver.answers import (
     package,
 )
 from wxdash.fakeserver.datasets import REFERENCE_SAMPLE
+from wxdash.fakeserver.hostile import HOSTILE, hostile
 
 SCENARIOS = (
     "ok",  # the app's domains
@@ -29,6 +30,10 @@ SCENARIOS = (
     "junk",  # 10 MB of junk with status 200
     "redirect",  # 302 to another host, token and all
     "reset",  # the connection is reset before any answer
+    # HTTP itself broken, byte for byte (see hostile.py): "drip:SECONDS", "trailers",
+    # "chunkext", "deflate-empty", "gzip-trailing", "superscript-length",
+    # "length-and-chunked", "hangup"
+    *HOSTILE,
 )
 
 
@@ -64,5 +69,7 @@ def misbehave(request: Request, scenario: str, calls: int, answer: dict[str, Any
             return Answer(302, content_type=None, headers=(where,))
         case "reset":
             return RESET
+        case _ if name in HOSTILE:
+            return hostile(name, arg, answer)
         case _:
             return json_answer(answer)

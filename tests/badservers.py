@@ -8,7 +8,7 @@ clear error (or its odd data, safely), the good ones are untouched, and the mark
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from conftest import MARKER, profile
@@ -41,11 +41,14 @@ class Case:
     # A data case: what the profile's domains or warnings show (escaped where it must be).
     shows: tuple[str, ...] = ()
     hidden: tuple[str, ...] = ()  # never shown raw
+    network: dict[str, Any] = field(default_factory=dict)  # the [network] table's changes
 
     @property
     def error(self) -> bool:
         return self.kind is not None
 
+
+NETWORK_HINT = "Check the network, DNS, HTTPS_PROXY and the profile's api_base."
 
 BANNER_KIND = {
     "api": "WeChat API error",
@@ -89,6 +92,23 @@ CASES = [
          message="WeChat error 48001: api unauthorized "
                  "\\x1b]52;c;cHduZWQ=\\x07\\x1b[2J\\x9b31m\\u202eevil rid: ",
          hint=_HINTS[48001], hidden=("\x1b", "\x07", "\x9b", "\u202e")),
+    # HTTP itself broken (issue 14): each wait bounded, each byte counted, each rule kept.
+    Case("drip", "drip:2", kind="network",
+         message="did not answer within retry_time (3 seconds)",
+         hint="raise retry_time in the [network] table", network={"retry_time": 3}),
+    Case("endless-trailers", "trailers", kind="network",
+         message="trailer fields are over 65536 bytes", hint=NETWORK_HINT),
+    Case("chunk-extensions", "chunkext", kind="network",
+         message="a chunk-size line over 4096 bytes", hint=NETWORK_HINT),
+    Case("endless-empty-deflate", "deflate-empty", kind="format",
+         message="wxdash refused to read it", hint="This is not WeChat's JSON"),
+    Case("junk-after-gzip", "gzip-trailing", shows=("https://api.bad.com",)),
+    Case("superscript-length", "superscript-length", kind="network",
+         message="Content-Length is not one number", hint=NETWORK_HINT),
+    Case("length-and-chunked", "length-and-chunked", kind="network",
+         message="both Content-Length and Transfer-Encoding", hint=NETWORK_HINT),
+    Case("hang-up", "hangup", kind="network",
+         message="the connection was closed or reset before an answer", hint=NETWORK_HINT),
     *(
         Case(f"errcode-{code}", f"errcode:{code}", kind="api",
              message=f"WeChat error {code}: {ERRMSG[code]} rid: ", hint=_HINTS[code])
@@ -121,4 +141,4 @@ def serve_matrix(fake: FakeWeChat, case: Case, **network: Any) -> dict[str, Any]
         )
         tables.append(profile(name, appid, access_token=app.token, api_base=fake.url))
     settings = {"retries": 1, "read_timeout": 0.5 if case.id.startswith("slower") else 5}
-    return {"network": {**settings, **network}, "profiles": tables}
+    return {"network": {**settings, **case.network, **network}, "profiles": tables}

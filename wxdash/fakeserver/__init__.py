@@ -12,6 +12,7 @@
 #   endpoints.py  one small function per endpoint: Request -> Answer
 #   answers.py    Request, Answer, and WeChat's errors (errmsg, rid)
 #   scenarios.py  the misbehaviours an app can be given
+#   hostile.py    those that break HTTP itself: dripped, endless, contradictory framing
 #   datasets.py   the domains the demo and the tests serve
 #
 # Run `python -m wxdash.fakeserver --help` to serve it by hand.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -76,7 +77,7 @@ class Request:
 @dataclass(frozen=True, slots=True)
 class Answer:
     """What goes back: a status, headers and a body; or (`reset`) a reset connection and no
-    answer at all."""
+    answer at all; or (`raw`) bytes written as they come, HTTP or not, then a hang-up."""
 
     status: int = 200
     body: bytes = b""
@@ -84,6 +85,7 @@ class Answer:
     headers: tuple[tuple[str, str], ...] = ()
     reset: bool = False
     reason: str | None = None  # the status line's reason phrase, if not the usual one
+    raw: Callable[[], Iterator[bytes]] | None = None
 
 
 class Refused(Exception):

@@ -6,6 +6,7 @@ import contextlib
 import socket
 import struct
 import sys
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from time import monotonic
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,10 @@ class RequestHandler(BaseHTTPRequestHandler):
             self._wait()
             self._reset()
             return
+        if answer.raw is not None:
+            self._wait()
+            self._write_raw(answer.raw())
+            return
         # The head is only gathered until end_headers.
         self.send_response(answer.status, answer.reason)
         if answer.content_type is not None:
@@ -90,6 +95,13 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(answer.body)
         except OSError:
             self.close_connection = True
+
+    def _write_raw(self, pieces: Iterator[bytes]) -> None:
+        """Bytes as they come, until they end or the client hangs up; then the connection ends."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            for piece in pieces:
+                self.wfile.write(piece)
 
     def _wait(self) -> None:
         """Hold the answer until `latency` seconds after its request arrived. Reading the

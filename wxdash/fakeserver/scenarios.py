@@ -17,6 +17,7 @@ from wxdash.fakeserver.answers import (
     package,
 )
 from wxdash.fakeserver.datasets import REFERENCE_SAMPLE
+from wxdash.fakeserver.hostile import HOSTILE, hostile
 
 SCENARIOS = (
     "ok",  # the app's domains
@@ -32,6 +33,10 @@ SCENARIOS = (
     "redirect",  # 302 to another host, token and all
     "reset",  # the connection is reset before any answer
     "escapes",  # errcode 48001, its errmsg and the reason phrase full of terminal controls
+    # HTTP itself broken, byte for byte (see hostile.py): "drip:SECONDS", "trailers",
+    # "chunkext", "deflate-empty", "gzip-trailing", "superscript-length",
+    # "length-and-chunked", "hangup"
+    *HOSTILE,
 )
 
 
@@ -71,5 +76,7 @@ def misbehave(request: Request, scenario: str, calls: int, answer: dict[str, Any
             errmsg = f"{HOSTILE_ERRMSG} {package()._rid()}"
             body = json.dumps({"errcode": 48001, "errmsg": errmsg}, ensure_ascii=False).encode()
             return Answer(body=body, reason=HOSTILE_REASON)
+        case _ if name in HOSTILE:
+            return hostile(name, arg, answer)
         case _:
             return json_answer(answer)

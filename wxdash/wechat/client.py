@@ -7,7 +7,11 @@ Rules this module keeps, whatever the caller does:
   bounded by attempts and by total time; credential and permission errors are not;
 - errcode 45011 (calls too frequent) is retried the same way, with a longer backoff;
 - on transport failures, a profile on WeChat's default host fails over to the backup hosts;
-- a token rejected with 40001/40014/42001 is refreshed once when its source can refresh.
+- a token rejected with 40001/40014/42001 is refreshed once when its source can refresh;
+- the whole call (attempts, failover, backoff, token refresh) ends within `retry_time`;
+- nothing is sent twice behind the caller's back: a connection lost after the request went out
+  is a counted, logged attempt, and a write (`idempotent=False`) is sent at most once, to one
+  host, its lost answer an UnknownOutcomeError.
 """
 
 from __future__ import annotations
@@ -15,12 +19,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import ipaddress
 import json
 import logging
-import os
 import random
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -28,15 +29,18 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from wxdash import __version__
-from wxdash.i18n import N_, _
+from wxdash.i18n import N_
 from wxdash.wechat.errors import (
     ApiError,
+    CallTimeoutError,
     HttpStatusError,
     InsecureUrlError,
     NetworkError,
     ProxyRefusedError,
     ResponseFormatError,
+    UnknownOutcomeError,
     WxDashError,
+    too_large,
 )
 from wxdash.wechat.models import (
     DomainReport,
@@ -47,21 +51,20 @@ from wxdash.wechat.models import (
 )
 from wxdash.wechat.quota import QUOTA_PATH, ApiQuota, parse_api_quota
 from wxdash.wechat.redact import redact
-from wxdash.wechat.wire import (
+from wxdash.wechat.transport import (
     BadEncoding,
-    Closed,
-    ConnectFailed,
-    NotHttp,
     Origin,
-    Pool,
     ProxyRefused,
     TimedOut,
     Timeouts,
     WireError,
     default_tls,
+    is_loopback,
     load_tls,
+    proxy_for,
     split_url,
 )
+from wxdash.wechat.wire import Pool
 
 if TYPE_CHECKING:
     import httpx
@@ -117,15 +120,6 @@ class TokenProvider(Protocol):
     async def get(self) -> str: ...
 
     async def refresh(self, rejected: str) -> str: ...
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def normalize_base(api_base: str) -> str:
@@ -191,14 +185,16 @@ class WeChatClient:
             await self._httpx.aclose()
 
     @contextlib.asynccontextmanager
-    async def _stream(self, url: str, payload: dict[str, Any]) -> AsyncIterator[Any]:
+    async def _stream(
+        self, url: str, payload: dict[str, Any], *, idempotent: bool = True
+    ) -> AsyncIterator[Any]:
         """The response to one POST, once fewer than `max_connections` are under way. Both
         paths answer with httpx's attribute names and raise `wire`'s errors."""
         async with self._limit:
             if self._transport is None and not self._through_proxy(url):
                 # httpx's own encoding of `json=`, so both paths send the same bytes.
                 body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-                async with self._wire.post(url, _HEADERS, body) as response:
+                async with self._wire.post(url, _HEADERS, body, reuse=idempotent) as response:
                     yield response
             else:
                 async with self._via_httpx().post(url, payload) as response:
@@ -223,7 +219,7 @@ class WeChatClient:
         origin, _target = split_url(url)
         found = self._proxied.get(origin)
         if found is None:
-            found = not is_loopback(origin[1]) and _proxy_for(origin)
+            found = not is_loopback(origin[1]) and proxy_for(origin)
             self._proxied[origin] = found
         return found
 
@@ -269,22 +265,36 @@ class WeChatClient:
         parse: Callable[[bytes], T],
         payload: dict[str, Any] | None = None,
     ) -> T:
-        """POST `payload` (default `{}`) with the source's token; refresh it once if rejected."""
+        """POST `payload` (default `{}`) with the source's token; refresh it once if rejected.
+        The POST, the refresh and the POST again all end within one `retry_time`."""
         current = await token.get()
+        deadline = self._deadline()
         try:
-            return await self.post(api_base, path, parse, payload, token=current)
+            return await self.post(api_base, path, parse, payload, token=current, deadline=deadline)
         except ApiError as error:
             if not (error.token_rejected and token.refreshable):
                 raise
             log.info("errcode %s on %s: refreshing the token once", error.errcode, path)
-            fresh = await token.refresh(current)
-            return await self.post(api_base, path, parse, payload, token=fresh)
+            timer = asyncio.timeout_at(deadline)
+            try:
+                async with timer:
+                    fresh = await token.refresh(current)
+            except TimeoutError:
+                if not timer.expired():
+                    raise
+                raise self._out_of_time(self._hosts(api_base)[0], idempotent=True) from None
+            return await self.post(api_base, path, parse, payload, token=fresh, deadline=deadline)
 
     async def post_json(
-        self, api_base: str | None, path: str, payload: dict[str, Any]
+        self,
+        api_base: str | None,
+        path: str,
+        payload: dict[str, Any],
+        *,
+        idempotent: bool = True,
     ) -> dict[str, Any]:
         """POST without a token (stable_token) and return the decoded object."""
-        return await self.post(api_base, path, parse_json_body, payload)
+        return await self.post(api_base, path, parse_json_body, payload, idempotent=idempotent)
 
     # -- retries and failover ------------------------------------------------------------
 
@@ -301,6 +311,10 @@ class WeChatClient:
         if len(hosts) > 1 and base in self._default_hosts:
             self._preferred = self._default_hosts.index(base)
 
+    def _deadline(self) -> float:
+        """When a call starting now must be over, on the event loop's clock."""
+        return asyncio.get_running_loop().time() + self.settings.retry_time
+
     async def post(
         self,
         api_base: str | None,
@@ -309,60 +323,67 @@ class WeChatClient:
         payload: dict[str, Any] | None = None,
         *,
         token: str | None = None,
+        idempotent: bool = True,
+        deadline: float | None = None,
     ) -> T:
-        """POST with retries: every host in turn on transport errors, backoff between rounds."""
-        settings = self.settings
+        """POST with retries: every host in turn on transport errors, backoff between rounds,
+        all over by `deadline` (the loop's clock; `retry_time` from now by default).
+
+        A write (`idempotent` False) goes to one host only, and is sent again only if its
+        bytes never went out (a refused connection): a lost answer is UnknownOutcomeError."""
         hosts = self._hosts(api_base)
         for base in hosts:
             check_base(base)
-        deadline = time.monotonic() + settings.retry_time
-        attempt = 1
-        index = 0
+        deadline = self._deadline() if deadline is None else deadline
+        # The backoff is planned on the client's clock (tests give it a fake one); the
+        # loop's clock ends whatever is under way at the deadline.
+        left = deadline - asyncio.get_running_loop().time()
+        tries = _Tries(hosts if idempotent else hosts[:1], time.monotonic() + left)
+        timer = asyncio.timeout_at(deadline)
+        try:
+            async with timer:
+                return await self._attempts(tries, path, parse, payload or {}, token, idempotent)
+        except TimeoutError:
+            if not timer.expired():
+                raise
+            raise self._out_of_time(tries.base, idempotent) from None
+
+    def _out_of_time(self, base: str, idempotent: bool) -> NetworkError:
+        error = CallTimeoutError(_host_of(base), self.settings.retry_time)
+        return error if idempotent else UnknownOutcomeError(_host_of(base), error.message)
+
+    async def _attempts(
+        self,
+        tries: _Tries,
+        path: str,
+        parse: Callable[[bytes], T],
+        payload: dict[str, Any],
+        token: str | None,
+        idempotent: bool,
+    ) -> T:
         while True:
-            base = hosts[index]
+            base = tries.base
             started = time.monotonic()
             try:
-                body = await self._post_once(base, path, payload or {}, token)
-                result = parse(body)
+                result = parse(await self._post_once(base, path, payload, token, idempotent))
             except WxDashError as error:
                 elapsed = time.monotonic() - started
                 log.debug(
                     "POST %s%s attempt %d failed after %.3fs: %s",
                     base,
                     path,
-                    attempt,
+                    tries.attempt,
                     elapsed,
                     error.message,
                 )
-                if isinstance(error, NetworkError):
-                    error.failed_over = len(hosts) > 1
-                if not error.retryable:
-                    raise
-                if isinstance(error, NetworkError) and index + 1 < len(hosts):
-                    index += 1
-                    log.info("failing over from %s to %s", _host_of(base), _host_of(hosts[index]))
-                    if time.monotonic() >= deadline:
-                        raise
-                    continue
-                if attempt >= settings.max_attempts:
-                    raise
-                base_delay = settings.backoff
-                if isinstance(error, ApiError) and error.rate_limited:
-                    base_delay = settings.rate_limit_backoff
-                delay = base_delay * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
-                if time.monotonic() + delay >= deadline:
-                    raise
-                log.info("retrying %s in %.2fs (attempt %d)", path, delay, attempt + 1)
-                await self._sleep(delay)
-                attempt += 1
-                index = 0
+                await _next_try(error, tries, path, idempotent, self.settings, self._sleep)
                 continue
             log.debug("POST %s%s ok in %.3fs", base, path, time.monotonic() - started)
-            self._remember(hosts, base)
+            self._remember(tries.hosts, base)
             return result
 
     async def _post_once(
-        self, base: str, path: str, payload: dict[str, Any], token: str | None
+        self, base: str, path: str, payload: dict[str, Any], token: str | None, idempotent: bool
     ) -> bytes:
         url = base + path
         if token is not None:
@@ -370,7 +391,7 @@ class WeChatClient:
         cap = self.settings.max_response_bytes
         host = _host_of(base)
         try:
-            async with self._stream(url, payload) as response:
+            async with self._stream(url, payload, idempotent=idempotent) as response:
                 if response.status_code != 200:
                     location = response.headers.get("location")
                     raise HttpStatusError(
@@ -379,61 +400,93 @@ class WeChatClient:
                         location_host=_host_of(redact(location)) if location else None,
                     )
                 declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > cap:
-                    raise _too_large(int(declared), cap)
+                if declared.isascii() and declared.isdigit() and int(declared) > cap:
+                    raise too_large(int(declared), cap)
                 chunks: list[bytes] = []
                 size = 0
                 async for chunk in response.aiter_bytes():
-                    size += len(chunk)
+                    # Decoded and as sent: a small body may inflate, or come in endless framing.
+                    size = max(size + len(chunk), response.num_bytes_downloaded)
                     if size > cap:
-                        raise _too_large(size, cap)
+                        raise too_large(size, cap)
                     chunks.append(chunk)
                 return b"".join(chunks)
         except TimedOut as exc:
             raise NetworkError(
-                N_("{host} did not answer in time ({what})"), timeout=True, host=host, what=exc.what
+                N_("{host} did not answer in time ({what})"),
+                timeout=True,
+                sent=exc.sent,
+                host=host,
+                what=exc.what,
             ) from None
         except ProxyRefused as exc:
             raise ProxyRefusedError(
                 N_("The proxy refused the connection to {host}: {reason}"),
                 host=host,
-                reason=redact(str(exc)) or type(exc).__name__,
+                reason=redact(exc.reason) or type(exc).__name__,
             ) from None
         except BadEncoding:
             raise ResponseFormatError(
                 N_("The response from {host} could not be decoded (bad compression)"), host=host
             ) from None
         except WireError as exc:
-            reason = redact(str(exc)) or _describe(exc)
+            reason = redact(exc.reason) or exc.plain
             raise NetworkError(
-                N_("Could not reach {host}: {reason}"), host=host, reason=reason
+                N_("Could not reach {host}: {reason}"), sent=exc.sent, host=host, reason=reason
             ) from None
 
 
-def _describe(exc: WireError) -> str:
-    if isinstance(exc, ConnectFailed):
-        return _("connection refused or host unreachable")
-    if isinstance(exc, Closed | NotHttp):
-        return _("the connection was closed or reset before an answer")
-    return type(exc).__name__
+@dataclass(slots=True)
+class _Tries:
+    """Where one call is: its hosts, the one it is on, its attempt, when it must be over."""
+
+    hosts: list[str]
+    deadline: float  # on the client's clock (time.monotonic)
+    index: int = 0
+    attempt: int = 1
+
+    @property
+    def base(self) -> str:
+        return self.hosts[self.index]
 
 
-def _proxy_for(origin: Origin) -> bool:
-    """Whether a proxy applies to this origin, as httpx would find it: HTTP(S)_PROXY or
-    ALL_PROXY unless NO_PROXY says otherwise, and on macOS and Windows the system's settings."""
-    system = sys.platform in ("darwin", "win32")
-    if not system and not any(name.lower().endswith("_proxy") for name in os.environ):
-        return False  # nowhere else to look: spare the slow import below
-    import urllib.request
-
-    scheme, host, _port = origin
-    proxies = urllib.request.getproxies()
-    return bool(proxies.get(scheme) or proxies.get("all")) and not urllib.request.proxy_bypass(host)
-
-
-def _too_large(size: int, cap: int) -> ResponseFormatError:
-    return ResponseFormatError(
-        N_("The response is over {cap} bytes ({size} so far); wxdash refused to read it."),
-        cap=cap,
-        size=size,
-    )
+async def _next_try(
+    error: WxDashError,
+    tries: _Tries,
+    path: str,
+    idempotent: bool,
+    settings: NetworkSettings,
+    sleep: Callable[[float], Awaitable[None]],
+) -> None:
+    """After a failed attempt: move to the next host, or wait and start a new round; or
+    raise `error` when no try is left, or none may be made."""
+    network = isinstance(error, NetworkError)
+    if network:
+        error.failed_over = len(tries.hosts) > 1
+    if not idempotent and not (network and not error.sent):
+        # Answered, or lost once sent: a write is never sent again.
+        if network and error.retryable:
+            raise UnknownOutcomeError(_host_of(tries.base), error.message) from None
+        raise error
+    if not error.retryable:
+        raise error
+    if network and tries.index + 1 < len(tries.hosts):
+        tries.index += 1
+        log.info(
+            "failing over from %s to %s",
+            _host_of(tries.hosts[tries.index - 1]),
+            _host_of(tries.base),
+        )
+        return
+    if tries.attempt >= settings.max_attempts:
+        raise error
+    base_delay = settings.backoff
+    if isinstance(error, ApiError) and error.rate_limited:
+        base_delay = settings.rate_limit_backoff
+    delay = base_delay * (2 ** (tries.attempt - 1)) * random.uniform(0.5, 1.5)
+    if time.monotonic() + delay >= tries.deadline:
+        raise error
+    log.info("retrying %s in %.2fs (attempt %d)", path, delay, tries.attempt + 1)
+    await sleep(delay)
+    tries.attempt += 1
+    tries.index = 0

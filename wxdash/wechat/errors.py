@@ -4,7 +4,9 @@ WxDashError             anything that stops one profile from being fetched
 ├── ApiError            WeChat answered with a non-zero errcode
 ├── HttpStatusError     the HTTP status was not 200 (a 5xx page, a redirect, a proxy refusal)
 ├── NetworkError        no host could be reached: DNS, refused, reset, timeout, TLS
-│   └── ProxyRefusedError   the HTTPS_PROXY refused to connect us
+│   ├── ProxyRefusedError   the HTTPS_PROXY refused to connect us
+│   ├── CallTimeoutError    the whole call ran past retry_time
+│   └── UnknownOutcomeError a write went out and its answer was lost
 ├── ResponseFormatError the body is not the JSON WeChat sends (HTML, truncated, too large)
 ├── TokenError          the profile's token source gave no token
 └── InsecureUrlError    plain http:// to a host that is not this machine
@@ -194,8 +196,12 @@ class NetworkError(WxDashError):
 
     kind = "network"
 
-    def __init__(self, template: str, /, *, timeout: bool = False, **params: Any) -> None:
+    def __init__(
+        self, template: str, /, *, timeout: bool = False, sent: bool = False, **params: Any
+    ) -> None:
         self.timeout = timeout
+        # Whether the request went out before the failure (it may have been carried out).
+        self.sent = sent
         # Set by the client when WeChat's backup hosts were tried too.
         self.failed_over = False
         super().__init__(template, **params)
@@ -235,6 +241,57 @@ class ProxyRefusedError(NetworkError):
         return False
 
 
+class CallTimeoutError(NetworkError):
+    """The whole call, every attempt, failover and token refresh included, ran past retry_time
+    (a server that answers, but a byte at a time)."""
+
+    def __init__(self, host: str, seconds: float) -> None:
+        super().__init__(
+            N_("{host} did not answer within retry_time ({seconds:g} seconds)"),
+            timeout=True,
+            host=host,
+            seconds=seconds,
+        )
+
+    @property
+    def hint(self) -> str:
+        return _(
+            "The server answers too slowly: check the network, or raise retry_time in the "
+            "[network] table of the config."
+        )
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+
+class UnknownOutcomeError(NetworkError):
+    """A write went out and its answer was lost: it may or may not have been carried out, and
+    wxdash does not send it again behind the user's back."""
+
+    def __init__(self, host: str, reason: str) -> None:
+        super().__init__(
+            N_(
+                "The request to {host} went out but its answer was lost, so WeChat may or may "
+                "not have carried it out: {reason}"
+            ),
+            sent=True,
+            host=host,
+            reason=reason,
+        )
+
+    @property
+    def hint(self) -> str:
+        return _(
+            "wxdash does not send a change twice: fetch the domains to see whether it was "
+            "made before trying again."
+        )
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+
 class ResponseFormatError(WxDashError):
     """The body is not WeChat's JSON: HTML from a proxy, a truncated body, or far too large."""
 
@@ -246,6 +303,15 @@ class ResponseFormatError(WxDashError):
             "This is not WeChat's JSON: a proxy, captive portal or wrong api_base may be "
             "answering instead."
         )
+
+
+def too_large(size: int, cap: int) -> ResponseFormatError:
+    """A body over the size cap, counted decoded or as it came over the wire."""
+    return ResponseFormatError(
+        N_("The response is over {cap} bytes ({size} so far); wxdash refused to read it."),
+        cap=cap,
+        size=size,
+    )
 
 
 class TokenError(WxDashError):

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from wxdash.wechat.wire import (
+from wxdash.wechat.transport import (
     BadEncoding,
     Closed,
     ConnectFailed,
@@ -85,20 +85,8 @@ class HttpxPath:
                     yield response
             finally:
                 self._free.append(lane)
-        except httpx.TimeoutException as exc:
-            raise TimedOut(type(exc).__name__) from None
-        except httpx.ProxyError as exc:
-            raise ProxyRefused(str(exc)) from None
-        except httpx.DecodingError as exc:
-            raise BadEncoding(str(exc)) from None
-        except httpx.ConnectError as exc:
-            raise ConnectFailed(str(exc)) from None
-        except (httpx.ReadError, httpx.WriteError) as exc:
-            raise Closed(str(exc)) from None
-        except httpx.RemoteProtocolError as exc:
-            raise NotHttp(str(exc)) from None
         except httpx.RequestError as exc:
-            raise WireError(str(exc) or type(exc).__name__) from None
+            raise _wire_error(exc) from None
         except ImportError as exc:  # a SOCKS proxy, and an install without httpx[socks]
             raise ConnectFailed(str(exc)) from None
 
@@ -110,3 +98,26 @@ class HttpxPath:
     async def aclose(self) -> None:
         for client in [*self._lanes, *([self._shared] if self._shared else [])]:
             await client.aclose()
+
+
+def _wire_error(exc: httpx.RequestError) -> WireError:
+    """httpx's exception as `wire`'s, with `sent` set unless it failed before the request
+    could go out (connecting, waiting for the pool, a proxy that refused)."""
+    error: WireError
+    if isinstance(exc, httpx.TimeoutException):
+        error = TimedOut(type(exc).__name__)
+    elif isinstance(exc, httpx.ProxyError):
+        error = ProxyRefused(str(exc))
+    elif isinstance(exc, httpx.DecodingError):
+        error = BadEncoding(str(exc))
+    elif isinstance(exc, httpx.ConnectError):
+        error = ConnectFailed(str(exc))
+    elif isinstance(exc, httpx.ReadError | httpx.WriteError):
+        error = Closed(str(exc))
+    elif isinstance(exc, httpx.RemoteProtocolError):
+        error = NotHttp(str(exc))
+    else:
+        error = WireError(str(exc) or type(exc).__name__)
+    unsent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+    error.sent = not isinstance(exc, unsent)
+    return error

@@ -304,7 +304,11 @@ class StableToken(_CachedToken):
             "force_refresh": force,
         }
         try:
-            data = await self._client.post_json(self._api_base, STABLE_TOKEN_PATH, payload)
+            # force_refresh invalidates the token everywhere and counts against 20 a day: it
+            # is sent at most once per refresh, never again on a lost answer or errcode -1.
+            data = await self._client.post_json(
+                self._api_base, STABLE_TOKEN_PATH, payload, idempotent=not force
+            )
         except ApiError as error:
             raise TokenError(
                 N_("stable_token refused the appid and appsecret: {message}"),

@@ -7,130 +7,42 @@ that CPU, not the network, set the pace. So this path writes its requests and re
 itself, over asyncio streams, one kept-alive connection per request in flight, strictly: a
 status line and header fields as RFC 9112 writes them, a body framed by Content-Length, chunks
 or the end of the connection, and nothing else. Hosts reached through a proxy go through httpx,
-which knows proxies (`httpx_path`); both paths answer with the same response attributes and the
-errors below, and httpx is not even imported when no proxy is in the way.
+which knows proxies (`httpx_path`); both paths answer with the same response attributes and raise
+the errors of `transport`; httpx is not even imported when no proxy is in the way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-import os
 import re
 import ssl
 import zlib
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
 
+from wxdash.i18n import N_
 from wxdash.wechat.redact import redact
+from wxdash.wechat.transport import (
+    BadEncoding,
+    Closed,
+    ConnectFailed,
+    NotHttp,
+    Origin,
+    TimedOut,
+    Timeouts,
+    WireError,
+    ascii_host,
+    authority,
+    default_tls,
+    load_tls,
+    request_target,
+    split_url,
+)
 
 log = logging.getLogger("wxdash.wire")
 
 READ_SIZE = 64 * 1024
-
-Origin = tuple[str, str, int]  # scheme, host, port
-
-
-@functools.lru_cache(maxsize=256)
-def origin_of(url: str) -> Origin:
-    """`(scheme, host, port)` of a URL without secrets in it (an api_base): asked per call."""
-    parts = urlsplit(url)
-    scheme = parts.scheme
-    port = parts.port or (443 if scheme == "https" else 80)
-    return scheme, parts.hostname or "", port
-
-
-# -- what can go wrong ----------------------------------------------------------------
-
-
-class WireError(Exception):
-    """No usable answer. The text says why in the transport's words, or is empty."""
-
-
-class ConnectFailed(WireError):
-    """Refused, unreachable, not resolved, or a certificate that could not be verified."""
-
-
-class Closed(WireError):
-    """The connection was closed or reset before the answer was complete."""
-
-
-class NotHttp(WireError):
-    """What came back was not HTTP/1.1."""
-
-
-class BadEncoding(WireError):
-    """A compressed body that could not be decompressed."""
-
-
-class ProxyRefused(WireError):
-    """The proxy would not connect us (only through httpx)."""
-
-
-class TimedOut(WireError):
-    """No answer in time; `what` says which wait ran out, in httpx's names."""
-
-    def __init__(self, what: str) -> None:
-        super().__init__("")
-        self.what = what  # ConnectTimeout, ReadTimeout, WriteTimeout or PoolTimeout
-
-
-def default_tls() -> ssl.SSLContext:
-    """The certificates httpx would trust: SSL_CERT_FILE, or SSL_CERT_DIR, or certifi's."""
-    if cafile := os.environ.get("SSL_CERT_FILE"):
-        return ssl.create_default_context(cafile=cafile)
-    if capath := os.environ.get("SSL_CERT_DIR"):
-        return ssl.create_default_context(capath=capath)
-    import certifi  # only when an https host is first called
-
-    return ssl.create_default_context(cafile=certifi.where())
-
-
-def _ascii(host: str) -> str:
-    """A host as DNS and the Host header take it: internationalised names in punycode."""
-    return host if host.isascii() else host.encode("idna").decode("ascii")
-
-
-def _authority(origin: Origin) -> str:
-    """The Host header: IPv6 literals in brackets, the port unless it is the scheme's own."""
-    scheme, host, port = origin
-    host = f"[{host}]" if ":" in host else _ascii(host)
-    return host if port == (443 if scheme == "https" else 80) else f"{host}:{port}"
-
-
-def _request_target(target: str) -> str:
-    """Path and query with what HTTP does not allow there (spaces, non-ASCII) percent-encoded,
-    as httpx does; what is already encoded stays as it is."""
-    return quote(target, safe="/?&=%:@!$'()*+,;~-._")
-
-
-def split_url(url: str) -> tuple[Origin, str]:
-    """The origin and the request target (path and query) of a URL. The query holds the
-    token, so only the part before the path goes through `origin_of`'s memory."""
-    start = url.index("://") + 3
-    ends = [i for i in (url.find("/", start), url.find("?", start)) if i >= 0]
-    cut = min(ends) if ends else len(url)
-    target = url[cut:]
-    return origin_of(url[:cut]), target if target.startswith("/") else "/" + target
-
-
-def load_tls(make: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
-    """`make()`, with certificates that cannot be read reported as a failure to connect."""
-    try:
-        return make()
-    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
-        raise ConnectFailed(
-            f"cannot load the trusted certificates ({exc}); check SSL_CERT_FILE and SSL_CERT_DIR"
-        ) from None
-
-
-@dataclass(frozen=True, slots=True)
-class Timeouts:
-    connect: float
-    read: float  # also bounds each write, as httpx's single `timeout` does
 
 
 class Response:
@@ -145,29 +57,44 @@ class Response:
         self.reason_phrase = reason
         self.headers = headers  # lower-case names; repeated headers joined by ", "
 
+    @property
+    def num_bytes_downloaded(self) -> int:
+        """The body's bytes as they came over the wire, chunk framing and trailers included:
+        the size cap counts these too, as a body can be small and its framing endless."""
+        return self._connection.downloaded
+
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         """The body, decompressed if the server compressed it anyway (wxdash asks it not to)."""
         encoding = self.headers.get("content-encoding", "identity").strip().lower()
-        if encoding in ("identity", ""):
-            async for chunk in self._connection.body():
-                yield chunk
-            return
-        if encoding not in ("gzip", "deflate"):
-            raise BadEncoding(f"unsupported content-encoding {encoding!r}")
-        # 32 + MAX_WBITS reads gzip and zlib headers alike.
-        inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)
-        try:
-            async for chunk in self._connection.body():
-                # In steps of READ_SIZE: the caller's size cap then stops a small chunk that
-                # would inflate to gigabytes before it is all in memory.
-                data = inflater.decompress(chunk, READ_SIZE)
-                while data:
-                    yield data
-                    data = inflater.decompress(inflater.unconsumed_tail, READ_SIZE)
-            if rest := inflater.flush():
-                yield rest
-        except zlib.error as exc:
-            raise BadEncoding(str(exc)) from None
+        async with contextlib.aclosing(self._connection.body()) as body:
+            if encoding in ("identity", ""):
+                async for chunk in body:
+                    yield chunk
+                return
+            if encoding not in ("gzip", "deflate"):
+                raise BadEncoding(N_("unsupported content-encoding {encoding}"), encoding=encoding)
+            async for data in _inflate(body):
+                yield data
+
+
+async def _inflate(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """A gzip or zlib stream, decompressed up to its end: what follows the end (another
+    member, junk) is not read, and the connection, not read to its end, is not kept."""
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # 32: gzip and zlib headers alike
+    try:
+        async for chunk in body:
+            # In steps of READ_SIZE: the caller's size cap then stops a small chunk that would
+            # inflate to gigabytes before it is all in memory.
+            data = inflater.decompress(chunk, READ_SIZE)
+            yield data  # even empty: the caller's cap also counts the bytes as they came
+            while inflater.unconsumed_tail and not inflater.eof:
+                yield inflater.decompress(inflater.unconsumed_tail, READ_SIZE)
+            if inflater.eof:
+                return
+        if rest := inflater.flush():
+            yield rest
+    except zlib.error as exc:
+        raise BadEncoding(str(exc)) from None
 
 
 # HTTP/1.1 as RFC 9112 writes it. Lines may end in a bare LF, as RFC 9112 lets a client accept;
@@ -176,7 +103,9 @@ _STATUS_LINE = re.compile(rb"HTTP/1\.([01]) ([0-9]{3})(?: ([^\r\n]*))?\r?\n")
 _HEADER_LINE = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([^\r\n]*?)[ \t]*\r?\n")
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,15})[ \t]*(?:;[^\r\n]*)?\r?\n")
 _FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")
-MAX_HEAD = 64 * 1024  # the status line and headers of one answer
+_DIGITS = re.compile(r"[0-9]+")  # HTTP's digits: str.isdigit() also takes "²" and "٢"
+MAX_HEAD = 64 * 1024  # the status line and headers of one answer, or its trailer fields
+MAX_CHUNK_LINE = 4 * 1024  # a chunk size with its extensions
 
 
 class Connection:
@@ -197,6 +126,8 @@ class Connection:
         self._keep = False  # the current answer lets the connection be used again
         self._complete = False  # the current answer was read to its end
         self.heard = False  # whether the server sent anything for the current request
+        self.wrote = False  # whether the current request's bytes were written
+        self.downloaded = 0  # bytes of the current answer's body read, framing included
 
     @classmethod
     async def open(
@@ -204,9 +135,9 @@ class Connection:
     ) -> Connection:
         scheme, host, port = origin
         try:
-            host = _ascii(host)
+            host = ascii_host(host)
         except UnicodeError:
-            raise ConnectFailed(f"{host!r} is not a valid host name") from None
+            raise ConnectFailed(N_("{host} is not a valid host name"), host=repr(host)) from None
         try:
             async with asyncio.timeout(timeouts.connect):
                 reader, writer = await asyncio.open_connection(
@@ -245,13 +176,15 @@ class Connection:
         """Send one request and read the head of its answer; the body is read through the
         response, then `finish()`. On failure the connection is closed."""
         self._read_timeout = timeouts.read
-        self._idle = self._complete = self.heard = False
+        self._idle = self._complete = self.heard = self.wrote = False
+        self.downloaded = 0
         try:
             head = _request_head(self.origin, target, headers, len(body))
         except WireError:
             self.close()
             raise
         try:
+            self.wrote = True  # from here on the server may have it, even if write() fails
             self._writer.write(head + body)
             if self._writer.transport.get_write_buffer_size():  # not all sent at once
                 try:
@@ -260,7 +193,7 @@ class Connection:
                 except TimeoutError:
                     raise TimedOut("WriteTimeout") from None
                 except OSError:
-                    raise Closed("") from None
+                    raise Closed() from None
             try:
                 async with asyncio.timeout(timeouts.read):
                     return await self._answer()
@@ -291,8 +224,7 @@ class Connection:
                 async for piece in self._exactly(size):
                     yield piece
                 await self._chunk_end()
-            while (await self._line()).strip():  # trailer fields: read and ignored
-                pass
+            await self._trailer()
         else:  # until the server closes
             while data := await self._read(READ_SIZE):
                 yield data
@@ -305,12 +237,13 @@ class Connection:
         while True:
             line = await self._line(heading=True)
             if (status := _STATUS_LINE.fullmatch(line)) is None:
-                raise NotHttp(f"the answer is not HTTP/1.1 (it begins {bytes(line[:40])!r})")
+                shown = repr(bytes(line[:40]))
+                raise NotHttp(N_("the answer is not HTTP/1.1 (it begins {shown})"), shown=shown)
             minor, code, reason = status.groups()
             headers = await self._headers()
             status_code = int(code)
             if status_code == 101 or status_code < 100:
-                raise NotHttp(f"the answer switches protocols ({status_code})")
+                raise NotHttp(N_("the answer switches protocols ({status})"), status=status_code)
             if status_code >= 200:
                 break
         self._framing = _framing(status_code, headers)
@@ -324,30 +257,37 @@ class Connection:
         while (line := await self._line(heading=True)) not in (b"\r\n", b"\n"):
             size += len(line)
             if (field := _HEADER_LINE.fullmatch(line)) is None or size > MAX_HEAD:
-                shown = bytes(line[:40])
-                raise NotHttp(f"the answer has a header line HTTP does not allow: {shown!r}")
+                shown = repr(bytes(line[:40]))
+                raise NotHttp(
+                    N_("the answer has a header line HTTP does not allow: {shown}"), shown=shown
+                )
             name = field[1].decode("ascii").lower()
             value = field[2].decode("latin-1")
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         return headers
 
     async def _line(self, *, heading: bool = False) -> bytes:
-        """One line, with its end. The head's lines are read under `send`'s timeout."""
+        """One line, with its end. The head's lines are read under `send`'s timeout, the
+        body's (chunk sizes, trailer fields) each under the read timeout, already here or not:
+        a server that keeps sending lines must still meet a timeout."""
         try:
-            if heading or b"\n" in self._buffered():
+            if heading:
                 line = await self._reader.readuntil(b"\n")
             else:
                 async with asyncio.timeout(self._read_timeout):
                     line = await self._reader.readuntil(b"\n")
+                self.downloaded += len(line)
         except asyncio.IncompleteReadError as exc:  # the server closed mid-line
             self.heard = self.heard or bool(exc.partial)
-            raise Closed("") from None
+            raise Closed() from None
         except asyncio.LimitOverrunError:
-            raise NotHttp(f"a line of the answer is over {READ_SIZE} bytes long") from None
+            raise NotHttp(
+                N_("a line of the answer is over {limit} bytes long"), limit=READ_SIZE
+            ) from None
         except TimeoutError:
             raise TimedOut("ReadTimeout") from None
         except OSError:
-            raise Closed("") from None  # reset
+            raise Closed() from None  # reset
         self.heard = True
         return line
 
@@ -355,30 +295,51 @@ class Connection:
         """Up to `limit` bytes; b"" once the server has closed."""
         try:
             if self._buffered():  # already here: no wait to time
-                return await self._reader.read(limit)
-            async with asyncio.timeout(self._read_timeout):
-                return await self._reader.read(limit)
+                data = await self._reader.read(limit)
+            else:
+                async with asyncio.timeout(self._read_timeout):
+                    data = await self._reader.read(limit)
         except TimeoutError:
             raise TimedOut("ReadTimeout") from None
         except OSError:
-            raise Closed("") from None  # reset
+            raise Closed() from None  # reset
+        self.downloaded += len(data)
+        return data
 
     async def _exactly(self, size: int) -> AsyncIterator[bytes]:
         while size:
             if not (data := await self._read(min(size, READ_SIZE))):
-                raise Closed("")  # cut short
+                raise Closed()  # cut short
             size -= len(data)
             yield data
 
     async def _chunk_size(self) -> int:
         line = await self._line()
+        if len(line) > MAX_CHUNK_LINE:
+            raise NotHttp(
+                N_("the answer has a chunk-size line over {limit} bytes"), limit=MAX_CHUNK_LINE
+            )
         if (found := _CHUNK_SIZE.fullmatch(line)) is None:
-            raise NotHttp(f"the answer has a chunk size HTTP does not allow: {bytes(line[:40])!r}")
+            shown = repr(bytes(line[:40]))
+            raise NotHttp(
+                N_("the answer has a chunk size HTTP does not allow: {shown}"), shown=shown
+            )
         return int(found[1], 16)
 
     async def _chunk_end(self) -> None:
         if (await self._line()) not in (b"\r\n", b"\n"):
-            raise NotHttp("a chunk of the answer is longer than its size")
+            raise NotHttp(N_("a chunk of the answer is longer than its size"))
+
+    async def _trailer(self) -> None:
+        """The trailer fields after the last chunk: read, ignored, and counted against the
+        limit the head has, so that a server cannot keep sending them."""
+        size = 0
+        while (line := await self._line()).strip():
+            size += len(line)
+            if size > MAX_HEAD:
+                raise NotHttp(
+                    N_("the answer's trailer fields are over {limit} bytes"), limit=MAX_HEAD
+                )
 
     def _buffered(self) -> bytes | bytearray:
         """What the server sent that is not read yet. (StreamReader has no public view of
@@ -390,14 +351,16 @@ def _request_head(
     origin: Origin, target: str, headers: list[tuple[str, str]], length: int
 ) -> bytes:
     try:
-        host = _authority(origin)
+        host = authority(origin)
     except UnicodeError as exc:
-        raise WireError(f"cannot send that URL: {exc}") from None
+        raise WireError(N_("cannot send that URL: {reason}"), reason=str(exc)) from None
     fields = [("Host", host), *headers, ("Content-Length", str(length))]
     if not all(_FIELD_VALUE.fullmatch(value) for _name, value in fields):
-        raise WireError(f"cannot send that URL: {host!r} is not a host HTTP allows")
+        raise WireError(
+            N_("cannot send that URL: {host} is not a host HTTP allows"), host=repr(host)
+        )
     lines = "".join(f"{name}: {value}\r\n" for name, value in fields)
-    return f"POST {_request_target(target)} HTTP/1.1\r\n{lines}\r\n".encode("ascii")
+    return f"POST {request_target(target)} HTTP/1.1\r\n{lines}\r\n".encode("ascii")
 
 
 def _framing(status_code: int, headers: dict[str, str]) -> tuple[str, int]:
@@ -405,15 +368,25 @@ def _framing(status_code: int, headers: dict[str, str]) -> tuple[str, int]:
     ("close", 0), read until the server closes."""
     if status_code in (204, 304):
         return ("length", 0)
-    if (coding := headers.get("transfer-encoding")) is not None:
+    coding = headers.get("transfer-encoding")
+    declared = headers.get("content-length")
+    if coding is not None and declared is not None:
+        # RFC 9112 6.1: a smuggling attempt, or a broken proxy; a client may refuse it.
+        raise NotHttp(N_("the answer has both Content-Length and Transfer-Encoding"))
+    if coding is not None:
         if coding.rsplit(",", 1)[-1].strip().lower() != "chunked":
-            shown = coding[:40]
-            raise NotHttp(f"the answer has a transfer-encoding wxdash does not read: {shown!r}")
+            raise NotHttp(
+                N_("the answer has a transfer-encoding wxdash does not read: {shown}"),
+                shown=repr(coding[:40]),
+            )
         return ("chunked", 0)
-    if (declared := headers.get("content-length")) is not None:
+    if declared is not None:
         values = {v.strip() for v in declared.split(",")}  # repeated, it must agree
-        if len(values) != 1 or not (value := values.pop()).isdigit():
-            raise NotHttp(f"the answer's Content-Length is not one number: {declared[:40]!r}")
+        if len(values) != 1 or not _DIGITS.fullmatch(value := values.pop()):
+            raise NotHttp(
+                N_("the answer's Content-Length is not one number: {shown}"),
+                shown=repr(declared[:40]),
+            )
         return ("length", int(value))
     return ("close", 0)
 
@@ -433,32 +406,33 @@ class Pool:
 
     @contextlib.asynccontextmanager
     async def post(
-        self, url: str, headers: list[tuple[str, str]], body: bytes
+        self, url: str, headers: list[tuple[str, str]], body: bytes, *, reuse: bool = True
     ) -> AsyncIterator[Response]:
+        """The answer to one POST, on a kept-alive connection if `reuse` and one is idle.
+
+        Nothing is ever sent twice here: a kept-alive connection the server closes as the
+        request goes out fails like any other, with `sent` set on the error, and the client
+        decides whether another attempt may follow (never for a write). A write (`reuse`
+        False) goes on a new connection, where that race cannot happen."""
         origin, target = split_url(url)
-        connection = self._idle_connection(origin)
-        response: Response | None = None
-        if connection is not None:
-            try:
-                response = await connection.send(target, headers, body, self.timeouts)
-            except Closed:
-                if connection.heard:
-                    raise
-                # The server closed this idle connection as the request went out, a race
-                # every kept-alive client meets: nothing was answered, so ask on a new one.
-                log.debug("kept-alive connection to %s closed; reconnecting", redact(url))
-        if response is None:
+        connection = self._idle_connection(origin) if reuse else None
+        if connection is None:
             if origin[0] == "https" and self._tls is None:
                 self._tls = load_tls(self._make_tls)
             tls = self._tls if origin[0] == "https" else None
             connection = await Connection.open(origin, self.timeouts, tls)
-            response = await connection.send(target, headers, body, self.timeouts)
-        assert connection is not None
-        if log.isEnabledFor(logging.DEBUG):  # as httpx logs each answer, token masked
-            status = f"{response.status_code} {response.reason_phrase}"
-            log.debug('HTTP Request: POST %s "HTTP/1.1 %s"', redact(url), redact(status))
         try:
+            response = await connection.send(target, headers, body, self.timeouts)
+            if log.isEnabledFor(logging.DEBUG):  # as httpx logs each answer, token masked
+                status = f"{response.status_code} {response.reason_phrase}"
+                log.debug('HTTP Request: POST %s "HTTP/1.1 %s"', redact(url), redact(status))
             yield response
+        except WireError as exc:
+            connection.close()
+            exc.sent = connection.wrote
+            if exc.sent and not connection.heard:
+                log.debug("connection to %s closed with the request sent: not resent", redact(url))
+            raise
         except BaseException:
             connection.close()
             raise

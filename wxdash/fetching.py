@@ -119,6 +119,7 @@ class Fetching:
     async def _keep(self, outcome: FetchOutcome) -> None:
         if self.cache is not None:
             await asyncio.to_thread(self.cache.save, outcome)
+        self.report_cache_problems()
 
     # -- the cache ------------------------------------------------------------------------
 
@@ -139,12 +140,16 @@ class Fetching:
             outcome = self.cache.load(profile)
             if outcome is not None:
                 self._owner.post_message(FetchLanded(outcome))
+        self.fleet.quota.load()  # here, off the event loop, and its problems told at once
         self.report_cache_problems()
 
     def report_cache_problems(self) -> None:
-        if self.cache is not None and self.cache.problems:
-            lines = list(self.cache.problems)
-            self.cache.problems.clear()
+        """Tell what was discarded or refused in the cache folder (results and quota)."""
+        lines = []
+        for problems in (self.cache.problems if self.cache else [], self.fleet.quota.problems):
+            lines.extend(problems)
+            problems.clear()
+        if lines:
             self._owner.post_message(CacheProblems(lines))
 
     # -- quota ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wxdash.files import read_regular
 from wxdash.i18n import N_, _
 from wxdash.profiles import PROFILE_KEYS, TOKEN_KEYS, ConfigError, Problem, check_profile
 from wxdash.safetext import quoted, visible
@@ -65,7 +66,7 @@ def _file_error(template: str, path: Path, **params: Any) -> ConfigError:
 def read_rows(path: Path) -> list[Row]:
     """The profiles in a CSV or JSON file; ConfigError if the file as a whole cannot be read."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)[0]
     except OSError as exc:
         raise _file_error(
             N_("Cannot read {path}: {reason}"), path, reason=exc.strerror or type(exc).__name__
@@ -94,6 +95,8 @@ def read_rows(path: Path) -> list[Row]:
 def _json_rows(text: str, path: Path) -> list[Row]:
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise _file_error(N_("{path} is too deeply nested to read"), path) from None
     except ValueError as exc:
         line = getattr(exc, "lineno", "?")
         column = getattr(exc, "colno", "?")

@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wxdash.files import read_regular
 from wxdash.i18n import _
 from wxdash.profiles.config import Config
 from wxdash.profiles.edits import Change
@@ -52,7 +53,7 @@ class ProfileStore:
         """Whether the file differs from what `load()` last read. With `settle`, only once it
         has stayed the same since the previous call (an editor may still be writing it)."""
         try:
-            current = self.path.read_bytes()
+            current = read_regular(self.path)[0]  # a FIFO must not stop the dashboard
         except FileNotFoundError:
             current = None
         except OSError:

@@ -1,0 +1,209 @@
+"""Local files under attack or gone wrong, end to end in a subprocess: corrupt cache and quota
+files, FIFOs where files belong, planted links, another user's cache folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import MARKER, assert_no_marker, profile
+
+from wxdash.cache import ResultCache, cache_folder
+from wxdash.fakeserver import FakeWeChat, shop_domains
+from wxdash.profiles import Profile
+from wxdash.quota import next_reset
+from wxdash.wechat.tokens import TokenKind, TokenSpec
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+Writer = Callable[[dict[str, Any] | str], Path]
+FAST = {"retries": 1, "read_timeout": 10.0, "connect_timeout": 10.0}
+APPID = "wx0000000000000001"
+# Deep enough for any recursive parser to give up, small enough to write in a moment.
+WXDASH = (sys.executable, "-m", "wxdash")
+NESTED = b"[" * 200_000 + b"]" * 200_000
+
+
+def quota_file() -> Path:
+    return cache_folder().parent / "quota.json"
+
+
+def serve(fake: FakeWeChat, name: str = "Shop A", appid: str = APPID, **app: Any) -> dict[str, Any]:
+    app.setdefault("domains", shop_domains("shopa"))
+    token = fake.add_app(appid, token=f"{MARKER}-{appid}", **app).token
+    return profile(name, appid, access_token=token, api_base=fake.url)
+
+
+def cached_file(table: dict[str, Any]) -> Path:
+    spec = TokenSpec(TokenKind.ACCESS_TOKEN, table["access_token"])
+    return ResultCache().path(Profile(table["name"], table["appid"], spec, table["api_base"]))
+
+
+def clean(result: subprocess.CompletedProcess[str], code: int) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == code, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    assert_no_marker(result.stdout, result.stderr)
+    return result
+
+
+# -- item 5: corrupt local state never crashes or hangs ---------------------------------------
+
+
+def test_item05_deeply_nested_cache_file_is_discarded_with_a_warning(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run
+) -> None:
+    shop = serve(fake)
+    write_config({"network": FAST, "profiles": [shop]})
+    clean(run_cli("fetch"), 0)
+    cached = cached_file(shop)
+    cached.write_bytes(NESTED)
+    result = clean(run_cli("--offline", "fetch"), 1)
+    assert "The cached result of Shop A could not be read and was discarded" in result.stderr
+    assert not cached.exists()
+    # The next fetch caches it again.
+    clean(run_cli("fetch"), 0)
+    assert json.loads(cached.read_bytes())["appid"] == APPID
+
+
+def test_item05_deeply_nested_quota_file_is_set_aside_with_a_warning(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run
+) -> None:
+    write_config({"network": FAST, "profiles": [serve(fake)]})
+    quota_file().parent.mkdir(parents=True)
+    quota_file().write_bytes(NESTED)
+    result = clean(run_cli("fetch"), 0)
+    assert "quota.json could not be read and was discarded" in result.stderr
+    assert "https://api.shopa.com" in result.stdout
+    assert not quota_file().exists()
+
+
+@pytest.mark.parametrize("where", ["cache", "quota"])
+def test_item05_a_fifo_in_the_cache_folder_is_discarded_not_waited_on(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run, where: str
+) -> None:
+    shop = serve(fake)
+    write_config({"network": FAST, "profiles": [shop]})
+    clean(run_cli("fetch"), 0)
+    path = cached_file(shop) if where == "cache" else quota_file()
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    # Before the fix the read waited for a writer that never comes (the timeout is a backstop).
+    if where == "cache":
+        result = clean(run_cli("--offline", "fetch", timeout=40), 1)
+        assert "No cached result for wx0000000000000001 yet" in result.stderr
+    else:
+        result = clean(run_cli("fetch", timeout=40), 0)
+        assert "https://api.shopa.com" in result.stdout
+    assert "could not be read and was discarded" in result.stderr
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("command", [["config", "check"], ["fetch"], ["profile", "list"]])
+def test_item05_a_fifo_at_the_config_path_is_a_clear_error(
+    config_path: Path, run_cli: Run, command: list[str]
+) -> None:
+    config_path.parent.mkdir(parents=True)
+    os.mkfifo(config_path)
+    result = clean(run_cli(*command, timeout=40), 2)
+    assert f"wxdash: {config_path} is not a regular file" in result.stderr
+    assert "hint: Point --config or WXDASH_CONFIG at a TOML file" in result.stderr
+    assert stat.S_ISFIFO(config_path.stat().st_mode)  # the user's path is left alone
+
+
+def test_item05_a_quota_stop_far_in_the_future_is_clamped_to_the_next_reset(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run
+) -> None:
+    write_config({"network": FAST, "profiles": [serve(fake)]})
+    quota_file().parent.mkdir(parents=True)
+    far = datetime(2999, 1, 1, tzinfo=UTC)
+    quota_file().write_text(json.dumps({"version": 1, "exhausted": {APPID: far.isoformat()}}))
+    before = next_reset(datetime.now(UTC))
+    result = clean(run_cli("fetch", "-f", "json"), 1)
+    error = json.loads(result.stdout)["profiles"][0]["error"]
+    assert error["errcode"] == 45009
+    assert "2999" not in error["message"]
+    assert "The quota stop of wx0000000000000001 was set after the next reset" in result.stderr
+    kept = json.loads(quota_file().read_text())["exhausted"][APPID]
+    assert before <= datetime.fromisoformat(kept) <= before + timedelta(days=1)
+
+
+def test_item05_a_deeply_nested_config_or_import_file_is_an_error_not_a_traceback(
+    write_config: Writer, run_cli: Run, tmp_path: Path
+) -> None:
+    write_config("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    result = clean(run_cli("config", "check"), 2)
+    assert "too deeply nested" in result.stderr
+    rows = tmp_path / "rows.json"
+    rows.write_bytes(NESTED)
+    write_config({"profiles": []})
+    result = clean(run_cli("profile", "import", str(rows)), 2)
+    assert "too deeply nested" in result.stderr
+
+
+# -- item 7: planted links and another user's cache folder -------------------------------------
+
+
+def test_item07_quota_file_is_not_written_through_a_planted_symlink(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run, tmp_path: Path
+) -> None:
+    write_config({"network": FAST, "profiles": [serve(fake, daily_limit=0)]})
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    quota_file().parent.mkdir(parents=True)
+    quota_file().symlink_to(victim)
+    clean(run_cli("fetch"), 1)  # 45009: the stop is saved
+    assert victim.read_text() == "precious\n"
+    assert not quota_file().is_symlink()
+    assert APPID in json.loads(quota_file().read_text())["exhausted"]
+    assert stat.S_IMODE(quota_file().stat().st_mode) == 0o600
+
+
+def test_item07_cache_files_are_not_written_through_a_planted_symlink(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run, tmp_path: Path
+) -> None:
+    shop = serve(fake)
+    write_config({"network": FAST, "profiles": [shop]})
+    clean(run_cli("fetch"), 0)
+    cached = cached_file(shop)
+    victim = tmp_path / "victim.json"
+    victim.write_bytes(cached.read_bytes())
+    before = victim.stat().st_mtime_ns
+    cached.unlink()
+    cached.symlink_to(victim)
+    os.utime(victim, ns=(before - 10**9, before - 10**9))
+    clean(run_cli("fetch"), 0)
+    assert victim.stat().st_mtime_ns == before - 10**9  # neither written nor touched
+    assert not cached.is_symlink()
+
+
+def _foreign_cache_folder() -> Path:
+    """The default cache folder, owned by another user (needs root); skips if it cannot be."""
+    folder = cache_folder().parent
+    folder.mkdir(parents=True)
+    try:
+        os.chown(folder, 65534, 65534)
+    except (PermissionError, AttributeError):
+        pytest.skip("cannot give a folder to another user here (not root)")
+    if folder.stat().st_uid == os.geteuid():
+        pytest.skip("the file system keeps no owners")
+    return folder
+
+
+def test_item07_a_cache_folder_owned_by_another_user_is_not_used(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run
+) -> None:
+    folder = _foreign_cache_folder()
+    write_config({"network": FAST, "profiles": [serve(fake, daily_limit=0)]})
+    result = clean(run_cli("fetch"), 1)
+    assert f"The cache folder {folder} belongs to another user" in result.stderr
+    assert "hint: Remove it, or set XDG_CACHE_HOME to a folder of your own" in result.stderr
+    assert list(folder.iterdir()) == []
+    # An explicit --config owned by someone else may still be read.
+    clean(run_cli("profile", "list"), 0)

@@ -1,5 +1,6 @@
 """Local files under attack or gone wrong, end to end in a subprocess: corrupt cache and quota
-files, FIFOs where files belong, planted links, another user's cache folder."""
+files, FIFOs where files belong, concurrent saves, planted links, another user's cache
+folder."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -145,6 +147,37 @@ def test_item05_a_deeply_nested_config_or_import_file_is_an_error_not_a_tracebac
     write_config({"profiles": []})
     result = clean(run_cli("profile", "import", str(rows)), 2)
     assert "too deeply nested" in result.stderr
+
+
+# -- item 6: concurrent saves lose nothing -----------------------------------------------------
+
+
+def _source(i: int) -> list[str]:
+    return ["--appid", f"wx{i:016x}", "--token-env", f"WX_{i}"]
+
+
+def test_item06_twenty_four_profile_adds_at_once_all_land_in_the_file(
+    write_config: Writer, config_path: Path, tmp_path: Path
+) -> None:
+    write_config({"profiles": []})
+    env = {**os.environ, "WXDASH_CONFIG": str(config_path)}
+    starts = [
+        subprocess.Popen(
+            [*WXDASH, "profile", "add", f"Shop {i:02d}", *_source(i)],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(24)
+    ]
+    said = [process.communicate(timeout=120) for process in starts]
+    for process, (out, err) in zip(starts, said, strict=True):
+        assert process.returncode == 0, err
+        assert out.startswith("Added profile"), out
+    names = {t["name"] for t in tomllib.loads(config_path.read_text())["profiles"]}
+    assert names == {f"Shop {i:02d}" for i in range(24)}
 
 
 # -- item 7: planted links and another user's cache folder -------------------------------------

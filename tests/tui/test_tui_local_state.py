@@ -1,6 +1,6 @@
 """Local files gone wrong, in the dashboard: corrupt cache and quota files, a FIFO at the config
-path (at start and planted while it runs), another user's cache folder. Each is a notice;
-none stops or hangs the app."""
+path (at start and planted while it runs), another user's cache folder, and a config with a
+literal token that other users can read. Each is a notice; none stops or hangs the app."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import screen_text
+from conftest import MARKER, screen_text
 from tuikit import (
     Writer,
     make_app,
@@ -102,3 +102,17 @@ async def test_item07_a_cache_folder_of_another_user_is_a_warning_in_the_dashboa
         )
         assert noticed(app, "hint: Remove it, or set XDG_CACHE_HOME to a folder of your own.")
     assert list(folder.iterdir()) == []
+
+
+async def test_item13_a_literal_token_others_can_read_is_a_warning_in_the_dashboard(
+    fake: FakeWeChat, write_config: Writer, config_path: Path
+) -> None:
+    app = make_app(write_config, shop_a(fake, token=MARKER))
+    config_path.chmod(0o644)
+    async with running(app) as pilot:
+        await wait_until(
+            pilot, lambda: noticed(app, f"chmod 600 {config_path}"), "the chmod is suggested"
+        )
+        (notice,) = [n for n in notices(app) if "chmod" in n]
+        assert "holds a literal access_token that other users can read (mode 644)" in notice
+        assert MARKER not in screen_text(app)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from wxdash.files import read_regular
 from wxdash.i18n import _
-from wxdash.profiles.config import Config
+from wxdash.profiles.config import Config, Problem
 from wxdash.profiles.edits import Change
 from wxdash.profiles.reading import build_config, read_document
 from wxdash.profiles.saving import dumps_document, locked, write_atomic
@@ -79,3 +81,22 @@ class ProfileStore:
             write_atomic(self.path, data, backup=raw)
         self._seen = data
         return SaveResult(config, merged=merged)
+
+
+def secrets_exposed(config: Config) -> Problem | None:
+    """A warning if the file holds a literal access_token or appsecret and other users may
+    read it (group or others have read permission), with the chmod that fixes it."""
+    keys = sorted({p.token.kind.value for p in config.profiles if p.token.kind.secret})
+    if not keys or not config.exists or os.name == "nt":  # Windows has no such mode bits
+        return None
+    try:
+        mode = stat.S_IMODE(os.stat(config.path).st_mode)
+    except OSError:
+        return None
+    if not mode & 0o044:
+        return None
+    message = _(
+        "this file holds a literal {keys} that other users can read (mode {mode:o}); make it "
+        "private with: chmod 600 {path}"
+    ).format(keys=", ".join(keys), mode=mode, path=config.path)
+    return Problem("warning", str(config.path), message)

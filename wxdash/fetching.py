@@ -140,11 +140,11 @@ class Fetching:
             outcome = self.cache.load(profile)
             if outcome is not None:
                 self._owner.post_message(FetchLanded(outcome))
-        self.fleet.quota.load()  # here, off the event loop, and its problems told at once
         self.report_cache_problems()
 
     def report_cache_problems(self) -> None:
-        """Tell what was discarded or refused in the cache folder (results and quota)."""
+        """Tell what was discarded or refused in the cache folder (results and quota; the
+        quota file is read by the first fetch, which tells it)."""
         lines = []
         for problems in (self.cache.problems if self.cache else [], self.fleet.quota.problems):
             lines.extend(problems)

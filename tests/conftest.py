@@ -81,12 +81,13 @@ def config_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def write_config(config_path: Path) -> Writer:
-    """Write a config (a dict for tomli-w, or raw TOML text) where wxdash looks for it."""
+    """Write a config (a dict for tomli-w, or raw TOML text) where wxdash looks for it, 0600."""
 
     def write(content: dict[str, Any] | str) -> Path:
         config_path.parent.mkdir(parents=True, exist_ok=True)
         text = content if isinstance(content, str) else tomli_w.dumps(content)
         config_path.write_text(text, encoding="utf-8")
+        config_path.chmod(0o600)  # as wxdash saves it: a literal token is warned of otherwise
         return config_path
 
     return write

@@ -56,7 +56,7 @@ def test_a_csv_file_adds_every_row_with_only_the_keys_it_gives(
         '" Shop, C ",wx00000000000000cc,WX_C,https://api2.weixin.qq.com/\n'
         "\n",
     )
-    result = check(run_cli("profile", "import", str(source)), 0)
+    result = check(run_cli("profile", "import", "--allow-api-base", str(source)), 0)
     assert result.stdout == f"Added 2 profiles to {config_path}\n"
     assert saved(config_path) == [
         {"name": "Shop A", "appid": "wx0123456789abcdef", "token_env": "WX_A"},
@@ -151,7 +151,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(
         "Shop F,wx00000000000000ff,,,\n"  # line 7: no token source
         "Shop G,wx00000000000000a7,WX_G,,,extra\n",  # line 8: one cell too many
     )
-    result = check(run_cli("profile", "import", str(source)), 2, source)
+    result = check(run_cli("profile", "import", "--allow-api-base", str(source)), 2, source)
     err = result.stderr
     assert f"{source}, line 3, profile 'Shop A', name: error: duplicate name 'Shop A'" in err
     assert f"{source}, line 4, profile 'Shop B', name: error: duplicate name 'Shop B'" in err

@@ -59,7 +59,8 @@ def mode(path: Path) -> int:
 
 
 def folder_listing(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
+    """The folder's files, but the (empty) lock file every save takes beside the config."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".toml.lock"))
 
 
 def new_profile(name: str = "Shop C", appid: str = "wx00000000000000cc") -> Profile:
@@ -621,16 +622,16 @@ def test_an_unreadable_file_is_reported_and_untouched(
 ) -> None:
     path = write_config({"profiles": [profile("Shop A", token_env="A")]})
     content = snapshot(path)
-    real_read_bytes = Path.read_bytes
+    real_open = os.open
 
-    def refuse(self: Path) -> bytes:
-        if self == path:
-            raise PermissionError(errno.EACCES, "Permission denied", str(self))
-        return real_read_bytes(self)
+    def refuse(file: Any, *args: Any, **kwargs: Any) -> int:
+        if Path(file) == path:
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
 
     store = ProfileStore(path)
     with monkeypatch.context() as patch:
-        patch.setattr(Path, "read_bytes", refuse)
+        patch.setattr(os, "open", refuse)
         with pytest.raises(ConfigError) as caught:
             store.load()
         assert caught.value.message == f"Cannot read {path}: Permission denied"

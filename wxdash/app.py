@@ -17,7 +17,15 @@ from textual.theme import Theme
 from wxdash.cache import ResultCache
 from wxdash.commands import LANGUAGE_NAMES, ProfileCommands, dashboard_commands, language_command
 from wxdash.i18n import N_, _, detect_language, language, set_language
-from wxdash.profiles import Change, Config, ConfigError, ProfileStore, build_config, config_path
+from wxdash.profiles import (
+    Change,
+    Config,
+    ConfigError,
+    ProfileStore,
+    build_config,
+    config_path,
+    secrets_exposed,
+)
 from wxdash.profiles import set_language as save_language
 from wxdash.profiles import set_theme as save_theme
 from wxdash.safetext import visible
@@ -143,10 +151,13 @@ class WxDashApp(TranslatedTextual[int]):
     # -- the config file -----------------------------------------------------------------
 
     def _report_config_problems(self, config: Config) -> None:
-        if not config.problems:
+        problems = config.problems
+        if self.store is not None and (exposed := secrets_exposed(config)):
+            problems = (exposed, *problems)  # first: the one about every secret in the file
+        if not problems:
             return
-        shown = "\n".join(str(p) for p in config.problems[:4])
-        more = len(config.problems) - 4
+        shown = "\n".join(str(p) for p in problems[:4])
+        more = len(problems) - 4
         if more > 0:
             shown += "\n" + _("… and {n} more: run wxdash config check").format(n=more)
         self.notify(

@@ -5,8 +5,9 @@ One JSON file per mini program (appid and API host), 0600 in a 0700 folder under
 cache folder. It holds domains and warnings, never a token. Its `fetched_at` says when those
 lists were first seen; its modification time, when a fetch last found them unchanged. A fleet's
 lists rarely change, and rewriting a thousand files that did not change cost a tenth of a
-fleet fetch; setting a time costs next to nothing. A file that cannot be read is
-deleted with a warning: the cache is a convenience, never a reason to stop.
+fleet fetch; setting a time costs next to nothing. A file that cannot be read (garbled,
+nested too deep, a FIFO, a link) is deleted with a warning: the cache is a convenience, never a
+reason to stop. Links are never followed, and a cache folder another user owns is not used.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from wxdash.files import replace_file
+from wxdash.files import ForeignFolderError, check_owner, private_folder, read_regular, replace_file
 from wxdash.fleet import FetchOutcome, now
 from wxdash.i18n import N_, _
 from wxdash.profiles import APP_NAME, Profile
@@ -62,6 +63,24 @@ class ResultCache:
     folder: Path = field(default_factory=cache_folder)
     problems: list[str] = field(default_factory=list)
     _ready: bool = field(default=False, init=False, repr=False)  # folders made, 0700
+    _refused: bool | None = field(default=None, init=False, repr=False)  # another user's
+
+    def _usable(self) -> bool:
+        """Whether the folder may be used: not if another user owns it (said once)."""
+        if self._refused is None:
+            try:
+                check_owner(self.folder.parent, self.folder)
+                self._refused = False
+            except ForeignFolderError as error:
+                self._refuse(error)
+        return not self._refused
+
+    def _refuse(self, error: ForeignFolderError) -> None:
+        self._refused = True
+        log.warning(
+            "not using the cache folder %s: it belongs to uid %s", error.folder, error.owner
+        )
+        self.problems.append(str(error))
 
     def path(self, profile: Profile) -> Path:
         # Named by a hash: appids come from a user's file and must not shape a path.
@@ -72,14 +91,14 @@ class ResultCache:
     def load(self, profile: Profile) -> FetchOutcome | None:
         """The cached outcome for `profile` (source "cache"), or None if there is none."""
         path = self.path(profile)
+        if not self._usable():
+            return None
         try:
-            with open(path, "rb") as handle:
-                record = json.loads(handle.read())
-                confirmed = _moment(os.fstat(handle.fileno()).st_mtime_ns)
-            return _outcome(profile, record, confirmed)
+            data, status = read_regular(path, follow=False)
+            return _outcome(profile, json.loads(data), _moment(status.st_mtime_ns))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, WxDashError) as exc:
+        except _UNREADABLE as exc:
             self._discard(path, profile, exc)
             return None
 
@@ -91,7 +110,7 @@ class ResultCache:
     def save(self, outcome: FetchOutcome) -> None:
         """Keep the good parts of a network outcome. A webview call that failed keeps the
         webview lists cached before; a failed server call saves nothing."""
-        if outcome.source != "network" or outcome.report is None:
+        if outcome.source != "network" or outcome.report is None or not self._usable():
             return
         record = {
             "format": CACHE_FORMAT,
@@ -114,6 +133,8 @@ class ResultCache:
             if _renewed(path, record, stamp):
                 return
             self._write(path, json.dumps(record, ensure_ascii=False).encode(), stamp)
+        except ForeignFolderError as error:
+            self._refuse(error)
         except OSError as exc:
             # A full disk or a read-only home must not stop a fetch that worked.
             log.warning("could not cache %r: %s", outcome.profile.name, exc.strerror or exc)
@@ -137,6 +158,18 @@ class ResultCache:
                 name=profile.name, reason=type(exc).__name__
             )
         )
+
+
+# What a cache file that cannot be used raises on the way to an outcome.
+_UNREADABLE = (
+    OSError,
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    RecursionError,  # JSON nested a hundred thousand deep
+    WxDashError,
+)
 
 
 def _warnings(records: Any) -> tuple[ParseWarning, ...]:
@@ -172,28 +205,24 @@ def _moment(nanoseconds: int) -> datetime:
 
 def _renewed(path: Path, record: dict[str, Any], stamp: int) -> bool:
     """If the file at `path` holds `record` but for its `fetched_at`, give it the time
-    `stamp` and say so. One open, one read, one time set: a fleet does this a thousand times."""
+    `stamp` and say so. One open, one read, one time set: a fleet does this a thousand times.
+    A link is never followed, to read or to set the time: the file is replaced instead."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    except OSError:
+        kept = json.loads(read_regular(path, follow=False)[0])
+    except (OSError, ValueError, RecursionError):
+        return False
+    if not isinstance(kept, dict) or {**kept, "fetched_at": None} != {
+        **record,
+        "fetched_at": None,
+    }:
         return False
     try:
-        data = b""
-        while chunk := os.read(fd, 1 << 16):
-            data += chunk
-        try:
-            kept = json.loads(data)
-        except ValueError:
-            return False
-        if not isinstance(kept, dict) or {**kept, "fetched_at": None} != {
-            **record,
-            "fetched_at": None,
-        }:
-            return False
-        os.utime(fd if os.utime in os.supports_fd else path, ns=(stamp, stamp))
-        return True
-    finally:
-        os.close(fd)
+        os.utime(
+            path, ns=(stamp, stamp), follow_symlinks=os.utime not in os.supports_follow_symlinks
+        )
+    except OSError:
+        return False
+    return True
 
 
 def _outcome(profile: Profile, record: Any, confirmed: datetime) -> FetchOutcome:
@@ -214,8 +243,7 @@ def _outcome(profile: Profile, record: Any, confirmed: datetime) -> FetchOutcome
 
 
 def _prepare(results: Path) -> None:
-    """The cache folder and its results folder, made private to the user."""
+    """The cache folder and its results folder, made private to the user; ForeignFolderError
+    if either belongs to another user."""
     for folder in (results.parent, results):
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with contextlib.suppress(OSError):
-            os.chmod(folder, 0o700)
+        private_folder(folder)

@@ -193,6 +193,7 @@ class Fetching:
     async def _keep(self, outcome: FetchOutcome) -> None:
         if self.cache is not None:
             await asyncio.to_thread(self.cache.save, outcome)
+        self.report_cache_problems()
 
     # -- the cache ------------------------------------------------------------------------
 
@@ -216,9 +217,13 @@ class Fetching:
         self.report_cache_problems()
 
     def report_cache_problems(self) -> None:
-        if self.cache is not None and self.cache.problems:
-            lines = list(self.cache.problems)
-            self.cache.problems.clear()
+        """Tell what was discarded or refused in the cache folder (results and quota; the
+        quota file is read by the first fetch, which tells it)."""
+        lines = []
+        for problems in (self.cache.problems if self.cache else [], self.fleet.quota.problems):
+            lines.extend(problems)
+            problems.clear()
+        if lines:
             self._owner.post_message(CacheProblems(lines))
 
     # -- quota ----------------------------------------------------------------------------

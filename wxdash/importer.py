@@ -5,6 +5,7 @@ A CSV file has a header row naming its columns: `name`, `appid` and any other pr
 can inherit it from the config's `[defaults]`. A JSON file is a list of objects with the same
 keys, or `{"profiles": [...]}`. Every row is checked as the config loader would check it, against
 the profiles already in the file, before anything is written; one bad row and nothing is.
+A row that sets `api_base` or `token_command` is refused unless the user allowed that key.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wxdash.files import read_regular
 from wxdash.i18n import N_, _
 from wxdash.profiles import PROFILE_KEYS, TOKEN_KEYS, ConfigError, Problem, check_profile
 from wxdash.safetext import quoted, visible
@@ -65,7 +67,7 @@ def _file_error(template: str, path: Path, **params: Any) -> ConfigError:
 def read_rows(path: Path) -> list[Row]:
     """The profiles in a CSV or JSON file; ConfigError if the file as a whole cannot be read."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)[0]
     except OSError as exc:
         raise _file_error(
             N_("Cannot read {path}: {reason}"), path, reason=exc.strerror or type(exc).__name__
@@ -94,6 +96,8 @@ def read_rows(path: Path) -> list[Row]:
 def _json_rows(text: str, path: Path) -> list[Row]:
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise _file_error(N_("{path} is too deeply nested to read"), path) from None
     except ValueError as exc:
         line = getattr(exc, "lineno", "?")
         column = getattr(exc, "colno", "?")
@@ -180,8 +184,10 @@ def plan_import(
     taken: set[str],
     defaults: Mapping[str, Any],
     label: str,
+    allowed: Collection[str] = (),
 ) -> ImportPlan:
-    """Check every row against the profiles already `taken` and each other.
+    """Check every row against the profiles already `taken` and each other. A row that sets
+    one of `GUARDED_KEYS` not in `allowed` is refused.
 
     The tables to write hold only the keys a row gives, so a profile keeps inheriting what the
     config's `[defaults]` set (one token_command for a whole platform stays one).
@@ -194,6 +200,8 @@ def plan_import(
         if "" in row.table:
             problems.append(_row_problem(row.table[""], where))
             continue
+        refused = [k for k in GUARDED_KEYS if k in row.table and k not in allowed]
+        problems.extend(_refused(where, key) for key in refused)
         unknown = [k for k in row.table if k not in PROFILE_KEYS]
         for key in unknown:
             problems.append(
@@ -210,7 +218,7 @@ def plan_import(
         name = table.get("name")
         if isinstance(name, str) and name.strip():
             names.add(name.strip())
-        if profile is None or unknown:
+        if profile is None or unknown or refused:
             continue
         written: dict[str, Any] = {"name": profile.name, "appid": profile.appid}
         if any(k in table for k in TOKEN_KEYS):
@@ -219,6 +227,25 @@ def plan_import(
             written["api_base"] = profile.api_base
         tables.append(written)
     return ImportPlan(tuple(tables), tuple(problems))
+
+
+# Keys a file from elsewhere could use against the user: api_base sends the platform's token
+# to the host it names, token_command runs a command. Importing them takes an explicit flag.
+GUARDED_KEYS = {
+    "api_base": (
+        "--allow-api-base",
+        N_("this file sets api_base: the platform's token would be sent to the host it names"),
+    ),
+    "token_command": (
+        "--allow-token-command",
+        N_("this file sets token_command: wxdash would run that command to get the token"),
+    ),
+}
+_REFUSED = "refused:"
+
+
+def _refused(where: str, key: str) -> Problem:
+    return Problem("error", f"{where}, {key}", _(GUARDED_KEYS[key][1]), _REFUSED + key)
 
 
 _HINTS = {
@@ -236,6 +263,9 @@ def hint_for(problem: Problem) -> str:
     """What to do about a problem in an imported row ("" when the message says it all)."""
     if problem.field is not None and problem.field.startswith(_UNKNOWN):
         return _("Rename the key to one wxdash knows, or drop it.")
+    if problem.field is not None and problem.field.startswith(_REFUSED):
+        flag = GUARDED_KEYS[problem.field.removeprefix(_REFUSED)][0]
+        return _("If you trust this file, run the import again with {flag}.").format(flag=flag)
     if problem.field in _HINTS:
         return _(_HINTS[problem.field])
     return ""

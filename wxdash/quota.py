@@ -5,17 +5,21 @@ up every further call fails with 45009 until WeChat's reset at midnight Beijing 
 fetch that keeps calling such an appid wastes time and learns nothing, so the `Fleet` asks a
 `QuotaBook` first and skips the appid, with an error that says until when. The book is kept in
 memory and, outside the demo, in `quota.json` in the user cache folder (appids and times only,
-mode 0600), so the next run knows too.
+mode 0600), so the next run knows too. A file that cannot be read is discarded with a warning,
+a stop later than the next reset is cut to it, links are not followed, and a cache folder that
+belongs to another user is neither read nor written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+from wxdash.files import ForeignFolderError, check_owner, private_folder, read_regular, replace_file
 from wxdash.i18n import N_, _
 from wxdash.wechat.errors import QUOTA_EXHAUSTED, WxDashError
 
@@ -64,14 +68,16 @@ class QuotaSkipped(WxDashError):
         )
 
 
+# What a quota file that cannot be used raises (RecursionError: JSON nested too deep).
+_UNREADABLE = (OSError, ValueError, RecursionError)
+
+
 def _read(path: Path) -> dict[str, datetime]:
-    """The file's entries; an absent, unreadable or garbled file counts as empty."""
+    """The file's entries ({} if there is no file); one of _UNREADABLE if it cannot be read.
+    Entries of the wrong shape are skipped."""
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(read_regular(path, follow=False)[0])
     except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring the quota file %s: %s", path, exc)
         return {}
     entries = data.get("exhausted") if isinstance(data, dict) else None
     found: dict[str, datetime] = {}
@@ -95,6 +101,7 @@ class QuotaBook:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._until: dict[str, datetime] = {}
         self._loaded = path is None
+        self.problems: list[str] = []  # what was discarded or refused, for the user
 
     @classmethod
     def in_cache(cls) -> QuotaBook:
@@ -105,15 +112,53 @@ class QuotaBook:
 
         return cls(platformdirs.user_cache_path(APP_NAME) / QUOTA_FILE)
 
-    def _load(self) -> None:
-        if not self._loaded:
-            self._loaded = True
-            assert self.path is not None
-            self._until.update(_read(self.path))
+    def load(self) -> None:
+        """Read the file, once (the first question reads it anyway)."""
+        if self._loaded or self.path is None:
+            return
+        self._loaded = True
+        try:
+            check_owner(self.path.parent)
+            entries = _read(self.path)
+        except ForeignFolderError as error:
+            self._refuse(error)
+            return
+        except _UNREADABLE as exc:
+            self._discard(exc)
+            return
+        latest = next_reset(self._clock())
+        late = {appid: until for appid, until in entries.items() if until > latest}
+        for appid, until in late.items():
+            self.problems.append(
+                _(
+                    "The quota stop of {appid} was set after the next reset ({until}): "
+                    "wxdash waits only until {reset}."
+                ).format(appid=appid, until=until.isoformat(), reset=_local(latest))
+            )
+            entries[appid] = latest
+        self._until.update(entries)
+        if late:
+            self._save(dict.fromkeys(late, latest), ())
+
+    def _refuse(self, error: ForeignFolderError) -> None:
+        log.warning("not using the quota file: %s belongs to uid %s", error.folder, error.owner)
+        self.problems.append(str(error))
+        self.path = None
+
+    def _discard(self, exc: BaseException) -> None:
+        assert self.path is not None
+        log.warning("discarding the quota file %s: %s", self.path, type(exc).__name__)
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        self.problems.append(
+            _("The quota file {path} could not be read and was discarded ({reason}).").format(
+                path=self.path, reason=type(exc).__name__
+            )
+        )
 
     def blocked(self, appid: str) -> QuotaSkipped | None:
         """The error to report instead of calling `appid`, or None if it may be called."""
-        self._load()
+        self.load()
         until = self._until.get(appid)
         if until is None:
             return None
@@ -124,7 +169,7 @@ class QuotaBook:
 
     def exhausted(self, appid: str) -> None:
         """WeChat answered 45009 for `appid`: skip it until the next reset."""
-        self._load()
+        self.load()
         until = next_reset(self._clock())
         self._until[appid] = until
         log.info("daily quota of %s used up: not calling it again before %s", appid, until)
@@ -132,17 +177,18 @@ class QuotaBook:
 
     def cleared(self, appid: str) -> None:
         """`appid` answered again (or its reset passed): it may be called."""
-        self._load()
+        self.load()
         if self._until.pop(appid, None) is not None:
             self._save({}, (appid,))
 
     def _save(self, added: Mapping[str, datetime], removed: Iterable[str]) -> None:
         if self.path is None:
             return
-        from wxdash.profiles import write_atomic
-
         # Another wxdash may have written the file meanwhile: apply this change on top of it.
-        entries = _read(self.path)
+        try:
+            entries = _read(self.path)
+        except _UNREADABLE:
+            entries = {}  # told when it was loaded; replaced now
         entries.update(added)
         for appid in removed:
             entries.pop(appid, None)
@@ -152,6 +198,10 @@ class QuotaBook:
             "exhausted": {a: u.isoformat() for a, u in sorted(entries.items()) if u > now},
         }
         try:
-            write_atomic(self.path, json.dumps(data, indent=1).encode() + b"\n", backup=None)
-        except WxDashError as error:
-            log.warning("could not save the quota file: %s", error.message)
+            private_folder(self.path.parent)
+            # Renamed over the path: a link planted there is replaced, never written through.
+            replace_file(self.path, json.dumps(data, indent=1).encode() + b"\n")
+        except ForeignFolderError as error:
+            self._refuse(error)
+        except OSError as exc:
+            log.warning("could not save the quota file: %s", exc.strerror or exc)

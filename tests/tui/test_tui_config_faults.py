@@ -36,7 +36,8 @@ from wxdash.screens.profile_form import ProfileFormScreen
 
 
 def listing(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
+    """The folder's files, but the (empty) lock file every save takes beside the config."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.endswith(".toml.lock"))
 
 
 def titles(app: WxDashApp) -> list[str]:
@@ -113,14 +114,14 @@ async def test_an_unreadable_file_says_so_and_is_never_written(
 ) -> None:
     write_config({"profiles": [profile("Shop A", token_env="A")]})
     before = config_path.read_bytes()
-    real = Path.read_bytes
+    real = os.open
 
-    def refuse(self: Path) -> bytes:
-        if self == config_path:
-            raise PermissionError(errno.EACCES, "Permission denied", str(self))
-        return real(self)
+    def refuse(file: Any, *args: Any, **kwargs: Any) -> int:
+        if Path(file) == config_path:
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return real(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(os, "open", refuse)
     app = WxDashApp(config_file=str(config_path))
     async with running(app) as pilot:
         await wait_for_text(pilot, "cannot be read")

@@ -4,6 +4,8 @@ cannot be written is said in the dialog and leaves nothing behind."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -21,12 +23,13 @@ from tuikit import (
     paste,
     running,
     settle,
+    shop,
     shop_a,
     wait_for_text,
     widget_text,
 )
 
-from wxdash.fakeserver import FakeWeChat
+from wxdash.fakeserver import FakeWeChat, shop_domains
 from wxdash.screens.export import ExportScreen
 
 DEFAULT_NAME = re.compile(r"wxdash-shop-a-\d{8}-\d{4}\.(json|csv|txt)")
@@ -150,6 +153,28 @@ async def test_csv_of_this_tab_holds_only_that_group(
     assert rows[0] == "profile,appid,group,protocol,domain"
     assert {row.split(",")[2] for row in rows[1:]} == {"mp"}
     assert f"Shop A,{APPID_A},mp,webview,https://events.shopa.com" in rows
+
+
+async def test_item10_csv_export_neutralises_cells_a_spreadsheet_would_run(
+    fake: FakeWeChat, write_config: Writer, in_tmp: Path
+) -> None:
+    domains = shop_domains("shopa")
+    nasty = ["=HYPERLINK(1)", "+cmd", "-2+3", "@SUM(A1)"]
+    domains["effective_domain"]["requestdomain"] += nasty
+    app = make_app(write_config, shop(fake, "=Shop", APPID_A, domains=domains))
+    async with running(app) as pilot:
+        await open_export(pilot)
+        await choose(pilot, "#export-format", 1)
+        offered = path_field(pilot).value
+        assert offered.endswith(".csv"), offered
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExportScreen)
+    rows = list(csv.reader(io.StringIO((in_tmp / offered).read_text(encoding="utf-8"))))
+    cells = [cell for row in rows for cell in row]
+    assert rows[1][0] == "'=Shop"
+    assert {"'=HYPERLINK(1)", "'+cmd", "'-2+3", "'@SUM(A1)"} <= set(cells)
+    assert not any(cell[:1] in ("=", "+", "-", "@") for cell in cells)
 
 
 async def test_text_export_reads_as_wxdash_fetch_prints_it(

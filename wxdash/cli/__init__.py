@@ -61,9 +61,10 @@ def _prescan(argv: Sequence[str]) -> argparse.Namespace:
 
 def _mentions_lang(path: os.PathLike[str]) -> bool:
     # Parsing a thousand profiles only to find no [ui] lang costs more than the whole start-up.
+    from wxdash.files import read_regular
+
     try:
-        with open(path, "rb") as handle:
-            return b"lang" in handle.read()
+        return b"lang" in read_regular(path)[0]  # a FIFO there must not make wxdash wait
     except OSError:
         return True  # let the reader say what is wrong
 

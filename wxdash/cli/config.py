@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from wxdash.cli import EXIT_OK, EXIT_USAGE
 from wxdash.cli.options import Commands, add_common_options
-from wxdash.cli.session import print_problems
+from wxdash.cli.session import Session, print_problems
 from wxdash.i18n import _
-from wxdash.profiles import ProfileStore, config_path
+from wxdash.profiles import Config, ProfileStore, config_path, secrets_exposed
 
 
 def register(commands: Commands) -> None:
@@ -31,13 +32,31 @@ def register(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.demo:
+        return _demo(args)
     path = config_path(args.config)
     if args.config_command == "path":
         print(path)
         return EXIT_OK
     config = ProfileStore(path).load()
+    if exposed := secrets_exposed(config):
+        config = dataclasses.replace(config, problems=(*config.problems, exposed))
     print_problems(config)
-    if not config.exists:
+    return _summary(config)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Under --demo, what the demo uses: its built-in profiles, no file."""
+    if args.config_command == "path":
+        print(_("(demo: built-in profiles, no config file)"))
+        return EXIT_OK
+    with Session(args) as session:
+        return _summary(session.loaded())
+
+
+def _summary(config: Config) -> int:
+    path = config.path
+    if not config.exists and not config.profiles:  # the demo has profiles and no file
         print(_("{path} does not exist yet: no profiles.").format(path=path))
         return EXIT_OK
     summary = _("{path}: {count} profiles, {errors} errors, {warnings} warnings").format(

@@ -30,13 +30,23 @@ async def _fleet(session: Session, concurrency: int) -> AsyncIterator[Fleet]:
     # The demo keeps nothing on disk; a real run remembers used-up quotas for the next one.
     book = QuotaBook() if session.demo is not None else QuotaBook.in_cache()
     connections = concurrency * CALLS_PER_FETCH
-    async with WeChatClient(config.network, max_connections=connections) as client:
-        yield Fleet(
-            client,
-            concurrency=concurrency,
-            command_timeout=config.token_command_timeout,
-            quota=book,
-        )
+    try:
+        async with WeChatClient(config.network, max_connections=connections) as client:
+            yield Fleet(
+                client,
+                concurrency=concurrency,
+                command_timeout=config.token_command_timeout,
+                quota=book,
+            )
+    finally:
+        _tell(book.problems)
+
+
+def _tell(problems: list[str]) -> None:
+    """Warnings about local files wxdash discarded or would not use, on stderr."""
+    for problem in problems:
+        print("wxdash: " + _("warning: {problem}").format(problem=problem), file=sys.stderr)
+    problems.clear()
 
 
 async def _fetch(
@@ -132,8 +142,8 @@ def gather(
         fetching = [profiles[indexes[0]] for indexes in wanted.values()]
         _collect_less()
         asyncio.run(_fetch(session, fetching, concurrency, fetched))
-    for problem in cache.problems if cache is not None else ():
-        print("wxdash: " + _("warning: {problem}").format(problem=problem), file=sys.stderr)
+    if cache is not None:
+        _tell(cache.problems)
     return [outcomes[i] for i in range(len(profiles))]
 
 

@@ -49,6 +49,16 @@ def register(commands: Commands) -> None:
     )
     add_common_options(importing, top=False)
     importing.add_argument("file", metavar="FILE")
+    importing.add_argument(
+        "--allow-api-base",
+        action="store_true",
+        help=_("accept rows that set api_base (the token goes to that host)"),
+    )
+    importing.add_argument(
+        "--allow-token-command",
+        action="store_true",
+        help=_("accept rows that set token_command (wxdash runs that command)"),
+    )
     remove = profile_commands.add_parser("remove", help=_("remove a profile"))
     add_common_options(remove, top=False)
     remove.add_argument("name", metavar="NAME")
@@ -102,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         if args.profile_command == "add":
             return _add(store, config, args)
         if args.profile_command == "import":
-            return _import(store, config, args.file)
+            return _import(store, config, args)
         if args.profile_command == "remove":
             name = _name_in_file(config, args.name)
             result = store.save(remove_profile(name))
@@ -253,14 +263,17 @@ def _defaults_and_names(store: ProfileStore) -> tuple[dict[str, Any], set[str]]:
     return defaults, names
 
 
-def _import(store: ProfileStore, config: Config, file: str) -> int:
+def _import(store: ProfileStore, config: Config, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from wxdash.importer import hint_for, plan_import, read_rows
 
     print_problems(config)
+    file = args.file
     defaults, taken = _defaults_and_names(store)
-    plan = plan_import(read_rows(Path(file)), taken=taken, defaults=defaults, label=file)
+    allowed = [k for k in ("api_base", "token_command") if getattr(args, f"allow_{k}")]
+    rows = read_rows(Path(file))
+    plan = plan_import(rows, taken=taken, defaults=defaults, label=file, allowed=allowed)
     for problem in plan.problems:
         hint = hint_for(problem) if problem.severity == "error" else ""
         print_error(str(problem), hint)

@@ -32,13 +32,26 @@ def dumps(data: Any) -> str:
     return json_safe(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: str) -> str:
+    """A cell escaped as the text output escapes it, and a leading `'` before a character a
+    spreadsheet would take as the start of a formula: a name or domain is shown, never run."""
+    cell = visible(value)
+    if cell.startswith(_FORMULA_STARTS) and cell not in ("+", "-"):  # diff's signs run nothing
+        return "'" + cell
+    return cell
+
+
 def csv_text(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """A header and the rows, each cell escaped as the text output escapes it."""
+    """A header and the rows, each cell made safe by `csv_cell`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([visible(cell) for cell in row])
+        writer.writerow([csv_cell(cell) for cell in row])
     return buffer.getvalue()
 
 

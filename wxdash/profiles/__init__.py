@@ -38,7 +38,7 @@ from wxdash.profiles.reading import (
     read_document,
 )
 from wxdash.profiles.saving import dumps_document, write_atomic
-from wxdash.profiles.store import ProfileStore, SaveResult
+from wxdash.profiles.store import ProfileStore, SaveResult, secrets_exposed
 
 __all__ = [
     "APPID_PATTERN",
@@ -68,6 +68,7 @@ __all__ = [
     "read_document",
     "remove_profile",
     "rename_profile",
+    "secrets_exposed",
     "set_language",
     "set_theme",
     "update_profile",

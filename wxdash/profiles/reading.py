@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from wxdash.files import NotRegularFileError, read_regular
 from wxdash.i18n import LANGUAGES, N_, _
 from wxdash.profiles.checking import Checker, profile_from_table
 from wxdash.profiles.config import (
@@ -38,9 +39,18 @@ NETWORK_KEYS = {
 def read_document(path: Path) -> tuple[dict[str, Any], bytes] | None:
     """The parsed file and its raw bytes, None if it does not exist; ConfigError if unusable."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)[0]
     except FileNotFoundError:
         return None
+    except NotRegularFileError:
+        raise ConfigError(
+            N_("{path} is not a regular file"),
+            hint=N_(
+                "Point --config or WXDASH_CONFIG at a TOML file; a FIFO, device or folder "
+                "cannot hold the config."
+            ),
+            path=str(path),
+        ) from None
     except OSError as exc:
         raise ConfigError(
             N_("Cannot read {path}: {reason}"),
@@ -59,6 +69,12 @@ def read_document(path: Path) -> tuple[dict[str, Any], bytes] | None:
         ) from None
     try:
         return tomllib.loads(text), raw
+    except RecursionError:
+        raise ConfigError(
+            N_("{path} is too deeply nested to read"),
+            hint=N_("Fix the file by hand; wxdash will not rewrite a file it cannot read."),
+            path=str(path),
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         detail = str(exc)
         where = re.search(r"\(at line (\d+), column (\d+)\)", detail)

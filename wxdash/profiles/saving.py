@@ -2,6 +2,7 @@
 
 A save goes through a temporary file (fsync, then rename), keeps the previous version as
 `config.toml.bak`, uses mode 0600 in a 0700 folder, and never leaves a half-written file.
+`locked` makes a whole read-modify-write exclusive among wxdash processes (`config.toml.lock`).
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import contextlib
 import os
 import re
 import tempfile
+import time
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +65,16 @@ def write_atomic(path: Path, data: bytes, *, backup: bytes | None) -> None:
             finally:
                 os.close(dir_fd)
     except OSError as exc:
-        raise ConfigError(
-            N_("Could not save {path}: {reason}"),
-            hint=N_("Nothing was changed; check that the folder is writable and has space."),
-            path=str(path),
-            reason=exc.strerror or type(exc).__name__,
-        ) from None
+        raise _save_error(path, exc) from None
+
+
+def _save_error(path: Path, exc: OSError) -> ConfigError:
+    return ConfigError(
+        N_("Could not save {path}: {reason}"),
+        hint=N_("Nothing was changed; check that the folder is writable and has space."),
+        path=str(path),
+        reason=exc.strerror or type(exc).__name__,
+    )
 
 
 def _secure_folder(folder: Path) -> None:
@@ -117,3 +123,45 @@ def _replace_with(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+# How long a save waits for another wxdash's save to end (each takes milliseconds).
+LOCK_PATIENCE = 15.0
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold the lock beside the config file: `config.toml.lock`, locked with flock (released
+    by the system if a holder dies, so a lock file left behind blocks nothing). Without flock
+    (Windows), saves are not locked."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    real = path.resolve() if path.is_symlink() else path
+    lock = real.with_name(real.name + ".lock")
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        _secure_folder(lock.parent)
+        fd = os.open(lock, flags, 0o600)
+    except OSError as exc:
+        raise _save_error(real, exc) from None
+    try:
+        deadline = time.monotonic() + LOCK_PATIENCE
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise ConfigError(
+                        N_("Another program kept {path} locked for {seconds} s: nothing was saved"),
+                        hint=N_("Close the other wxdash that is saving it, then try again."),
+                        path=str(real),
+                        seconds=int(LOCK_PATIENCE),
+                    ) from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # and with it the lock

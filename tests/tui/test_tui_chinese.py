@@ -43,7 +43,7 @@ from wxdash.wechat.models import Protocol
 # language's own name. Domains, paths and anything with a dot are data and skipped before.
 ALLOWED = {
     # keys
-    "enter", "tab", "escape", "esc", "ctrl", "shift",
+    "enter", "tab", "escape", "esc", "ctrl", "shift", "home", "end", "pageup", "pagedown",
     # products, formats, protocols of the network
     "wxdash", "WeChat", "JSON", "CSV", "SVG", "OSC", "HTTP", "HTTPS", "DNS", "URL", "TOML", "UTF",
     # config keys and API names, as the file and WeChat's documentation spell them

@@ -16,16 +16,19 @@ from wxdash.wechat.models import Group
 
 # (keys, what they do): the same list the footer and the command palette are built from.
 KEYS: tuple[tuple[str, str], ...] = (
-    ("↑ ↓  enter", N_("move in the profile list / the tree; enter shows a profile")),
-    ("tab", N_("move between the profile list, the tabs and the tree")),
+    ("↑ ↓  j k  enter", N_("move in the profile list / the tree; enter shows a profile")),
+    ("home end", N_("first / last profile or line")),
+    ("pageup pagedown", N_("a page up / down in the list or the tree")),
+    ("tab  shift+tab", N_("move between the profile list, the tabs and the tree")),
     ("[  ]", N_("previous / next tab")),
     ("1 – 7", N_("show or hide a protocol: request, ws, upload, download, udp, tcp, webview")),
-    ("/", N_("filter domains by text (escape clears)")),
+    ("/", N_("filter domains by text")),
+    ("escape", N_("clear the text filter; with none set, stop the running fetch")),
     ("p", N_("pick a profile by name")),
     ("r", N_("refetch this profile")),
-    ("R", N_("refetch every profile")),
+    ("R", N_("refetch every profile the list shows")),
     ("f", N_("filter the profile list by name or appid (escape clears)")),
-    ("s", N_("show only errors, stale, not fetched or ok profiles in the list, in turn")),
+    ("s", N_("show only one status, or one error code, in the list, in turn")),
     ("Q", N_("ask WeChat for this profile's daily quota: calls used and left")),
     ("c", N_("copy the focused domain, protocol or tab (one per line)")),
     ("C", N_("copy this tab's shown domains as JSON")),
@@ -33,9 +36,11 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("x", N_("export this profile to a JSON, CSV or text file")),
     ("a  e  d", N_("add, edit or delete a profile")),
     ("b", N_("show or hide the profile list")),
-    ("ctrl+p", N_("command palette: every action, and any profile by name")),
+    ("ctrl+p", N_("command palette: every action, any profile by name, language, theme")),
+    ("y  n", N_("in a dialog: confirm / decline")),
+    ("ctrl+s", N_("in the profile form: save")),
     ("? f1", N_("this help")),
-    ("q", N_("quit")),
+    ("q  ctrl+q", N_("quit")),
 )
 
 

@@ -25,6 +25,7 @@ from tuikit import (
     APPID_C,
     Writer,
     config,
+    hold_slow_answers,
     make_app,
     settle,
     shop,
@@ -260,3 +261,49 @@ def test_help_screen_in_chinese(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=helped)
+
+
+# -- a fleet fetch under way -------------------------------------------------------------------
+
+
+def fleet_under_way(fake: FakeWeChat, lang: str) -> Callable[[Pilot[Any]], Any]:
+    """Harbor Books fails with 42001 and Night Market's answer waits for the gate: the progress
+    line stays at 2 of 3, one ok and one error, with its bar and `esc cancel`."""
+    fake.set_scenario(APPID_B, "errcode:42001")
+    fake.set_scenario(APPID_C, "slow:1")
+
+    async def fetching(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        pilot.app.clear_notifications()
+        await pilot.press("R")
+        await wait_until(
+            pilot,
+            lambda: "2/3" in str(pilot.app.query_one("#fleet-progress-counts").render()),
+            "two of three landed",
+        )
+        await wait_until(
+            pilot, lambda: not pilot.app.dashboard.summary_dirty, "the summary line is redrawn"
+        )
+        await pilot.pause()
+
+    return fetching
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_fleet_progress(
+    fake: FakeWeChat,
+    write_config: Writer,
+    snap_compare: SnapCompare,
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+) -> None:
+    """`R` under way: the rows fetching, the failed one with its errcode, the summary counting
+    errors by code, and the progress line over the footer."""
+    gate = hold_slow_answers(monkeypatch)
+    path = write_config({**config(*shops(fake)), "ui": {"lang": lang}})
+    try:
+        app = WxDashApp(config_file=str(path))
+        fetching = fleet_under_way(fake, lang)
+        assert snap_compare(app, terminal_size=SIZE, run_before=fetching)
+    finally:
+        gate.set()

@@ -9,13 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.theme import Theme
 
 from wxdash.cache import ResultCache
-from wxdash.commands import LANGUAGE_NAMES, ProfileCommands, dashboard_commands, language_command
+from wxdash.commands import (
+    LANGUAGE_NAMES,
+    BilingualSystemCommands,
+    ProfileCommands,
+    dashboard_commands,
+    language_command,
+)
 from wxdash.i18n import N_, _, detect_language, language, set_language
 from wxdash.profiles import (
     Change,
@@ -45,7 +51,7 @@ class WxDashApp(TranslatedTextual[int]):
 
     CSS_PATH = "wxdash.tcss"
     TITLE = "wxdash"
-    COMMANDS: ClassVar = App.COMMANDS | {ProfileCommands}
+    COMMANDS: ClassVar = {BilingualSystemCommands, ProfileCommands}
 
     # Keys that work everywhere, dialogs included; the dashboard binds the rest.
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -10,8 +10,9 @@ from textual.app import SystemCommand
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
+from textual.system_commands import SystemCommandsProvider
 
-from wxdash.i18n import N_, _
+from wxdash.i18n import N_, _, language, set_language
 from wxdash.safetext import visible
 from wxdash.wechat.models import Protocol
 
@@ -127,3 +128,29 @@ class ProfileCommands(Provider):
 
     def _switch(self, name: str) -> None:
         self._dashboard().switch_to(name)
+
+
+class BilingualSystemCommands(SystemCommandsProvider):
+    """The app's commands, found by their English names too while wxdash speaks Chinese: the
+    names people read in Textual's and wxdash's docs (`theme`, `quit`) keep working."""
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        shown = list(self.app.get_system_commands(self.screen))
+        english = shown
+        if (current := language()) != "en":
+            set_language("en")
+            try:
+                english = list(self.app.get_system_commands(self.screen))
+            finally:
+                set_language(current)
+        for (name, help_text, callback, *_rest), (in_english, *_more) in zip(
+            shown, english, strict=False
+        ):
+            score = matcher.match(name)
+            title = matcher.highlight(name) if score > 0 else Content(name)
+            if score <= 0 and in_english != name:
+                score = matcher.match(in_english)
+                help_text = f"{help_text} · {in_english}" if score > 0 else help_text
+            if score > 0:
+                yield Hit(score, title, callback, help=help_text)

@@ -92,6 +92,15 @@ def detect_language(environ: Mapping[str, str] | None = None) -> str:
 _NO_LINE_START = set("，。、；：？！）」』》〉】”’,.;:?!)]}")
 
 
+def sentences(*parts: str) -> str:
+    """Sentences run together as the language writes them: a space after `.`, none after
+    the full-width `。` (Chinese puts no space between sentences). Empty parts are left out."""
+    text = ""
+    for part in filter(None, (p.strip() for p in parts)):
+        text += part if not text or text[-1] in "。！？：；）" else " " + part
+    return text
+
+
 def cells(text: str) -> int:
     """Terminal cells `text` takes: CJK characters take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

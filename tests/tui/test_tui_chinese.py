@@ -346,3 +346,31 @@ async def test_an_unknown_theme_in_the_file_says_so_and_keeps_the_default(
     async with running(app) as pilot:
         await wait_for_text(pilot, "[ui] theme no-such-theme is not a theme wxdash knows")
         assert app.theme == "textual-dark"
+
+
+async def test_the_palette_in_chinese_finds_commands_by_their_english_names_too(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = WxDashApp(config_file=str(write_config(config(*shops(fake)))), lang="zh")
+    async with running(app) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await paste(pilot, "quit")
+        text = await wait_for_text(pilot, "退出")
+        assert "quit" in text  # said in the help line, since the title is Chinese
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.return_code in (None, 0)
+    assert not app.is_running
+
+
+async def test_sentences_in_chinese_run_on_without_a_space(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = WxDashApp(config_file=str(write_config(config(*shops(fake)))), lang="zh")
+    async with running(app) as pilot:
+        fake.set_scenario(APPID_A, "html502")
+        await pilot.press("r")
+        await settle(pilot)
+        shown = widget_text(app, "#banner")
+        assert "按 r 重试。下方是上次成功获取的数据" in "".join(shown.split("\n")), shown

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from textual.content import Content
 from textual.widgets import Static
 
-from wxdash.i18n import N_, _
+from wxdash.i18n import N_, _, sentences
 from wxdash.quota import QuotaSkipped, next_reset
 from wxdash.safetext import visible
 from wxdash.state import clock
@@ -90,10 +90,13 @@ class ErrorBanner(Static):
                 )
             )
         if error is not None and stale_since is not None:
-            retry += " " + _("Below: the last good data, from {time} (stale).").format(
-                time=clock(stale_since)
+            retry = sentences(
+                retry,
+                _("Below: the last good data, from {time} (stale).").format(
+                    time=clock(stale_since)
+                ),
             )
-        if retry.strip():
-            lines.append(Content.styled(retry.strip(), "$text-muted"))
+        if retry:
+            lines.append(Content.styled(retry, "$text-muted"))
         self.update(Content("\n").join(lines))
         self.add_class("shown")

@@ -112,6 +112,16 @@ async def test_x_exports_the_profile_as_the_json_of_wxdash_fetch(
         assert "Export Shop A" in text
         assert "JSON" in text
         assert "All groups" in text
+        # Where it goes, before anything is written; it follows the name typed.
+        where = "".join(widget_text(app, "#export-where").split())
+        assert where == unspaced(f"In {in_tmp}")
+        await name_file(pilot, "sub/x.json")
+        await pilot.pause()
+        assert "".join(widget_text(app, "#export-where").split()) == unspaced(
+            f"In {in_tmp / 'sub'}"
+        )
+        assert files(in_tmp) == set()
+        await name_file(pilot, offered)
         await pilot.press("enter")
         await settle(pilot)
         assert not isinstance(app.screen, ExportScreen)

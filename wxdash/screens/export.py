@@ -103,10 +103,31 @@ class ExportScreen(Dialog[None]):
             )
             yield Label(_("File"))
             yield TextInput(self._stem + EXTENSIONS["json"], id="export-path", compact=True)
+            yield Static(id="export-where", markup=False)
             yield Static(id="export-error", markup=False)
             with Horizontal(id="export-buttons"):
                 yield Button(_("Cancel"), id="cancel")
                 yield Button(_("Export"), id="export-button", variant="primary")
+
+    def on_mount(self) -> None:
+        self._show_where()
+
+    @on(Input.Changed, "#export-path")
+    def _show_where(self) -> None:
+        """Where the file goes, in full, before anything is written."""
+        target = self._target()
+        where = self.query_one("#export-where", Static)
+        where.update(
+            visible(_("In {folder}").format(folder=target.parent)) if target is not None else ""
+        )
+
+    def _target(self) -> Path | None:
+        """The file the name in the field stands for (relative to the working folder)."""
+        text = self.query_one("#export-path", Input).value.strip()
+        if not text:
+            return None
+        path = Path(text).expanduser()
+        return path if path.is_absolute() else Path.cwd() / path
 
     @property
     def _format(self) -> Format:
@@ -128,13 +149,10 @@ class ExportScreen(Dialog[None]):
     @on(Button.Pressed, "#export-button")
     @on(Input.Submitted, "#export-path")
     def action_export(self) -> None:
-        text = self.query_one("#export-path", Input).value.strip()
-        if not text:
+        path = self._target()
+        if path is None:
             self._say(_("Give the file a name."))
             return
-        path = Path(text).expanduser()
-        if not path.is_absolute():
-            path = Path.cwd() / path
         if path.is_dir():
             self._say(_("{path} is a folder: give a file name.").format(path=path))
             return

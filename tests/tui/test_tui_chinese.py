@@ -54,7 +54,7 @@ ALLOWED = {
     "stable_token", "lang", "ui", "null",
     # the protocols, as the console names them (request合法域名) and as users type them
     "request", "socket", "uploadFile", "downloadFile", "udp", "tcp",
-    "ws", "upload", "download",
+    "ws", "upload", "download", "req", "up", "down",  # the toggles' short names
     # the other language, named in itself in the language command
     "English",
 }  # fmt: skip

@@ -38,6 +38,7 @@ from wxdash.textual_words import translate_bindings
 from wxdash.wechat.models import Protocol
 from wxdash.widgets.domain_tabs import (
     TABS,
+    active_group,
     active_tab,
     compose_tabs,
     label_tabs,
@@ -299,8 +300,13 @@ class DashboardScreen(
         # Each group's count once: the match count and the tab labels both need them.
         view = state.view
         counts = self.filters.counts(view)
-        matches = sum(counts.values()) if view is not None else None
-        self.query_one(FilterBar).show_filters(self.filters, matches)
+        # The tab shown, counted; on Pending, every group's (and it says so).
+        group = active_group(self.query_one(TabbedContent))
+        everywhere = group is None
+        matches = (
+            None if view is None else sum(counts.values()) if everywhere else counts.get(group, 0)
+        )
+        self.query_one(FilterBar).show_filters(self.filters, matches, everywhere=everywhere)
         label_tabs(self.query_one(TabbedContent), state, self.filters, counts)
 
     def _relabel_tabs(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -117,6 +118,7 @@ class FilterBar(Horizontal):
         toggles = list(self.query(ProtocolToggle))
         # Each toggle is followed by a space; the text filter keeps a few cells of its own.
         needed = sum(t.render_label().cell_len + 1 for t in toggles) + FILTER_MIN_CELLS
+        needed += cell_len(self._count_text) + 2 if self._count_text else 0
         compact = bool(self.size.width) and needed > self.size.width
         for toggle in toggles:
             toggle.update(toggle.render_label(compact=compact))
@@ -125,8 +127,11 @@ class FilterBar(Horizontal):
         # Synchronously: keys typed right after `/` must land in the input.
         self.input.open()
 
-    def show_filters(self, filters: Filters, matches: int | None) -> None:
-        """Draw the toggles and the match count for the current profile."""
+    def show_filters(
+        self, filters: Filters, matches: int | None, *, everywhere: bool = False
+    ) -> None:
+        """Draw the toggles and the match count: of the tab shown, or `everywhere` (in all
+        groups, on a tab that is not one group)."""
         for toggle in self.query(ProtocolToggle):
             toggle.set_class(not filters.shows(toggle.protocol), "off")
         text = filters.text
@@ -140,10 +145,18 @@ class FilterBar(Horizontal):
         count = self.query_one("#match-count", Static)
         shown = matches is not None and filters.active
         count.set_class(not shown, "empty")
-        said = ngettext("{n} match", "{n} matches", matches).format(n=matches) if shown else ""
+        said = ""
+        if shown and everywhere:
+            said = ngettext("{n} match in all groups", "{n} matches in all groups", matches).format(
+                n=matches
+            )
+        elif shown:
+            said = ngettext("{n} match", "{n} matches", matches).format(n=matches)
         if shown and said != self._count_text:
             count.update(said)  # only when it changed: an update lays the bar out again
-        self._count_text = said
+        if said != self._count_text:
+            self._count_text = said
+            self._fit_toggles()  # the count takes room from the toggles
 
     @on(Input.Changed, "#filter-input")
     def _changed(self, event: Input.Changed) -> None:

@@ -51,9 +51,12 @@ class FleetRun:
     started: float = field(default_factory=time.monotonic)
     done: int = 0
     errors: int = 0
-    ended: bool = False
     cancelled: bool = False
-    ended_after: float | None = None
+    ended_after: float | None = None  # seconds, once it has ended
+
+    @property
+    def ended(self) -> bool:
+        return self.ended_after is not None
 
     @property
     def ok(self) -> int:
@@ -187,7 +190,6 @@ class Fetching:
             if left:
                 self._owner.post_message(FetchAbandoned(left))
             run.ended_after = time.monotonic() - run.started
-            run.ended = True
             self._owner.post_message(FleetProgress(run))
 
     async def _keep(self, outcome: FetchOutcome) -> None:

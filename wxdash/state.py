@@ -5,6 +5,8 @@ Plain data, no Textual: widgets draw from these values, the app changes them.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -73,6 +75,11 @@ def error_tag(error: WxDashError) -> str:
     if error.kind == "http" and isinstance(status, int):
         return f"http {status}"
     return _(_KIND_TAG.get(error.kind, N_("error")))
+
+
+def error_tags(states: Iterable[ProfileState]) -> Counter[str]:
+    """How many of these profiles fail with each error tag."""
+    return Counter(tag for state in states if (tag := state.error_tag) is not None)
 
 
 @dataclass(frozen=True)

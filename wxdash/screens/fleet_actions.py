@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from collections import Counter
 from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING
@@ -23,7 +22,7 @@ from wxdash.fleet import FetchOutcome
 from wxdash.i18n import _
 from wxdash.safetext import visible
 from wxdash.screens.confirm import ConfirmScreen
-from wxdash.state import ListFilter, ProfileState, Status
+from wxdash.state import ListFilter, ProfileState, Status, error_tags
 from wxdash.widgets.fleet_progress import FleetProgressLine
 from wxdash.widgets.profile_filter import ProfileFilter
 from wxdash.widgets.profile_list import ProfileList
@@ -44,7 +43,7 @@ def status_filters(states: Iterable[ProfileState]) -> list[ListFilter | None]:
     """What `s` steps through for these profiles: all of them first."""
     states = list(states)
     present = {state.settled_status for state in states}
-    tags = Counter(tag for state in states if (tag := state.error_tag) is not None)
+    tags = error_tags(states)
     steps: list[ListFilter | None] = [None]
     for status in STATUS_ORDER:
         if status in present:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from textual.content import Content
 from textual.widgets import Static
 
-from wxdash.state import ProfileState, Status
+from wxdash.state import ProfileState, Status, error_tags
 
 # The statuses in the order they are counted, each in its colour.
 _SHOWN = (
@@ -33,7 +33,7 @@ class FleetSummary(Static):
             for status, style in _SHOWN
             if counts[status]
         ]
-        tags = Counter(tag for state in states if (tag := state.error_tag) is not None)
+        tags = error_tags(states)
         errors = [
             Content.styled(f"{Status.ERROR.mark + ' ' if n == 0 else ''}{tag} ×{count}", "$error")
             for n, (tag, count) in enumerate(tags.most_common())

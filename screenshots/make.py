@@ -39,7 +39,7 @@ async def filtered(app: WxDashApp, pilot: Pilot[int]) -> None:
 async def error_over_stale(app: WxDashApp, pilot: Pilot[int]) -> None:
     await settle(app, pilot)
     harbor = next(m for m in MERCHANTS if m.name == "Harbor Books")
-    app.switch_to(harbor.name)
+    app.dashboard.switch_to(harbor.name)
     await settle(app, pilot)
     assert app._demo_server is not None
     app._demo_server.server.set_scenario(harbor.appid, "errcode:40164")
@@ -74,7 +74,7 @@ async def fleet_search(app: WxDashApp, pilot: Pilot[int]) -> None:
 
 async def lint(app: WxDashApp, pilot: Pilot[int]) -> None:
     await settle(app, pilot)
-    app.switch_to("Corner Cafe (lint)")
+    app.dashboard.switch_to("Corner Cafe (lint)")
     await settle(app, pilot)
 
 

@@ -132,7 +132,7 @@ async def child_memory(kind: str, config: str) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         if kind == "wxdash":
             await _until(pilot, lambda: NEEDLE in _screen(app))
-            app.dashboard._fetch_all(True)
+            app.dashboard._fetch_names(list(app.dashboard.states), True)  # R, confirmed
             await _until(pilot, lambda: all(s.report for s in app.dashboard.states.values()))
         else:
             await _until(pilot, lambda: len(app.kept) == len(app.profiles))

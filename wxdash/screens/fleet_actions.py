@@ -141,12 +141,12 @@ class FleetActions(_Dashboard):
             ConfirmScreen(
                 _("Fetch every profile?")
                 if count == len(self.states)
-                else _("Fetch {n} profiles?").format(n=f"{count:,}"),
+                else _("Fetch {n} profiles?").format(n=count),
                 _(
                     "This fetches {n} profiles, {c} at a time. Each fetch counts against its "
                     "mini program's daily quota for the API."
-                ).format(n=f"{count:,}", c=self.app.config.concurrency),
-                _("Fetch {n}").format(n=f"{count:,}"),
+                ).format(n=count, c=self.app.config.concurrency),
+                _("Fetch {n}").format(n=count),
             ),
             partial(self._fetch_names, names),
         )

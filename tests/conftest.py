@@ -15,11 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import textual.constants
 import tomli_w
 
 from wxdash.fakeserver import FakeWeChat
 from wxdash.i18n import set_language
 from wxdash.wechat.client import NetworkSettings
+
+# Tests look at where things end up, not at them moving: with animations on, every key press
+# that moves a tab's underline waits the animation out (0.4 s), most of the suite's time. The
+# snapshot plugin imports Textual before this file, so its constant is set as well as the
+# variable (which the apps started in a subprocess read).
+os.environ["TEXTUAL_ANIMATIONS"] = "none"
+textual.constants.TEXTUAL_ANIMATIONS = "none"  # type: ignore[misc]
 
 # A token no real output could contain by accident: tests search everything for it.
 MARKER = "MARKER-TOKEN-5f3a9c1e7b2d4086"

@@ -284,6 +284,10 @@ def fleet_under_way(fake: FakeWeChat, lang: str) -> Callable[[Pilot[Any]], Any]:
         await wait_until(
             pilot, lambda: not pilot.app.dashboard.summary_dirty, "the summary line is redrawn"
         )
+        # Lotus Tea's header grew a line when its fetch landed (the time is longer than the
+        # spinner): on a loaded machine the layout catches up a frame later than the text.
+        header = pilot.app.query_one("#header")
+        await wait_until(pilot, lambda: header.size.height == 2, "the header's layout caught up")
         await pilot.pause()
 
     return fetching

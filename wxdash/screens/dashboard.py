@@ -125,6 +125,7 @@ class DashboardScreen(
         self._list_dirty = False
         self._dirty: set[str] = set(TABS)  # tabs to rebuild when next shown
         self._fetch_timer: Timer | None = None
+        self._wait_timer: Timer | None = None  # ticks while the shown profile's fetch waits
         app = self.app
         quota = QuotaBook() if app.demo else QuotaBook.in_cache()  # the demo keeps nothing
         self.fetching = Fetching(self, app.config, cache=app.cache, quota=quota)
@@ -263,7 +264,9 @@ class DashboardScreen(
         state = self.shown_state()
         if state is None:
             return
-        self.query_one(ProfileHeader).show_state(state)
+        waited = self.waited()
+        self.query_one(ProfileHeader).show_state(state, waited)
+        self.time_the_wait(waited)
         stale_since = state.fetched_at if state.report is not None else None
         self.query_one(ErrorBanner).show_error(state.error, stale_since, state.webview_error)
         self.redraw_trees()

@@ -14,6 +14,7 @@ from wxdash.fetching import (
     CacheProblems,
     FetchAbandoned,
     FetchLanded,
+    FetchRetried,
     FleetProgress,
     FleetRun,
     QuotaAnswered,
@@ -25,6 +26,7 @@ from wxdash.screens.confirm import ConfirmScreen
 from wxdash.state import ListFilter, ProfileState, Status, error_tags
 from wxdash.widgets.fleet_progress import FleetProgressLine
 from wxdash.widgets.profile_filter import ProfileFilter
+from wxdash.widgets.profile_header import ProfileHeader
 from wxdash.widgets.profile_list import ProfileList
 
 if TYPE_CHECKING:
@@ -63,8 +65,8 @@ class FleetActions(_Dashboard):
         if state is None:
             return
         state.fetching = True
-        self._changed(name)
         self.fetching.fetch(state.profile, force=force)
+        self._changed(name)
 
     def _fetch_if_resting(self, name: str) -> None:
         if name == self.current and self._wants_fetch(name):
@@ -78,6 +80,29 @@ class FleetActions(_Dashboard):
         if state is None or self.offline:
             return False
         return state.status in (Status.NOT_FETCHED, Status.CACHED)
+
+    def waited(self) -> tuple[int, int] | None:
+        """The shown profile's own fetch, while it is in flight: its attempt and seconds."""
+        state = self.shown_state()
+        wait = None if state is None or not state.fetching else self.fetching.waiting(state.profile)
+        return None if wait is None else (wait.attempt, wait.seconds)
+
+    def time_the_wait(self, waited: tuple[int, int] | None) -> None:
+        """Tick once a second while the shown profile's own fetch waits, and only then."""
+        if waited is None and self._wait_timer is not None:
+            self._wait_timer.stop()
+            self._wait_timer = None
+        elif waited is not None and self._wait_timer is None:
+            self._wait_timer = self.set_interval(1, self._tick_wait)
+
+    def _tick_wait(self) -> None:
+        waited = self.waited()
+        self.query_one(ProfileHeader).show_wait(waited)
+        self.time_the_wait(waited)
+
+    def on_fetch_retried(self, event: FetchRetried) -> None:
+        if event.profile.name == self.current:
+            self.query_one(ProfileHeader).show_wait(self.waited())
 
     def on_fetch_landed(self, event: FetchLanded) -> None:
         self.land(event.outcome)

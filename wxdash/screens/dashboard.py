@@ -125,7 +125,6 @@ class DashboardScreen(
         self._list_dirty = False
         self._dirty: set[str] = set(TABS)  # tabs to rebuild when next shown
         self._fetch_timer: Timer | None = None
-        self._wait_timer: Timer | None = None  # ticks while the shown profile's fetch waits
         app = self.app
         quota = QuotaBook() if app.demo else QuotaBook.in_cache()  # the demo keeps nothing
         self.fetching = Fetching(self, app.config, cache=app.cache, quota=quota)
@@ -264,9 +263,7 @@ class DashboardScreen(
         state = self.shown_state()
         if state is None:
             return
-        waited = self.waited()
-        self.query_one(ProfileHeader).show_state(state, waited)
-        self.time_the_wait(waited)
+        self.query_one(ProfileHeader).show_state(state, self.time_the_wait())
         stale_since = state.fetched_at if state.report is not None else None
         self.query_one(ErrorBanner).show_error(state.error, stale_since, state.webview_error)
         self.redraw_trees()
@@ -321,6 +318,10 @@ class DashboardScreen(
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self) -> None:
         self._draw_active_tree()
+
+    @on(DomainTree.LongDomain)
+    def _long_domain(self, event: DomainTree.LongDomain) -> None:
+        self.query_one(ProfileHeader).show_long_domain(event.text)
 
     @on(ProfileList.Highlighted)
     def _highlighted(self, event: ProfileList.Highlighted) -> None:

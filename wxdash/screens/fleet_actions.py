@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ScreenStackError
 from textual.css.query import NoMatches
+from textual.timer import Timer
 
 from wxdash.fetching import (
     CacheProblems,
@@ -59,6 +60,8 @@ class FleetActions(_Dashboard):
     """Fetching one profile or all, results landing, finding profiles in a long list, and the
     daily quota. Message handlers are found by name: `@on` does not reach into a mixin."""
 
+    _wait_timer: Timer | None = None  # ticks while the shown profile's own fetch waits
+
     def fetch(self, name: str, *, force: bool = False) -> None:
         """Fetch one profile in the background; its result lands on it, shown or not."""
         state = self.states.get(name)
@@ -87,18 +90,19 @@ class FleetActions(_Dashboard):
         wait = None if state is None or not state.fetching else self.fetching.waiting(state.profile)
         return None if wait is None else (wait.attempt, wait.seconds)
 
-    def time_the_wait(self, waited: tuple[int, int] | None) -> None:
-        """Tick once a second while the shown profile's own fetch waits, and only then."""
+    def time_the_wait(self) -> tuple[int, int] | None:
+        """Tick once a second while the shown profile's own fetch waits, and only then;
+        return `waited()`."""
+        waited = self.waited()
         if waited is None and self._wait_timer is not None:
             self._wait_timer.stop()
             self._wait_timer = None
         elif waited is not None and self._wait_timer is None:
             self._wait_timer = self.set_interval(1, self._tick_wait)
+        return waited
 
     def _tick_wait(self) -> None:
-        waited = self.waited()
-        self.query_one(ProfileHeader).show_wait(waited)
-        self.time_the_wait(waited)
+        self.query_one(ProfileHeader).show_wait(self.time_the_wait())
 
     def on_fetch_retried(self, event: FetchRetried) -> None:
         if event.profile.name == self.current:

@@ -15,7 +15,8 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 class ProfileHeader(Static):
     """Name, appid, masked token source, fetch time; a spinner while a fetch runs, and for a
-    profile's own fetch the attempt it is on and the seconds it has waited."""
+    profile's own fetch the attempt it is on and the seconds it has waited. While the cursor
+    is on a domain cut short in the tree, that domain in full instead."""
 
     DEFAULT_CSS = stylesheet(__file__)
 
@@ -24,6 +25,7 @@ class ProfileHeader(Static):
         self._state: ProfileState | None = None
         self._frame = 0
         self._waited: tuple[int, int] | None = None  # (attempt, seconds)
+        self._long_domain: str | None = None
 
     def on_mount(self) -> None:
         self.set_interval(0.1, self._spin)
@@ -40,6 +42,12 @@ class ProfileHeader(Static):
             self._waited = waited
             self._redraw()
 
+    def show_long_domain(self, text: str | None) -> None:
+        """Show this domain's label in full (escaped already) instead; None to stop."""
+        if text != self._long_domain:
+            self._long_domain = text
+            self._redraw()
+
     def _spin(self) -> None:
         if self._state is not None and self._state.fetching:
             self._frame = (self._frame + 1) % len(SPINNER)
@@ -49,6 +57,9 @@ class ProfileHeader(Static):
         state = self._state
         if state is None:
             self.update("")
+            return
+        if self._long_domain is not None:
+            self.update(Content.styled(self._long_domain, "bold $text"))
             return
         profile = state.profile
         who = Content.assemble((visible(profile.name), "bold $text"), "  " + visible(profile.appid))

@@ -36,11 +36,22 @@ class LongDomains(_Tree):
             self.text = text
 
     _told: str | None = None  # the long domain last told of
+    _narrowest: int | None = None  # while the lines are laid out: the tree's width, at least
+
+    def _build(self) -> None:
+        # Tree measures every line's label here: work the width out once, not per line.
+        # Counted as if the vertical scrollbar were there: the lines decide whether it is.
+        self._narrowest = self.content_region.width - self.styles.scrollbar_size_vertical
+        try:
+            super()._build()
+        finally:
+            self._narrowest = None
 
     def fit_width(self, node: TreeNode[NodeInfo], width: int) -> int:
         """The cells a label `width` cells wide takes once cut to fit."""
-        # Counted as if the vertical scrollbar were there: the lines decide whether it is.
-        narrowest = self.content_region.width - self.styles.scrollbar_size_vertical
+        narrowest = self._narrowest
+        if narrowest is None:
+            narrowest = self.content_region.width - self.styles.scrollbar_size_vertical
         room = self._room(node, narrowest)
         return width if room is None else min(width, room)
 

@@ -22,6 +22,7 @@ from wxdash.cache import ResultCache
 from wxdash.fleet import CALLS_PER_FETCH, FetchOutcome, Fleet, QuotaOutcome
 from wxdash.profiles import Config, Profile
 from wxdash.quota import QuotaBook
+from wxdash.wechat.attempts import attempts_told_to
 from wxdash.wechat.client import WeChatClient
 
 
@@ -31,6 +32,27 @@ class FetchLanded(Message):
     def __init__(self, outcome: FetchOutcome) -> None:
         super().__init__()
         self.outcome = outcome
+
+
+@dataclass
+class FetchWait:
+    """How long one profile's own fetch has waited, and the attempt its calls are on."""
+
+    started: float = field(default_factory=time.monotonic)
+    attempt: int = 1
+
+    @property
+    def seconds(self) -> int:
+        return int(time.monotonic() - self.started)
+
+
+class FetchRetried(Message):
+    """A profile's own fetch started another attempt (the client backed off and retried)."""
+
+    def __init__(self, profile: Profile, wait: FetchWait) -> None:
+        super().__init__()
+        self.profile = profile
+        self.wait = wait
 
 
 class FetchAbandoned(Message):
@@ -116,6 +138,7 @@ class Fetching:
         )
         self.cache = cache
         self.run: FleetRun | None = None  # the last fleet fetch
+        self._waits: dict[str, FetchWait] = {}  # by name: the profiles fetched on their own
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -125,18 +148,34 @@ class Fetching:
     def fetch(self, profile: Profile, *, force: bool = False) -> None:
         """Fetch one profile. Unless `force`, an appid whose daily quota is used up is not
         called (its error says so)."""
+        wait = self._waits[profile.name] = FetchWait()
         self._owner.run_worker(
-            self._fetch(profile, force),
+            self._fetch(profile, force, wait),
             name=f"fetch {profile.name}",
             group=f"fetch:{profile.name}",
             exclusive=True,
             exit_on_error=False,
         )
 
-    async def _fetch(self, profile: Profile, force: bool) -> None:
-        outcome = await self.fleet.fetch_bounded(profile, force=force)
+    async def _fetch(self, profile: Profile, force: bool, wait: FetchWait) -> None:
+        def attempted(attempt: int) -> None:
+            # The profile's two calls each say so: the one furthest on counts.
+            if attempt > wait.attempt:
+                wait.attempt = attempt
+                self._owner.post_message(FetchRetried(profile, wait))
+
+        try:
+            with attempts_told_to(attempted):
+                outcome = await self.fleet.fetch_bounded(profile, force=force)
+        finally:
+            if self._waits.get(profile.name) is wait:
+                del self._waits[profile.name]
         await self._keep(outcome)
         self._owner.post_message(FetchLanded(outcome))
+
+    def waiting(self, profile: Profile) -> FetchWait | None:
+        """How this profile's own fetch is going; None unless one is in flight."""
+        return self._waits.get(profile.name)
 
     def fetch_many(self, profiles: list[Profile]) -> None:
         """Fetch these profiles, `concurrency` at a time, in this order; a second call
@@ -169,6 +208,7 @@ class Fetching:
 
     def cancel(self, profile: Profile) -> bool:
         """Stop fetching one profile; False if it was not being fetched on its own."""
+        self._waits.pop(profile.name, None)
         return bool(self._owner.workers.cancel_group(self._owner, f"fetch:{profile.name}"))
 
     async def _fetch_many(self, profiles: list[Profile], run: FleetRun) -> None:

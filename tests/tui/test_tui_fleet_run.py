@@ -3,7 +3,10 @@ ends, cancelling it (or one slow fetch) with escape, and `R` on what the list sh
 
 from __future__ import annotations
 
+import itertools
 import re
+import threading
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,6 +23,7 @@ from tuikit import (
     widget_text,
 )
 
+from wxdash import fakeserver
 from wxdash.fakeserver import FakeWeChat
 
 DOMAIN_CALLS = "/wxa/get_effective_domain"
@@ -37,6 +41,10 @@ def merchants(fake: FakeWeChat, count: int, **scenarios: str) -> list[dict[str, 
 
 def progress(app: Any) -> str:
     return " ".join(widget_text(app, "#fleet-progress").split())
+
+
+def header(app: Any) -> str:
+    return " ".join(widget_text(app, "#header").split())
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
@@ -128,12 +136,47 @@ async def test_escape_stops_the_shown_profiles_own_slow_fetch(
     try:
         async with running(app, wait=False) as pilot:
             await wait_for_text(pilot, "↻ Merchant 0000")
+            await wait_until(pilot, lambda: "attempt 1 · " in header(app), "the wait shows")
             await pilot.press("escape")
             await wait_for_text(pilot, "Stopped fetching Merchant 0000.")
             await wait_for_text(pilot, "· Merchant 0000")
+            assert "fetching" not in header(app)
             assert app.is_running
     finally:
         gate.set()
+
+
+async def test_a_slow_fetch_shows_its_attempt_and_the_seconds_it_has_waited(
+    fake: FakeWeChat, write_config: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first slow answer is held, then never sent (the server hangs up: a network error,
+    # retried); the second is held until the test lets it go.
+    first, second = threading.Event(), threading.Event()
+    answers = itertools.count()
+
+    def hold(_seconds: float) -> None:
+        if next(answers) == 0:
+            first.wait()
+            raise ConnectionResetError("the test hung up on the first attempt")
+        second.wait()
+
+    monkeypatch.setattr(fakeserver, "time", SimpleNamespace(sleep=hold))
+    tables = merchants(fake, 2, **{"Merchant 0000": "slow:1"})
+    app = make_app(write_config, *tables, retries=3, retry_time=300, read_timeout=300)
+    try:
+        async with running(app, wait=False) as pilot:
+            waited = re.compile(r"fetching… attempt 1 · [1-9]\d* s")
+            await wait_until(pilot, lambda: waited.search(header(app)), "a second waited")
+            first.set()
+            await wait_until(pilot, lambda: "attempt 2 · " in header(app), "the second attempt")
+            assert fake.requests[DOMAIN_CALLS] == 2
+            second.set()
+            await wait_until(pilot, lambda: "fetched" in header(app), "the fetch lands")
+            assert "attempt" not in header(app)
+            assert "Merchant 0000" in header(app)
+    finally:
+        first.set()
+        second.set()
 
 
 async def test_shift_r_fetches_only_the_profiles_the_list_shows(

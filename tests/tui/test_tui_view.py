@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import screen_text
+from rich.cells import cell_len
 from tuikit import (
     APPID_A,
     APPID_B,
@@ -25,11 +26,18 @@ from tuikit import (
     three_shops,
     tree_text,
     wait_for_text,
+    wait_until,
     widget_strips,
+    widget_text,
 )
 
 from wxdash.app import WxDashApp
-from wxdash.fakeserver import FakeWeChat, missing_groups_domains, wrong_types_domains
+from wxdash.fakeserver import (
+    FakeWeChat,
+    missing_groups_domains,
+    shop_domains,
+    wrong_types_domains,
+)
 
 
 async def test_opens_on_the_first_profile_with_its_header_tabs_and_effective_tree(
@@ -337,3 +345,44 @@ async def test_an_unknown_profile_option_says_so_and_opens_on_the_first(
         await wait_for_text(pilot, "No such profile")
         assert any("Nope" in notice for notice in notices(app))
         assert fake.app(APPID_B).domain_calls == 0
+
+
+LONG = "https://" + "a-very-long-subdomain-name." * 4 + "shopa.com"
+WIDE = "https://" + "莲花茶馆" * 20 + ".com"  # each character two cells wide
+
+
+def header(app: WxDashApp) -> str:
+    """The header's text with its line wrapping undone."""
+    return "".join(widget_text(app, "#header").split())
+
+
+async def test_long_domains_end_in_an_ellipsis_and_the_header_shows_them_whole(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    domains = shop_domains("shopa")
+    domains["effective_domain"]["requestdomain"] += [LONG, WIDE]
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A, domains=domains))
+    async with running(app, (80, 24)) as pilot:
+        lines = screen_text(app).splitlines()
+        (long_line,) = [line for line in lines if "a-very-long" in line]
+        (wide_line,) = [line for line in lines if "莲花" in line]
+        for line in (long_line, wide_line):
+            assert line.rstrip().endswith("…")
+            assert cell_len(line) == 80
+        assert "ShopA" in header(app)
+        await pilot.press("down", "down", "down", "down")  # request, api, pay, analytics
+        await wait_until(pilot, lambda: header(app) == LONG, "the long domain in the header")
+        await pilot.press("down")
+        await wait_until(pilot, lambda: header(app) == WIDE, "the wide domain in the header")
+        await pilot.press("up", "up")  # a domain that fits: the header is back
+        await wait_until(pilot, lambda: "ShopA" in header(app), "the header is back")
+        # Wider, the cut moves out: more of the domain shows, still ending in `…`.
+        await pilot.resize_terminal(120, 30)
+        await wait_until(
+            pilot,
+            lambda: any(
+                "a-very-long-subdom" in line and line.rstrip().endswith("…")
+                for line in screen_text(app).splitlines()
+            ),
+            "the domain cut further out",
+        )

@@ -20,6 +20,7 @@ from conftest import APPID, MARKER, fast
 from wxdash.fakeserver import ERRMSG, FakeWeChat, sample_domains, shop_webview
 from wxdash.wechat import client as client_module
 from wxdash.wechat import errors
+from wxdash.wechat.attempts import attempts_told_to
 from wxdash.wechat.client import (
     EFFECTIVE_DOMAIN_PATH,
     EFFECTIVE_WEBVIEW_PATH,
@@ -203,6 +204,18 @@ async def test_system_busy_is_retried_until_it_succeeds(
     report = await fetch(make_client(fast(max_attempts=3)), fake.url)
     assert report.to_json() == sample_domains()
     assert fake.app(APPID).domain_calls == 3
+
+
+async def test_a_caller_is_told_each_attempt_its_calls_start(
+    fake: FakeWeChat, make_client: Callable[..., WeChatClient]
+) -> None:
+    fake.add_app(APPID, token=MARKER, scenario="flaky:2")
+    told: list[int] = []
+    with attempts_told_to(told.append):
+        await fetch(make_client(fast(max_attempts=3)), fake.url)
+    assert told == [1, 2, 3]
+    await fetch(make_client(fast(max_attempts=3)), fake.url)  # nobody listening now
+    assert told == [1, 2, 3]
 
 
 async def test_system_busy_gives_up_after_max_attempts(

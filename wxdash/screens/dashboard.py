@@ -263,7 +263,7 @@ class DashboardScreen(
         state = self.shown_state()
         if state is None:
             return
-        self.query_one(ProfileHeader).show_state(state)
+        self.query_one(ProfileHeader).show_state(state, self.time_the_wait())
         stale_since = state.fetched_at if state.report is not None else None
         self.query_one(ErrorBanner).show_error(state.error, stale_since, state.webview_error)
         self.redraw_trees()
@@ -318,6 +318,10 @@ class DashboardScreen(
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self) -> None:
         self._draw_active_tree()
+
+    @on(DomainTree.LongDomain)
+    def _long_domain(self, event: DomainTree.LongDomain) -> None:
+        self.query_one(ProfileHeader).show_long_domain(event.text)
 
     @on(ProfileList.Highlighted)
     def _highlighted(self, event: ProfileList.Highlighted) -> None:

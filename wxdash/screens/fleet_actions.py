@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING
 
 from textual.app import ScreenStackError
 from textual.css.query import NoMatches
+from textual.timer import Timer
 
 from wxdash.fetching import (
     CacheProblems,
     FetchAbandoned,
     FetchLanded,
+    FetchRetried,
     FleetProgress,
     FleetRun,
     QuotaAnswered,
@@ -25,6 +27,7 @@ from wxdash.screens.confirm import ConfirmScreen
 from wxdash.state import ListFilter, ProfileState, Status, error_tags
 from wxdash.widgets.fleet_progress import FleetProgressLine
 from wxdash.widgets.profile_filter import ProfileFilter
+from wxdash.widgets.profile_header import ProfileHeader
 from wxdash.widgets.profile_list import ProfileList
 
 if TYPE_CHECKING:
@@ -57,14 +60,16 @@ class FleetActions(_Dashboard):
     """Fetching one profile or all, results landing, finding profiles in a long list, and the
     daily quota. Message handlers are found by name: `@on` does not reach into a mixin."""
 
+    _wait_timer: Timer | None = None  # ticks while the shown profile's own fetch waits
+
     def fetch(self, name: str, *, force: bool = False) -> None:
         """Fetch one profile in the background; its result lands on it, shown or not."""
         state = self.states.get(name)
         if state is None:
             return
         state.fetching = True
-        self._changed(name)
         self.fetching.fetch(state.profile, force=force)
+        self._changed(name)
 
     def _fetch_if_resting(self, name: str) -> None:
         if name == self.current and self._wants_fetch(name):
@@ -78,6 +83,30 @@ class FleetActions(_Dashboard):
         if state is None or self.offline:
             return False
         return state.status in (Status.NOT_FETCHED, Status.CACHED)
+
+    def waited(self) -> tuple[int, int] | None:
+        """The shown profile's own fetch, while it is in flight: its attempt and seconds."""
+        state = self.shown_state()
+        wait = None if state is None or not state.fetching else self.fetching.waiting(state.profile)
+        return None if wait is None else (wait.attempt, wait.seconds)
+
+    def time_the_wait(self) -> tuple[int, int] | None:
+        """Tick once a second while the shown profile's own fetch waits, and only then;
+        return `waited()`."""
+        waited = self.waited()
+        if waited is None and self._wait_timer is not None:
+            self._wait_timer.stop()
+            self._wait_timer = None
+        elif waited is not None and self._wait_timer is None:
+            self._wait_timer = self.set_interval(1, self._tick_wait)
+        return waited
+
+    def _tick_wait(self) -> None:
+        self.query_one(ProfileHeader).show_wait(self.time_the_wait())
+
+    def on_fetch_retried(self, event: FetchRetried) -> None:
+        if event.profile.name == self.current:
+            self.query_one(ProfileHeader).show_wait(self.waited())
 
     def on_fetch_landed(self, event: FetchLanded) -> None:
         self.land(event.outcome)

@@ -30,6 +30,7 @@ from urllib.parse import urlencode, urlsplit
 
 from wxdash import __version__
 from wxdash.i18n import N_
+from wxdash.wechat.attempts import tell_attempt
 from wxdash.wechat.errors import (
     ApiError,
     CallTimeoutError,
@@ -364,6 +365,7 @@ class WeChatClient:
         while True:
             base = tries.base
             started = time.monotonic()
+            tell_attempt(tries.attempt)
             try:
                 result = parse(await self._post_once(base, path, payload, token, idempotent))
             except WxDashError as error:

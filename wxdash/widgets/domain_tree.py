@@ -2,7 +2,8 @@
 
 Labels are Rich Text built from escaped strings, never markup: a domain holding `[bold]` or an
 ESC shows exactly those characters. The tree keeps its cursor on the same node when it is
-rebuilt (a filter changed, new data arrived).
+rebuilt (a filter changed, new data arrived). A domain too wide for the tree ends in `…`, and
+while the cursor is on one the tree says its full text (`LongDomains`), for the header to show.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from wxdash.state import Filters
 from wxdash.styles import component_style, stylesheet
 from wxdash.wechat.models import DomainReport, Group, ParseWarning, Protocol
 from wxdash.widgets.kept_cursor import KeptCursor, NodeInfo, NodeKind
+from wxdash.widgets.long_domains import LongDomains
 
 
 def _warning_label(warning: ParseWarning) -> str:
@@ -52,7 +54,7 @@ def _highlight(text: Text, needle: str, style: Style) -> None:
         start = plain.find(target, start + len(target))
 
 
-class DomainTree(KeptCursor, Tree[NodeInfo]):
+class DomainTree(LongDomains, KeptCursor, Tree[NodeInfo]):
     """The tree of one group tab."""
 
     DEFAULT_CSS = stylesheet(__file__)
@@ -104,7 +106,11 @@ class DomainTree(KeptCursor, Tree[NodeInfo]):
 
     def get_label_width(self, node: TreeNode[NodeInfo]) -> int:
         arrow = cell_len(self.ICON_NODE_EXPANDED) if node.allow_expand else 0
-        return node.label.cell_len + arrow
+        return self.fit_width(node, node.label.cell_len + arrow)
+
+    def _restore(self, keep: NodeInfo | None, line: int) -> None:
+        super()._restore(keep, line)
+        self.call_after_refresh(self.tell_long_domain)  # once the cursor is back in place
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # Tree asks for the widget's style once per line, and working it out walks up the DOM
@@ -127,6 +133,7 @@ class DomainTree(KeptCursor, Tree[NodeInfo]):
         text = super().render_label(node, base_style, style)
         if self._needle and node.data is not None and node.data.kind == "domain":
             _highlight(text, self._needle, self._match)
+        self.cut_to_fit(node, text)
         return text
 
     def _style(self, name: str) -> Style:

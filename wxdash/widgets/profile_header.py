@@ -14,7 +14,9 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
 class ProfileHeader(Static):
-    """Name, appid, masked token source, fetch time; a spinner while a fetch runs."""
+    """Name, appid, masked token source, fetch time; a spinner while a fetch runs, and for a
+    profile's own fetch the attempt it is on and the seconds it has waited. While the cursor
+    is on a domain cut short in the tree, that domain in full instead."""
 
     DEFAULT_CSS = stylesheet(__file__)
 
@@ -22,14 +24,29 @@ class ProfileHeader(Static):
         super().__init__(id=id)
         self._state: ProfileState | None = None
         self._frame = 0
+        self._waited: tuple[int, int] | None = None  # (attempt, seconds)
+        self._long_domain: str | None = None
 
     def on_mount(self) -> None:
         self.set_interval(0.1, self._spin)
         self.set_interval(30, self._redraw)
 
-    def show_state(self, state: ProfileState | None) -> None:
+    def show_state(self, state: ProfileState | None, waited: tuple[int, int] | None) -> None:
+        """Show `state`; `waited` is its own fetch's (attempt, seconds) while one is in flight."""
         self._state = state
+        self._waited = waited
         self._redraw()
+
+    def show_wait(self, waited: tuple[int, int] | None) -> None:
+        if waited != self._waited:
+            self._waited = waited
+            self._redraw()
+
+    def show_long_domain(self, text: str | None) -> None:
+        """Show this domain's label in full (escaped already) instead; None to stop."""
+        if text != self._long_domain:
+            self._long_domain = text
+            self._redraw()
 
     def _spin(self) -> None:
         if self._state is not None and self._state.fetching:
@@ -41,11 +58,18 @@ class ProfileHeader(Static):
         if state is None:
             self.update("")
             return
+        if self._long_domain is not None:
+            self.update(Content.styled(self._long_domain, "bold $text"))
+            return
         profile = state.profile
         who = Content.assemble((visible(profile.name), "bold $text"), "  " + visible(profile.appid))
         status = state.status
         if status == Status.FETCHING:
-            when = Content.styled(f"{SPINNER[self._frame]} " + _("fetching…"), "$text-accent")
+            doing = _("fetching…")
+            if self._waited is not None:
+                attempt, seconds = self._waited
+                doing = _("fetching… attempt {n} · {s} s").format(n=attempt, s=seconds)
+            when = Content.styled(f"{SPINNER[self._frame]} " + doing, "$text-accent")
         elif state.fetched_at is not None:
             cached = state.source == "cache"
             template = _("cached {time} ({age})") if cached else _("fetched {time} ({age})")

@@ -2,7 +2,8 @@
 benchmark's. Each answers a handshake and nothing more; each counts the handshakes it sees
 by the name the client asked for (SNI), so a test can tell how often a host was probed.
 
-They run on an asyncio loop in a thread of their own. `silent()` is a server that accepts a
+They run on an asyncio loop in a thread of their own, and keep what any client sends after
+its handshake in `received` (a probe sends nothing). `silent()` is a server that accepts a
 connection and never says a word (a handshake that never finishes); `closed_port()` a port
 where nothing listens.
 """
@@ -20,11 +21,15 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-class _Hangup(asyncio.Protocol):
-    """Closes a connection once its handshake is done: a probe needs nothing more."""
+class _Listen(asyncio.Protocol):
+    """After the handshake, keeps whatever the client sends (a probe should send nothing) and
+    waits for it to hang up."""
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        transport.close()
+    def __init__(self, received: bytearray) -> None:
+        self._received = received
+
+    def data_received(self, data: bytes) -> None:
+        self._received.extend(data)
 
 
 class _Mute(asyncio.Protocol):
@@ -43,6 +48,7 @@ class TlsHosts:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.host = host
         self.handshakes: Counter[str] = Counter()  # by SNI name ("" when none was sent)
+        self.received = bytearray()  # what clients sent after their handshakes
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
@@ -78,7 +84,12 @@ class TlsHosts:
 
         async def listen() -> asyncio.AbstractServer:
             return await self._loop.create_server(
-                _Hangup, self.host, 0, ssl=context, ssl_handshake_timeout=30, backlog=512
+                lambda: _Listen(self.received),
+                self.host,
+                0,
+                ssl=context,
+                ssl_handshake_timeout=30,
+                backlog=512,
             )
 
         return self._port(self._run(listen()))

@@ -95,9 +95,13 @@ def shop(
 
 
 def probe(
-    run_cli: Run, hosts: ProbeHosts, *args: str, env: dict[str, str] | None = None
+    run_cli: Run,
+    hosts: ProbeHosts,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
-    return run_cli("probe", *args, env={**hosts.env, **(env or {})})
+    return run_cli("probe", *args, env={**hosts.env, **(env or {})}, timeout=timeout)
 
 
 def by_host(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -414,3 +418,129 @@ def test_offline_takes_the_domains_from_the_cache_and_still_probes(
     assert fake.domain_calls == calls
     assert hosts.servers.handshakes[good] > shaken
     assert json.loads(result.stdout)["hosts"][0]["status"] == "ok"
+
+
+def test_the_token_is_nowhere_in_output_logs_or_kept_results(
+    fake: FakeWeChat,
+    write_config: Writer,
+    run_cli: Run,
+    check: Any,
+    hosts: ProbeHosts,
+    probes_file: Path,
+    tmp_path: Path,
+) -> None:
+    good, expired = hosts.serve("valid"), hosts.serve("expired")
+    write_config(
+        {
+            "network": FAST,
+            "profiles": [
+                shop(fake, "Shop A", 0, request=[f"https://{good}", f"https://{expired}"])
+            ],
+        }
+    )
+    log = tmp_path / "probe.log"
+    for form in ("text", "json"):
+        args = ["--all", "-v", "--log", str(log), "-f", form, *hosts.connect_to(good, expired)]
+        result = check(probe(run_cli, hosts, *args), 6)
+        assert MARKER not in result.stdout + result.stderr
+    assert f"probed {expired}:443: fail cert_expired" in log.read_text()
+    for path in (log, probes_file):
+        assert MARKER.encode() not in path.read_bytes()
+    assert bytes(hosts.servers.received) == b""  # not the token, not an HTTP request: nothing
+
+
+# -- the demo -------------------------------------------------------------------------------
+
+# Runs the demo's probe with every connect and lookup recorded.
+WATCHED = """
+import json, socket, sys
+connected, looked_up = [], []
+connect, getaddrinfo = socket.socket.connect, socket.getaddrinfo
+def watched_connect(self, address):
+    connected.append(address[0])
+    return connect(self, address)
+def watched_getaddrinfo(host, *args, **kwargs):
+    looked_up.append(host)
+    return getaddrinfo(host, *args, **kwargs)
+socket.socket.connect = watched_connect
+socket.getaddrinfo = watched_getaddrinfo
+from wxdash.cli import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+print(json.dumps({"code": code, "connected": connected, "looked_up": looked_up}), file=sys.stderr)
+"""
+
+
+def test_the_demo_probes_its_own_loopback_servers_only_and_shows_every_mark(
+    tmp_path: Path, probes_file: Path
+) -> None:
+    import sys
+
+    args = ["--demo", "probe", "-f", "json"]
+    for name in ("Lotus Tea House", "Harbor Books", "Corner Cafe (lint)", "Reference sample"):
+        args += ["-p", name]
+    result = subprocess.run(
+        [sys.executable, "-c", WATCHED, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    watched = json.loads(result.stderr.splitlines()[-1])
+    assert watched["code"] == 6, result.stderr
+    assert watched["connected"] and set(watched["connected"]) == {"127.0.0.1"}
+    assert set(watched["looked_up"]) <= {"127.0.0.1"}  # the fake WeChat server's address
+    found = by_host(json.loads(result.stdout))
+    kinds = {host: [p["kind"] for p in e["problems"]] for host, e in found.items()}
+    assert kinds["pay.lotustea.com"] == ["cert_expired"]
+    assert kinds["analytics.example-platform.com"] == ["cert_expiring"]
+    assert found["analytics.example-platform.com"]["days_left"] == 10
+    assert kinds["img.harborbooks.com"] == ["cert_hostname"]
+    assert kinds["upload.harborbooks.com"] == ["cert_untrusted"]
+    assert kinds["push.harborbooks.com"] == ["tls12"]
+    assert kinds["cdn.harborbooks.com"] == ["connect"]
+    assert kinds["*.cornercafe.com"] == ["dns"]
+    assert kinds["api.harborbooks.com"] == []
+    assert kinds["203.0.113.9"] == []  # an IP address in the lint demo: served on loopback too
+    assert kinds["melody5.wechat.qq.com"] == []  # udp://: looked up in the demo's map only
+    assert not probes_file.exists()  # the demo keeps nothing
+
+
+# -- a fleet ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_thousand_profiles_sharing_thirty_hosts_probe_each_host_once(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run, check: Any, hosts: ProbeHosts
+) -> None:
+    names = [f"h{i:02d}.fleet.test" for i in range(30)]
+    hosts.serve_many(names, "*.fleet.test")
+    # Each profile lists every host, some twice (https and wss), in its own order.
+    profiles = [
+        shop(
+            fake,
+            f"Shop {i:04d}",
+            i + 1,
+            request=[f"https://{n}" for n in names[i % 30 :] + names[: i % 30]],
+            ws=[f"wss://{names[i % 30]}"],
+        )
+        for i in range(1000)
+    ]
+    write_config({"network": FAST, "concurrency": 32, "profiles": profiles})
+    args = ["--all", *hosts.connect_to(*names)]
+    data = json.loads(check(probe(run_cli, hosts, *args, "-f", "json", timeout=300), 0).stdout)
+    assert sorted(e["host"] for e in data["hosts"]) == names
+    for entry in data["hosts"]:
+        assert entry["status"] == "ok"
+        assert len(entry["profiles"]) == 1000
+        assert len(set(entry["profiles"])) == 1000
+    assert all(1 <= hosts.servers.handshakes[n] <= 3 for n in names), hosts.servers.handshakes
+    assert sum(hosts.servers.handshakes.values()) == 60  # verified and TLS 1.2, once per host
+    assert all(p["hosts"] == 30 for p in data["profiles"])
+    # The text says the blast radius as a count, and the cached lists serve a second run.
+    text = check(probe(run_cli, hosts, *args, "--offline", "-v", timeout=300), 0).stdout
+    radii = [line.split("  ·")[0].strip() for line in text.splitlines() if line.startswith("    ")]
+    assert radii == ["1,000 profiles"] * 30
+    assert text.splitlines()[-1] == (
+        "30 hosts probed for 1,000 profiles: 0 failing, 0 with warnings, 30 fine"
+    )

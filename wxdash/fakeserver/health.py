@@ -71,14 +71,14 @@ class DemoHealth:
     def start(self) -> tuple[HostMap, Trust]:
         from wxdash.fakeserver.certificates import DemoCA
         from wxdash.probes import HostMap, Trust
-        from wxdash.probes.engine import _NAME  # the names a probe would look up
+        from wxdash.probes.hostmap import is_host_name, is_ip
 
         ca = DemoCA()
         ports = self._sick_ports(ca)
         valid = self.servers.serve(ca.leaf(_valid_names(self.keys)).context())
         hosts = HostMap(closed=True)
         for host, port, check in self.keys:
-            if not _NAME.fullmatch(host) and ":" not in host:
+            if not (is_host_name(host) or is_ip(host)):
                 continue  # a wildcard or worse: the probe says so without a lookup
             if check == "dns":
                 hosts.resolve[(host, port)] = (LOOPBACK,)

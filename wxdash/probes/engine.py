@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import socket
 import ssl
 import time
@@ -24,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from wxdash.probes.certs import CertInfo, read_certificate
-from wxdash.probes.hostmap import HostMap
+from wxdash.probes.hostmap import HostMap, is_host_name
 from wxdash.probes.results import HostResult, Problem, days_left, utc_now
 from wxdash.probes.targets import Target
 from wxdash.probes.trust import Trust
@@ -41,7 +40,6 @@ _EXPIRED, _NOT_YET = 10, 9
 _HOSTNAME = frozenset({62, 64})  # host name, IP address mismatch
 _SELF_SIGNED = 18
 _UNTRUSTED = frozenset({2, 19, 20, 21})  # no issuer here, or the chain stops short
-_NAME = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)(\.(?!-)[a-z0-9_-]{1,63}(?<!-))*")
 
 Progress = Callable[[HostResult, int, int], None]
 
@@ -122,7 +120,7 @@ class _Probe:
         if known is not None:
             self.addresses = known
             return
-        if not _NAME.fullmatch(to_host) or len(to_host) > 253:
+        if not is_host_name(to_host):
             raise _Failed(Problem("dns", "dns_invalid", {"host": to_host}))
         if self.hosts.closed:
             raise _Failed(Problem("dns", "dns_unmapped", {"host": to_host}))

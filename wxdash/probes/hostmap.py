@@ -10,6 +10,7 @@ without a lookup, so nothing real is ever reached.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +27,14 @@ class HostMapError(ValueError):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+
+_NAME = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)(\.(?!-)[a-z0-9_-]{1,63}(?<!-))*")
+
+
+def is_host_name(host: str) -> bool:
+    """Whether DNS could be asked for `host` (lower-case punycode): no wildcard, no space."""
+    return len(host) <= 253 and _NAME.fullmatch(host) is not None
 
 
 def is_ip(host: str) -> bool:

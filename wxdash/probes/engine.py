@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from wxdash.probes.certs import CertInfo, read_certificate
+from wxdash.probes.certs import CertInfo, from_verified, read_certificate
 from wxdash.probes.hostmap import HostMap, is_host_name
 from wxdash.probes.results import HostResult, Problem, days_left, utc_now
 from wxdash.probes.targets import Target
@@ -171,7 +171,9 @@ class _Probe:
 
     # -- TLS --------------------------------------------------------------------------
 
-    async def _handshake(self, context: ssl.SSLContext) -> tuple[str | None, bytes | None]:
+    async def _handshake(
+        self, context: ssl.SSLContext, *, verified: bool = False
+    ) -> tuple[str | None, CertInfo | None]:
         """A fresh connection's handshake: the version agreed and the leaf certificate."""
         sock = await self._connect()
         loop = asyncio.get_running_loop()
@@ -190,19 +192,20 @@ class _Probe:
             raise
         try:
             tls = transport.get_extra_info("ssl_object")
-            return tls.version(), tls.getpeercert(binary_form=True)
+            if verified:
+                return tls.version(), from_verified(tls.getpeercert())
+            return tls.version(), read_certificate(tls.getpeercert(binary_form=True))
         finally:
             transport.abort()  # nothing more to say: no close_notify to wait for
 
     async def _tls(self) -> None:
         try:
-            self.version, der = await self._handshake(self.trust.verified)
+            self.version, self.cert = await self._handshake(self.trust.verified, verified=True)
         except ssl.SSLCertVerificationError as exc:
             await self._read_failed_certificate()
             raise _Failed(self._certificate_problem(exc)) from None
         except (TimeoutError, ssl.SSLError, OSError) as exc:
             raise _Failed(self._tls_problem(exc)) from None
-        self.cert = read_certificate(der)
         if self.cert is not None:
             left = days_left(self.cert.not_after, self.started)
             if left < self.settings.warn_days:
@@ -226,8 +229,7 @@ class _Probe:
     async def _read_failed_certificate(self) -> None:
         """The certificate that failed, from a handshake that verifies nothing."""
         with contextlib.suppress(_Failed, TimeoutError, OSError):
-            self.version, der = await self._handshake(self.trust.unverified)
-            self.cert = read_certificate(der)
+            self.version, self.cert = await self._handshake(self.trust.unverified)
 
     def _tls_problem(self, exc: BaseException) -> Problem:
         if isinstance(exc, TimeoutError):

@@ -152,3 +152,26 @@ async def test_kept_results_come_back_with_their_age_in_the_language_of_the_mome
     assert kept.days_left_at(result.checked_at + timedelta(days=2)) == -7
     set_language("zh")
     assert "证书已于 5 天前" in kept.problems[0].message
+
+
+async def test_a_resolver_that_hangs_is_a_timeout_and_is_not_waited_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+    import threading
+
+    release = threading.Event()
+
+    def hang(*args: object, **kwargs: object) -> list[object]:
+        release.wait(30)
+        raise OSError("released")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hang)
+    try:
+        (result,) = await probe_all(
+            [Target("slow-dns.example.com", 443, "tls")], settings=ProbeSettings(timeout=0.2)
+        )
+    finally:
+        release.set()
+    assert [p.kind for p in result.problems] == ["timeout"]
+    assert result.problems[0].message == "no DNS answer for slow-dns.example.com within 0.2 s"

@@ -17,10 +17,12 @@ import logging
 import os
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from wxdash.probes.certs import CertInfo, from_verified, read_certificate
 from wxdash.probes.hostmap import HostMap, is_host_name
@@ -70,6 +72,33 @@ def _os_reason(exc: OSError) -> str:
 
 def _seconds(timeout: float) -> str:
     return f"{timeout:g}"
+
+
+async def _getaddrinfo(host: str, port: int | None) -> list[Any]:
+    """`socket.getaddrinfo` in a thread of its own that nothing waits for: a resolver that
+    hangs past the timeout must not keep the command from ending (asyncio's own executor is
+    joined when the loop closes, and so would be the lookup)."""
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[list[Any]] = loop.create_future()
+
+    def settle(result: list[Any] | None, error: BaseException | None) -> None:
+        if answer.done():
+            return
+        if error is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(result or [])
+
+    def lookup() -> None:
+        try:
+            found, error = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM), None
+        except Exception as exc:
+            found, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting
+            loop.call_soon_threadsafe(settle, found, error)
+
+    threading.Thread(target=lookup, name="wxdash-dns", daemon=True).start()
+    return await answer
 
 
 @dataclass
@@ -127,9 +156,7 @@ class _Probe:
         seconds = self.settings.timeout
         try:
             async with asyncio.timeout(seconds):
-                infos = await asyncio.get_running_loop().getaddrinfo(
-                    to_host, self.port, type=socket.SOCK_STREAM
-                )
+                infos = await _getaddrinfo(to_host, self.port)
         except TimeoutError:
             raise _Failed(
                 Problem("timeout", "timeout_dns", {"host": to_host, "seconds": _seconds(seconds)})

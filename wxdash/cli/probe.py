@@ -13,6 +13,7 @@ from wxdash.cli.options import (
     Commands,
     add_common_options,
     add_format_option,
+    add_host_map_options,
     add_profile_options,
     converter,
     parse_positive,
@@ -125,26 +126,11 @@ def _add_probe_options(probe: argparse.ArgumentParser) -> None:
         default=DEFAULT_CONCURRENCY,
         help=_("hosts probed at once (default: {count})").format(count=DEFAULT_CONCURRENCY),
     )
-    probe.add_argument(
-        "--resolve",
-        metavar="HOST:PORT:ADDR",
-        action="append",
-        default=[],
-        help=_("connect to ADDR for HOST:PORT instead of asking DNS, as curl does (repeatable)"),
-    )
-    probe.add_argument(
-        "--connect-to",
-        metavar="HOST:PORT:ADDR:PORT2",
-        action="append",
-        default=[],
-        help=_(
-            "connect to ADDR:PORT2 for HOST:PORT, checking the certificate for HOST, as curl "
-            "does (repeatable)"
-        ),
-    )
+    add_host_map_options(probe)
 
 
-def _host_map(args: argparse.Namespace) -> HostMap:
+def host_map(args: argparse.Namespace) -> HostMap:
+    """The host map --resolve and --connect-to make; UsageError (with a hint) if malformed."""
     from wxdash.probes import HostMap, HostMapError
 
     try:
@@ -187,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     from wxdash.output.probes import probe_json, probe_text
     from wxdash.probes import Trust, targets_of
 
-    hosts = _host_map(args)
+    hosts = host_map(args)
     groups = args.groups or [Group.EFFECTIVE]
     protocols = args.protocols or list(Protocol)
     with Session(args) as session:

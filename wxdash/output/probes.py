@@ -101,13 +101,16 @@ def _summary(outcomes: Sequence[FetchOutcome], items: Sequence[Probed]) -> str:
     for item in items:
         counts[item.result.status] += 1
     fetched = sum(1 for o in outcomes if o.ok)
-    hosts = ngettext(
-        "{hosts} host probed for {profiles} profile",
-        "{hosts} hosts probed for {profiles} profiles",
-        len(items),
-    ).format(hosts=f"{len(items):,}", profiles=f"{fetched:,}")
-    line = _("{hosts}: {failing} failing, {warning} with warnings, {fine} fine").format(
-        hosts=hosts, failing=counts["fail"], warning=counts["warn"], fine=counts["ok"]
+    hosts = ngettext("{count} host", "{count} hosts", len(items)).format(count=f"{len(items):,}")
+    profiles = ngettext("{count} profile", "{count} profiles", fetched).format(count=f"{fetched:,}")
+    line = _(
+        "{hosts} probed for {profiles}: {failing} failing, {warning} with warnings, {fine} fine"
+    ).format(
+        hosts=hosts,
+        profiles=profiles,
+        failing=counts["fail"],
+        warning=counts["warn"],
+        fine=counts["ok"],
     )
     if missing := len(outcomes) - fetched:
         line += "; " + ngettext(

@@ -70,6 +70,12 @@ def _os_reason(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
 
+def _some(names: tuple[str, ...], shown: int = 3) -> str:
+    """A certificate's names, the first few: a CDN's may list a hundred."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f", … (+{more})" if more > 0 else "")
+
+
 def _seconds(timeout: float) -> str:
     return f"{timeout:g}"
 
@@ -280,7 +286,7 @@ class _Probe:
             start = cert.not_before.date().isoformat() if cert else "?"
             return Problem("cert_expired", "cert_not_yet", {"date": start})
         if code in _HOSTNAME:
-            names = ", ".join(cert.names) if cert and cert.names else "?"
+            names = _some(cert.names) if cert and cert.names else "?"
             params = {"names": names, "host": self.target.host}
             return Problem("cert_hostname", "cert_hostname", params)
         if code == _SELF_SIGNED:

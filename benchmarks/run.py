@@ -4,8 +4,9 @@
     .venv/bin/python benchmarks/run.py --quick    # a smoke run: small sizes, one repetition
 
 The fake WeChat server runs in this process with injected latency; wxdash and the floors
-(`floor.py`, `floor_app.py`, `raw.py`) run as separate processes against it, one at a time,
-with their own config and cache folders. A noisy machine slows both sides alike, so the ratios
+(`floor.py`, `floor_app.py`, `raw.py`; `raw_probe.py` against the loopback TLS hosts of
+`probes.py`) run as separate processes against it, one at a time, with their own config and
+cache folders. A noisy machine slows both sides alike, so the ratios
 compare fairly where the absolute times do not. Not a test: nothing here asserts a time.
 """
 
@@ -318,6 +319,22 @@ class Bench:
             )
         return rows
 
+    def probes(self) -> list[Row]:
+        """`wxdash probe` of many hosts on loopback against bare asyncio handshakes."""
+        from probes import CONCURRENCY, TARGET, ProbeFleet, check_answers
+
+        self.server.latency = 0.0
+        count = 50 if self.quick else 500
+        with ProbeFleet(self.folder, self.server, count) as fleet:
+            env, self.env = self.env, fleet.env(self.env)
+            try:
+                check_answers(fleet, self.env)
+                ours, floor = self.side_by_side(fleet.wxdash(), fleet.raw())
+            finally:
+                self.env = env
+        name = f"6. probe {count:,} hosts, concurrency {CONCURRENCY}"
+        return [ratio_row(name, ours, floor, TARGET)]
+
     def memory(self) -> list[Row]:
         self.server.latency = 0.0
         ours = self.json_child(self.child("wxdash", "memory", self.many))["peak"]
@@ -402,6 +419,7 @@ def main() -> None:
             bench.fetch_all,
             bench.filters,
             bench.memory,
+            bench.probes,
         ):
             rows.extend(step())
             print(f"  done: {step.__name__}", file=sys.stderr, flush=True)

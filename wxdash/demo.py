@@ -8,11 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wxdash import fakeserver
 from wxdash.profiles import Config, Profile
 from wxdash.wechat.tokens import TokenKind, TokenSpec
+
+if TYPE_CHECKING:
+    from wxdash.fakeserver.health import DemoHealth
+    from wxdash.probes import HostMap, Trust
 
 DEMO_LATENCY = 0.15
 
@@ -63,6 +67,8 @@ class Demo:
 
     def __init__(self, latency: float = DEMO_LATENCY) -> None:
         self.server = fakeserver.FakeWeChat(latency=latency)
+        self._health: DemoHealth | None = None
+        self._probing: tuple[HostMap, Trust] | None = None
 
     def start(self) -> Config:
         self.server.start()
@@ -87,5 +93,23 @@ class Demo:
             )
         return Config(path=Path("(demo)"), profiles=tuple(profiles))
 
+    def probe_hosts(self) -> tuple[HostMap, Trust]:
+        """The host map and trust a probe of the demo uses: its merchants' hosts served on
+        loopback with certificates of its own CA, made on the first call (not at start-up)."""
+        if self._probing is None:
+            from wxdash.fakeserver.health import DemoHealth, domains_in
+
+            domains = [
+                domain
+                for merchant in MERCHANTS
+                for data in (merchant.domains(), merchant.webview())
+                for domain in domains_in(data)
+            ]
+            self._health = DemoHealth(domains)
+            self._probing = self._health.start()
+        return self._probing
+
     def stop(self) -> None:
         self.server.stop()
+        if self._health is not None:
+            self._health.stop()

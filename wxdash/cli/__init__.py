@@ -25,8 +25,16 @@ EXIT_USAGE = 2  # bad arguments or a bad config file
 EXIT_PENDING = 3  # diff: something takes effect or drops at the next release
 EXIT_MISSING = 4  # check: a domain is not in the list
 EXIT_NO_HIT = 5  # find: no domain matched
+EXIT_UNHEALTHY = 6  # probe: a host failed
 # When several apply, the first in this order wins.
-_EXIT_PRECEDENCE = (EXIT_USAGE, EXIT_FAILED, EXIT_NO_HIT, EXIT_MISSING, EXIT_PENDING)
+_EXIT_PRECEDENCE = (
+    EXIT_USAGE,
+    EXIT_FAILED,
+    EXIT_UNHEALTHY,
+    EXIT_NO_HIT,
+    EXIT_MISSING,
+    EXIT_PENDING,
+)
 
 VERSION = f"wxdash {__version__}"
 
@@ -95,7 +103,7 @@ def choose_language(argv: Sequence[str]) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level options, then each command's subparser, in the order --help lists them."""
-    from wxdash.cli import check, config, dashboard, diff, fetch, find, profile, quota
+    from wxdash.cli import check, config, dashboard, diff, fetch, find, probe, profile, quota
     from wxdash.cli.options import Parser, add_common_options
     from wxdash.i18n import _
 
@@ -107,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=_(
             "Exit codes: 0 ok, 1 a profile failed, 2 usage or config error, 3 diff: changes "
-            "pending, 4 check: a domain missing, 5 find: no match."
+            "pending, 4 check: a domain missing, 5 find: no match, 6 probe: a host failing."
         ),
     )
     parser.add_argument(
@@ -126,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("show the cached results and make no request"),
     )
     commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
-    for command in (fetch, diff, check, find, quota, config, profile):
+    for command in (fetch, diff, check, find, probe, quota, config, profile):
         command.register(commands)
     return parser
 

@@ -175,3 +175,24 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,  # keeps a --offline given before the command
         help=_("use the last good result cached on this machine; make no request"),
     )
+
+
+def add_host_map_options(parser: argparse.ArgumentParser) -> None:
+    """--resolve and --connect-to, as curl has them: for `probe`, and the dashboard's probes."""
+    parser.add_argument(
+        "--resolve",
+        metavar="HOST:PORT:ADDR",
+        action="append",
+        default=[],
+        help=_("connect to ADDR for HOST:PORT instead of asking DNS, as curl does (repeatable)"),
+    )
+    parser.add_argument(
+        "--connect-to",
+        metavar="HOST:PORT:ADDR:PORT2",
+        action="append",
+        default=[],
+        help=_(
+            "connect to ADDR:PORT2 for HOST:PORT, checking the certificate for HOST, as curl "
+            "does (repeatable)"
+        ),
+    )

@@ -14,6 +14,8 @@
 #   scenarios.py  the misbehaviours an app can be given
 #   hostile.py    those that break HTTP itself: dripped, endless, contradictory framing
 #   datasets.py   the domains the demo and the tests serve
+#   tls.py        TLS hosts on loopback for probes to reach (they count handshakes)
+#   certificates.py, health.py   the demo's own CA, and its merchants' hosts' health
 #
 # Run `python -m wxdash.fakeserver --help` to serve it by hand.
 

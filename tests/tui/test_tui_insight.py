@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import screen_text
+from conftest import Run, screen_text
 from textual.drivers.headless_driver import HeadlessDriver
 from tuikit import (
     APPID_A,
@@ -152,7 +152,7 @@ async def test_pending_tab_follows_the_protocol_toggles_and_the_text_filter(
         assert lines(tree_text(app)) == [" No pending change passes the filters."]
 
 
-async def test_c_on_the_pending_tab_copies_its_domains(
+async def test_c_on_the_pending_tab_copies_its_lines_as_shown(
     fake: FakeWeChat, write_config: Writer, terminal: list[str]
 ) -> None:
     app = make_app(write_config, shop_a(fake))
@@ -161,43 +161,102 @@ async def test_c_on_the_pending_tab_copies_its_domains(
         app.query_one("#profiles").focus()
         await pilot.press("c")
         await settle(pilot)
+        # The whole tab: each protocol's title, then its changes with their signs and notes.
         assert decode_osc52(terminal) == [
             "\n".join(
                 [
-                    "https://api-v2.shopa.com",
-                    "https://pay.shopa.com",
-                    "https://img.shopa.com",
-                    "udp://live.shopa.com:8443",
-                    "https://events.shopa.com",
+                    "request (2)",
+                    "  + https://api-v2.shopa.com  takes effect at next release (mp)",
+                    "  − https://pay.shopa.com  drops at next release",
+                    "download (1)",
+                    "  − https://img.shopa.com  drops at next release",
+                    "udp (1)",
+                    "  + udp://live.shopa.com:8443  takes effect at next release (direct)",
+                    "webview (1)",
+                    "  + https://events.shopa.com  takes effect at next release (mp)",
                 ]
             )
         ]
         assert notices(app)[-1] == "Sent 5 domains (Pending) to the terminal clipboard (OSC 52)"
 
-        # Filtered: only what is shown. download and udp hidden, then `C` as JSON.
-        await pilot.press("4", "5", "c")
+        # Filtered: only what is shown. download and udp hidden, the text filter on `pay`.
+        await pilot.press("4", "5", "slash", *"pay", "enter")
+        app.query_one("#profiles").focus()
+        await pilot.press("c")
         await settle(pilot)
         assert decode_osc52(terminal)[-1] == "\n".join(
-            ["https://api-v2.shopa.com", "https://pay.shopa.com", "https://events.shopa.com"]
+            [
+                "request (1)",
+                "  − https://pay.shopa.com  drops at next release",
+            ]
         )
-        await pilot.press("C")
-        await settle(pilot)
-        assert json.loads(decode_osc52(terminal)[-1]) == {
-            "requestdomain": ["https://api-v2.shopa.com", "https://pay.shopa.com"],
-            "webviewdomain": ["https://events.shopa.com"],
-        }
-        assert notices(app)[-1] == (
-            "Sent 3 domains (Pending, as JSON) to the terminal clipboard (OSC 52)"
-        )
+        assert notices(app)[-1] == "Sent 1 domain (Pending) to the terminal clipboard (OSC 52)"
 
-        # On a domain in the tree: that domain.
+        # On a protocol, then on a change, in the tree: that protocol's lines, that line.
+        await pilot.press("escape")
         app.dashboard.tree().focus()
         await pilot.pause()
-        await pilot.press("down", "down", "c")  # from request: + api-v2, − pay
+        await pilot.press("down", "down", "down", "c")  # request, + api-v2, − pay, webview
         await settle(pilot)
-        assert decode_osc52(terminal)[-1] == "https://pay.shopa.com"
+        assert decode_osc52(terminal)[-1] == "\n".join(
+            ["webview (1)", "  + https://events.shopa.com  takes effect at next release (mp)"]
+        )
+        assert notices(app)[-1] == (
+            "Sent 1 domain (webview, Pending) to the terminal clipboard (OSC 52)"
+        )
+        await pilot.press("up", "c")
+        await settle(pilot)
+        assert decode_osc52(terminal)[-1] == "− https://pay.shopa.com  drops at next release"
         assert notices(app)[-1] == (
             "Sent 1 domain (request, Pending) to the terminal clipboard (OSC 52)"
+        )
+
+
+async def test_shift_c_on_the_pending_tab_copies_the_diff_json_of_what_is_shown(
+    fake: FakeWeChat, write_config: Writer, terminal: list[str], run_cli: Run
+) -> None:
+    app = make_app(write_config, shop_a(fake))
+    async with running(app) as pilot:
+        await show_tab(pilot, "tab-pending")
+        await pilot.press("C")
+        await settle(pilot)
+        # What `wxdash diff -f json` says of the profile's pending changes, word for word.
+        printed = run_cli("diff", "-f", "json", "-p", "Shop A")
+        assert printed.returncode == 3, printed.stderr
+        diff = json.loads(printed.stdout)["profiles"][0]["pending"]
+        assert json.loads(decode_osc52(terminal)[-1]) == diff
+        assert diff["count"] == 5
+        assert notices(app)[-1] == (
+            "Sent 5 domains (Pending, as JSON) to the terminal clipboard (OSC 52)"
+        )
+
+        # Filtered: download and udp hidden, then only what holds `api`.
+        await pilot.press("4", "5", "C")
+        await settle(pilot)
+        assert json.loads(decode_osc52(terminal)[-1]) == {
+            "count": 3,
+            "adds": [
+                {
+                    "protocol": "requestdomain",
+                    "domain": "https://api-v2.shopa.com",
+                    "groups": ["mp_domain"],
+                },
+                {
+                    "protocol": "webviewdomain",
+                    "domain": "https://events.shopa.com",
+                    "groups": ["mp_domain"],
+                },
+            ],
+            "drops": [{"protocol": "requestdomain", "domain": "https://pay.shopa.com"}],
+            "not_compared": [],
+        }
+        await pilot.press("slash", *"api", "enter", "C")
+        await settle(pilot)
+        copied = json.loads(decode_osc52(terminal)[-1])
+        assert [c["domain"] for c in copied["adds"]] == ["https://api-v2.shopa.com"]
+        assert copied["drops"] == []
+        assert notices(app)[-1] == (
+            "Sent 1 domain (Pending, as JSON) to the terminal clipboard (OSC 52)"
         )
 
 

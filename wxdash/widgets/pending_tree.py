@@ -89,15 +89,37 @@ class PendingTree(DomainTree):
 
     @staticmethod
     def _visible(changes: Pending, filters: Filters) -> dict[Protocol, list[Change]]:
+        shown = filters.pending(changes)
         out: dict[Protocol, list[Change]] = {}
         for protocol in Protocol:
-            if not filters.shows(protocol):
-                continue
-            adds, drops = changes.of(protocol)
-            listed = [c for c in (*adds, *drops) if filters.matches(c.domain)]
-            if listed:
-                out[protocol] = listed
+            adds, drops = shown.of(protocol)
+            if adds or drops:
+                out[protocol] = [*adds, *drops]
         return out
+
+    def shown_lines(self, info: NodeInfo | None) -> tuple[list[str], int]:
+        """The lines `c` copies, as the tab shows them, and how many changes they hold: one
+        change with its sign and note (the cursor on it), a protocol's (its title, then its
+        changes), or the whole tab's."""
+        lines: list[str] = []
+        count = 0
+        for node in self.root.children:
+            if node.data is None or node.data.kind != "protocol":
+                continue
+            if info is not None and info.protocol not in (None, node.data.protocol):
+                continue
+            leaves = [
+                leaf.label.plain.rstrip()
+                for leaf in node.children
+                if info is None or info.kind != "domain" or leaf.data == info
+            ]
+            count += len(leaves)
+            if info is not None and info.kind == "domain":
+                lines.extend(leaves)
+            elif leaves:
+                lines.append(node.label.plain.rstrip())
+                lines.extend("  " + leaf for leaf in leaves)
+        return lines, count
 
     def pending_domains(self, changes: Pending | None, filters: Filters) -> dict[str, list[str]]:
         """The domains this tab shows, by the API's protocol key (for copying)."""

@@ -338,9 +338,9 @@ def _lists(report: DomainReport, group: Group, protocol: Protocol) -> tuple[str,
     return data[protocol] if data is not None else ()
 
 
-def group_names(groups: Sequence[Group]) -> str:
-    """`mp, third` in English, the console's names in Chinese."""
-    return ", ".join(g.note_label for g in groups)
+def group_names(groups: Sequence[Group], *, short: bool = False) -> str:
+    """`mp, third` in English, the console's names in Chinese (`short`: their short forms)."""
+    return ", ".join(g.short_note_label if short else g.note_label for g in groups)
 
 
 # -- release checks ----------------------------------------------------------------------

@@ -39,17 +39,18 @@ from wxdash.fakeserver import FakeWeChat, lint_domains, shop_domains, shop_webvi
 from wxdash.screens.find import FindScreen
 
 # Shop A's pending changes (shop_domains and shop_webview with pending=True), as the tab shows
-# them: per protocol, what takes effect first, then what drops; the notes in one column.
+# them: per protocol, what takes effect first, then what drops; the notes in one column, two
+# cells after the longest domain shown.
 PENDING_A = [
     " ▼ request (2)",
-    " ├─ + https://api-v2.shopa.com  takes effect at next release (mp)",
-    " └─ − https://pay.shopa.com  drops at next release",
+    " ├─ + https://api-v2.shopa.com   takes effect at next release (mp)",
+    " └─ − https://pay.shopa.com      drops at next release",
     " ▼ download (1)",
-    " └─ − https://img.shopa.com  drops at next release",
+    " └─ − https://img.shopa.com      drops at next release",
     " ▼ udp (1)",
     " └─ + udp://live.shopa.com:8443  takes effect at next release (direct)",
     " ▼ webview (1)",
-    " └─ + https://events.shopa.com  takes effect at next release (mp)",
+    " └─ + https://events.shopa.com   takes effect at next release (mp)",
 ]
 
 
@@ -102,7 +103,7 @@ async def test_pending_names_every_group_that_configures_a_new_domain(
     async with running(app) as pilot:
         tree = await show_tab(pilot, "tab-pending")
         # Host case does not matter to WeChat: one change, configured in MP and Third-party.
-        assert " ├─ + https://api-v2.shopa.com  takes effect at next release (mp, third)" in tree
+        assert " ├─ + https://api-v2.shopa.com   takes effect at next release (mp, third)" in tree
         assert "API-V2" not in tree
         assert "Pending (4)" in screen_text(app)
 
@@ -166,14 +167,14 @@ async def test_c_on_the_pending_tab_copies_its_lines_as_shown(
             "\n".join(
                 [
                     "request (2)",
-                    "  + https://api-v2.shopa.com  takes effect at next release (mp)",
-                    "  − https://pay.shopa.com  drops at next release",
+                    "  + https://api-v2.shopa.com   takes effect at next release (mp)",
+                    "  − https://pay.shopa.com      drops at next release",
                     "download (1)",
-                    "  − https://img.shopa.com  drops at next release",
+                    "  − https://img.shopa.com      drops at next release",
                     "udp (1)",
                     "  + udp://live.shopa.com:8443  takes effect at next release (direct)",
                     "webview (1)",
-                    "  + https://events.shopa.com  takes effect at next release (mp)",
+                    "  + https://events.shopa.com   takes effect at next release (mp)",
                 ]
             )
         ]
@@ -206,7 +207,7 @@ async def test_c_on_the_pending_tab_copies_its_lines_as_shown(
         )
         await pilot.press("up", "c")
         await settle(pilot)
-        assert decode_osc52(terminal)[-1] == "− https://pay.shopa.com  drops at next release"
+        assert decode_osc52(terminal)[-1] == "− https://pay.shopa.com     drops at next release"
         assert notices(app)[-1] == (
             "Sent 1 domain (request, Pending) to the terminal clipboard (OSC 52)"
         )
@@ -258,6 +259,43 @@ async def test_shift_c_on_the_pending_tab_copies_the_diff_json_of_what_is_shown(
         assert notices(app)[-1] == (
             "Sent 1 domain (Pending, as JSON) to the terminal clipboard (OSC 52)"
         )
+
+
+async def test_pending_notes_shorten_to_fit_and_keep_their_groups(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    domains = shop_domains("shopa", pending=True)
+    domains["third_domain"]["requestdomain"].append("https://api-v2.shopa.com")
+    app = make_app(write_config, shop_a(fake, domains=domains))
+    async with running(app, size=(100, 30)) as pilot:
+        tree = await show_tab(pilot, "tab-pending")
+        # Beside the list, a full note would be cut: each says less, in one column, and
+        # still names its groups whole.
+        assert lines(tree) == [
+            " ▼ request (2)",
+            " ├─ + https://api-v2.shopa.com   at next release (mp, third)",
+            " └─ − https://pay.shopa.com      drops at next release",
+            " ▼ download (1)",
+            " └─ − https://img.shopa.com      drops at next release",
+            " ▼ udp (1)",
+            " └─ + udp://live.shopa.com:8443  at next release (direct)",
+            " ▼ webview (1)",
+            " └─ + https://events.shopa.com   at next release (mp)",
+        ]
+        # The list hidden, there is room for the whole sentence again.
+        await pilot.press("b")
+        await settle(pilot)
+        assert " ├─ + https://api-v2.shopa.com   takes effect at next release (mp, third)" in (
+            tree_text(app)
+        )
+        # Narrower (the list folds away by itself): only the groups are left, whole.
+        await pilot.press("b")
+        await pilot.resize_terminal(60, 24)
+        await settle(pilot)
+        assert lines(tree_text(app))[1:3] == [
+            " ├─ + https://api-v2.shopa.com   (mp, third)",
+            " └─ − https://pay.shopa.com      drops",
+        ]
 
 
 # -- webview (business) domains --------------------------------------------------------------

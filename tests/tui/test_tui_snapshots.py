@@ -163,8 +163,8 @@ def test_profile_form(fake: FakeWeChat, write_config: Writer, snap_compare: Snap
 
 def test_pending_tab(fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare) -> None:
     """Lotus Tea's Pending tab: per protocol, + what takes effect at the next release (with
-    the groups that configure it) and − what drops, the notes in one column, the count on
-    the tab."""
+    the groups that configure it) and − what drops, the notes in one column, shortened to fit
+    beside the list with their groups whole; the count on the tab."""
     app = make_app(write_config, *shops(fake))
 
     async def pending(pilot: Pilot[Any]) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from rich.text import Text
 
 from wxdash.i18n import _
-from wxdash.insight import Change, Pending, group_names
-from wxdash.output import not_compared
-from wxdash.safetext import visible
+from wxdash.insight import Change, Pending
+from wxdash.output import change_note, not_compared, pad, width
+from wxdash.output.diff import NOTE_BREVITIES
+from wxdash.safetext import visible as visible_text
 from wxdash.state import Filters
 from wxdash.wechat.models import Protocol
 from wxdash.widgets.domain_tree import DomainTree, NodeInfo
@@ -24,13 +25,26 @@ class PendingTree(DomainTree):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(None, id=id)
 
+    _pending_shown: tuple[Pending | None, Filters, str | None] | None = None
+    _fitted_to = 0  # the width the notes were fitted to
+
     def show_pending(
         self, changes: Pending | None, filters: Filters, placeholder: str | None = None
     ) -> None:
+        self._pending_shown = (changes, filters, placeholder)
+        self._fitted_to = self.scrollable_content_region.width
         keep, keep_line = self._remembered()
         self.clear()
         self._fill_pending(changes, filters, placeholder)
         self._restore(keep, keep_line)
+
+    def on_resize(self) -> None:
+        # The notes were fitted to the old width: fit them again.
+        if (
+            self._pending_shown is not None
+            and self.scrollable_content_region.width != self._fitted_to
+        ):
+            self.show_pending(*self._pending_shown)
 
     def _fill_pending(
         self, changes: Pending | None, filters: Filters, placeholder: str | None
@@ -46,9 +60,12 @@ class PendingTree(DomainTree):
                     "✓ " + _("effective matches configured: the next release changes nothing")
                 )
             return
-        shown = 0
-        for protocol, listed in self._visible(changes, filters).items():
-            shown += len(listed)
+        by_protocol = self._visible(changes, filters)
+        shown = [c for listed in by_protocol.values() for c in listed]
+        # The notes start in one column, as the command line's do.
+        column = max((width(visible_text(c.domain)) for c in shown), default=0) + 2
+        brevity = self._brevity(shown, column)
+        for protocol, listed in by_protocol.items():
             count = Text(f"({len(listed)})", style=self._style("domain-tree--count"))
             node = self.root.add(
                 Text.assemble(protocol.label, " ", count),
@@ -58,7 +75,7 @@ class PendingTree(DomainTree):
             )
             for change in listed:
                 node.add_leaf(
-                    self._label(change),
+                    self._label(change, column, brevity),
                     data=NodeInfo("domain", protocol.value, change.domain),
                 )
         if not shown:
@@ -69,22 +86,32 @@ class PendingTree(DomainTree):
             Text(text, style=self._style("domain-tree--note")), data=NodeInfo("note")
         )
 
-    def _label(self, change: Change) -> Text:
-        # Not padded into a column: on a narrow screen the note would be pushed out of sight.
-        domain = visible(change.domain)
+    def _brevity(self, changes: list[Change], column: int) -> int:
+        """The least shortened notes that fit beside their domains; the shortest if none do
+        (the tree then scrolls sideways)."""
+        room = self.scrollable_content_region.width
+        if room == 0:
+            return 0  # not laid out yet: it is fitted again when it gets its size
+        room -= self.guide_depth + len("+ ") + column
+        for brevity in NOTE_BREVITIES:
+            if all(width(change_note(c, brevity)) <= room for c in changes):
+                return brevity
+        return NOTE_BREVITIES[-1]
+
+    def _label(self, change: Change, column: int, brevity: int) -> Text:
+        """`+ domain  note`, the note in the column given, shortened as far as `brevity`."""
+        domain = pad(visible_text(change.domain), column)
+        note = change_note(change, brevity)
         if change.adds:
-            note = _("takes effect at next release ({groups})").format(
-                groups=group_names(change.groups)
-            )
             return Text.assemble(
                 ("+ ", self._style("domain-tree--add")),
                 domain,
-                ("  " + note, self._style("domain-tree--count")),
+                (note, self._style("domain-tree--count")),
             )
         return Text.assemble(
             ("− ", self._style("domain-tree--drop")),
             domain,
-            ("  " + _("drops at next release"), self._style("domain-tree--warning")),
+            (note, self._style("domain-tree--warning")),
         )
 
     @staticmethod

@@ -84,12 +84,12 @@ async def test_pending_tab_lists_what_the_next_release_adds_and_drops(
 ) -> None:
     app = make_app(write_config, shop_a(fake))
     async with running(app) as pilot:
-        assert "Effective  MP  Third-party  Direct  Pending (5)" in screen_text(app)
+        assert "Effective  MP  Third-party  Direct  Compare  Pending (5)" in screen_text(app)
         tree = await show_tab(pilot, "tab-pending")
         assert lines(tree) == PENDING_A
-        # `]` and `[` reach it too: it is the fifth tab, after Direct.
+        # `]` and `[` reach it too: it is the last tab, after Direct and Compare.
         await pilot.press("left_square_bracket")
-        assert active_tab(app) == "tab-direct"
+        assert active_tab(app) == "tab-compare"
         await pilot.press("right_square_bracket")
         assert lines(tree_text(app)) == PENDING_A
 
@@ -120,7 +120,7 @@ async def test_pending_says_when_the_next_release_changes_nothing(
     )
     app = make_app(write_config, settled)
     async with running(app) as pilot:
-        assert "Effective  MP  Third-party  Direct  Pending (0)" in screen_text(app)
+        assert "Effective  MP  Third-party  Direct  Compare  Pending (0)" in screen_text(app)
         tree = await show_tab(pilot, "tab-pending")
         assert lines(tree) == [" ✓ effective matches configured: the next release changes nothing"]
 
@@ -641,14 +641,14 @@ async def test_f_searches_only_fetched_profiles_and_says_how_many(
 # -- 80 columns ------------------------------------------------------------------------------
 
 
-async def test_nothing_is_cut_off_at_80x24_with_seven_toggles_and_five_tabs(
+async def test_nothing_is_cut_off_at_80x24_with_seven_toggles_and_six_tabs(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
     app = make_app(write_config, shop_a(fake))
     async with running(app, size=(80, 24)) as pilot:
         text = screen_text(app)
         assert "1 request 2 ws 3 upload 4 download 5 udp 6 tcp 7 webview   / filter" in text
-        assert "Effective  MP  Third-party  Direct  Pending (5)" in text
+        assert "Effective  MP  Third-party  Direct  Compare  Pending (5)" in text
         assert " └─ https://m.shopa.com" in tree_text(app)
         assert "F Find" in text
         assert "q Quit" in text

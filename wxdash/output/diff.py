@@ -68,6 +68,15 @@ def change_text(change: Change) -> str:
 NOTE_BREVITIES = range(4)
 
 
+def note_brevity(changes: Iterable[Change], room: int) -> int:
+    """The least shortened notes that all fit in `room` cells; the shortest if none do."""
+    listed = list(changes)
+    for brevity in NOTE_BREVITIES:
+        if all(width(change_note(c, brevity)) <= room for c in listed):
+            return brevity
+    return NOTE_BREVITIES[-1]
+
+
 def change_note(change: Change, brevity: int = 0) -> str:
     """`takes effect at next release (mp)` or `drops at next release`; a higher `brevity`
     says less (short group names, then a shorter sentence, then only the groups) but never

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -29,7 +29,8 @@ from wxdash.screens.dialog import Dialog
 from wxdash.state import ProfileState
 from wxdash.styles import stylesheet
 from wxdash.wechat.models import Group, Protocol
-from wxdash.widgets.domain_tabs import active_group, active_tab, tab_title
+from wxdash.widgets.compare_tree import CompareTree
+from wxdash.widgets.domain_tabs import COMPARE, active_group, active_tab, tab_title
 from wxdash.widgets.pending_tree import PendingTree
 from wxdash.widgets.text_input import TextInput
 
@@ -182,6 +183,8 @@ class CopyExportActions(_Dashboard):
         tree = self.tree()
         if isinstance(tree, PendingTree):
             return tree.pending_domains(state.pending if state else None, self.filters)
+        if isinstance(tree, CompareTree):
+            return tree.comparison.domains() if tree.comparison is not None else {}
         return tree.visible_domains(state.view if state else None, self.filters)
 
     def _copy_target(self) -> tuple[list[str], str]:
@@ -272,7 +275,10 @@ class CopyExportActions(_Dashboard):
 
     def _export(self, state: ProfileState, request: ExportRequest) -> str | None:
         """Write the export; an error message for the dialog if it could not be written."""
-        text = export_text(state, request, active_group(self.query_one(TabbedContent)))
+        tabs = self.query_one(TabbedContent)
+        if active_tab(tabs) == COMPARE:
+            request = replace(request, whole=True)  # Compare shows every group
+        text = export_text(state, request, active_group(tabs))
         try:
             replace_file(request.path, text.encode("utf-8"), mode=0o644)
         except OSError as exc:

@@ -7,44 +7,28 @@ longer configured drops then.
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
 
 from wxdash.i18n import _
 from wxdash.insight import Change, Pending
 from wxdash.output import change_note, not_compared, pad, width
-from wxdash.output.diff import NOTE_BREVITIES
+from wxdash.output.diff import note_brevity
 from wxdash.safetext import visible as visible_text
 from wxdash.state import Filters
 from wxdash.wechat.models import Protocol
-from wxdash.widgets.domain_tree import DomainTree, NodeInfo
+from wxdash.widgets.fitted_tree import FittedTree
+from wxdash.widgets.kept_cursor import NodeInfo
 
 
-class PendingTree(DomainTree):
+class PendingTree(FittedTree):
     """Shares DomainTree's look, cursor keeping and copying; only what it lists differs."""
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(None, id=id)
-
-    _pending_shown: tuple[Pending | None, Filters, str | None] | None = None
-    _fitted_to = 0  # the width the notes were fitted to
 
     def show_pending(
         self, changes: Pending | None, filters: Filters, placeholder: str | None = None
     ) -> None:
-        self._pending_shown = (changes, filters, placeholder)
-        self._fitted_to = self.scrollable_content_region.width
-        keep, keep_line = self._remembered()
-        self.clear()
-        self._fill_pending(changes, filters, placeholder)
-        self._restore(keep, keep_line)
-
-    def on_resize(self) -> None:
-        # The notes were fitted to the old width: fit them again.
-        if (
-            self._pending_shown is not None
-            and self.scrollable_content_region.width != self._fitted_to
-        ):
-            self.show_pending(*self._pending_shown)
+        self._draw(partial(self._fill_pending, changes, filters, placeholder))
 
     def _fill_pending(
         self, changes: Pending | None, filters: Filters, placeholder: str | None
@@ -64,7 +48,8 @@ class PendingTree(DomainTree):
         shown = [c for listed in by_protocol.values() for c in listed]
         # The notes start in one column, as the command line's do.
         column = max((width(visible_text(c.domain)) for c in shown), default=0) + 2
-        brevity = self._brevity(shown, column)
+        room = self.room - self.guide_depth - len("+ ") - column
+        brevity = note_brevity(shown, room) if self.room else 0
         for protocol, listed in by_protocol.items():
             count = Text(f"({len(listed)})", style=self._style("domain-tree--count"))
             node = self.root.add(
@@ -85,18 +70,6 @@ class PendingTree(DomainTree):
         self.root.add_leaf(
             Text(text, style=self._style("domain-tree--note")), data=NodeInfo("note")
         )
-
-    def _brevity(self, changes: list[Change], column: int) -> int:
-        """The least shortened notes that fit beside their domains; the shortest if none do
-        (the tree then scrolls sideways)."""
-        room = self.scrollable_content_region.width
-        if room == 0:
-            return 0  # not laid out yet: it is fitted again when it gets its size
-        room -= self.guide_depth + len("+ ") + column
-        for brevity in NOTE_BREVITIES:
-            if all(width(change_note(c, brevity)) <= room for c in changes):
-                return brevity
-        return NOTE_BREVITIES[-1]
 
     def _label(self, change: Change, column: int, brevity: int) -> Text:
         """`+ domain  note`, the note in the column given, shortened as far as `brevity`."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 from functools import partial
 
 from rich.cells import cell_len
-from rich.text import Text
+from rich.style import Style
+from rich.text import Span, Text
 
 from wxdash.compare import CompareRow, Comparison
 from wxdash.i18n import _
@@ -64,6 +65,7 @@ class CompareTree(FittedTree):
         room -= cell_len(MARK_GAP.join(heads)) + len(GAP) + len("+ ")
         changes = [row.change for row in rows if row.change is not None]
         brevity = note_brevity(changes, room) if self.room else 0
+        draw = _RowDrawer(self, heads, column, brevity)
         for protocol, listed in comparison.rows.items():
             node = self.root.add(
                 self._title(titles[protocol], column + shift, heads),
@@ -73,8 +75,7 @@ class CompareTree(FittedTree):
             unknown = comparison.unknown.get(protocol, frozenset())
             for row in listed:
                 node.add_leaf(
-                    self._row(row, column, heads, unknown, brevity),
-                    data=NodeInfo("domain", protocol.value, row.domain),
+                    draw(row, unknown), data=NodeInfo("domain", protocol.value, row.domain)
                 )
 
     def _note(self, text: str) -> None:
@@ -89,38 +90,51 @@ class CompareTree(FittedTree):
             pad(title, column), (MARK_GAP.join(heads), style), GAP, (_("Pending"), style)
         )
 
-    def _row(
-        self,
-        row: CompareRow,
-        column: int,
-        heads: list[str],
-        unknown: frozenset[Group],
-        brevity: int,
-    ) -> Text:
-        marks = []
-        for group, head in zip(Group, heads, strict=True):
-            mark, style = (
-                (PRESENT, "domain-tree--add")
-                if group in row.groups
-                else (UNKNOWN, "domain-tree--warning")
-                if group in unknown
-                else (ABSENT, "domain-tree--empty")
-            )
-            before = (cell_len(head) - 1) // 2  # the mark under the middle of the name
+
+class _RowDrawer:
+    """Draws rows: the domain in its column, a mark under the middle of each group's name,
+    then the note. The cells and styles are worked out once for all the rows (a big profile
+    has thousands)."""
+
+    def __init__(self, tree: CompareTree, heads: list[str], column: int, brevity: int) -> None:
+        styles = {
+            PRESENT: tree._style("domain-tree--add"),
+            UNKNOWN: tree._style("domain-tree--warning"),
+            ABSENT: tree._style("domain-tree--empty"),
+        }
+        # Per group, per mark: the cell's text, where the mark sits in it, and its style.
+        self.cells: list[dict[str, tuple[str, int, Style]]] = []
+        for head in heads:
+            before = (cell_len(head) - 1) // 2
             after = cell_len(head) - 1 - before
-            marks.append(Text.assemble(" " * before, (mark, self._style(style)), " " * after))
-        text = Text(pad(visible(row.domain), column))
-        text.append_text(Text(MARK_GAP).join(marks))
-        text.append(GAP)
+            self.cells.append(
+                {
+                    mark: (" " * before + mark + " " * after + MARK_GAP, before, style)
+                    for mark, style in styles.items()
+                }
+            )
+        self.column = column
+        self.brevity = brevity
+        self.signs = {
+            True: ("+ ", tree._style("domain-tree--add"), tree._style("domain-tree--count")),
+            False: ("− ", tree._style("domain-tree--drop"), tree._style("domain-tree--warning")),
+        }
+
+    def __call__(self, row: CompareRow, unknown: frozenset[Group]) -> Text:
+        parts = [pad(visible(row.domain), self.column)]
+        at = len(parts[0])
+        spans: list[Span] = []
+        for group, cells in zip(Group, self.cells, strict=True):
+            mark = PRESENT if group in row.groups else UNKNOWN if group in unknown else ABSENT
+            cell, offset, style = cells[mark]
+            spans.append(Span(at + offset, at + offset + 1, style))
+            parts.append(cell)
+            at += len(cell)
         if row.change is not None:
-            adds = row.change.adds
-            text.append(
-                "+ " if adds else "− ",
-                style=self._style("domain-tree--add" if adds else "domain-tree--drop"),
-            )
-            text.append(
-                change_note(row.change, brevity),
-                style=self._style("domain-tree--count" if adds else "domain-tree--warning"),
-            )
-        text.rstrip()
-        return text
+            sign, sign_style, note_style = self.signs[row.change.adds]
+            note = change_note(row.change, self.brevity)
+            parts.append(GAP[len(MARK_GAP) :] + sign + note)
+            at += len(GAP) - len(MARK_GAP)
+            spans.append(Span(at, at + len(sign), sign_style))
+            spans.append(Span(at + len(sign), at + len(sign) + len(note), note_style))
+        return Text("".join(parts).rstrip(), spans=spans)

@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.widgets import TabbedContent, TabPane
 
 from wxdash.compare import compare_profile
-from wxdash.i18n import _
+from wxdash.i18n import _, pgettext
 from wxdash.state import Filters, ProfileState, Status
 from wxdash.wechat.models import Group
 from wxdash.widgets.compare_tree import CompareTree
@@ -91,8 +91,8 @@ def label_tabs(
 ) -> None:
     """While a filter is on, each group's tab says how many of its domains pass it; Pending
     always says how many changes it holds. Tabs short of room take short titles (Chinese ones
-    are long), then leave the groups' counts to the filter bar; Textual scrolls what still
-    does not fit, keeping the tab shown in view."""
+    are long), then leave the groups' counts to the filter bar, then abbreviate; Textual
+    scrolls what still does not fit, keeping the tab shown in view."""
     suffixes = {
         group: f" ({counts[group]})" for group in Group if filters.active and group in counts
     }
@@ -103,6 +103,7 @@ def label_tabs(
         {group.short: group.label + suffixes.get(group, "") for group in Group},
         {group.short: group.tab_label + suffixes.get(group, "") for group in Group},
         {group.short: group.tab_label for group in Group},
+        {group.short: _compact(group) for group in Group},
     ]
     for labels in choices:
         labels[COMPARE] = _("Compare")
@@ -115,6 +116,14 @@ def label_tabs(
         widget = tabs.get_tab(f"tab-{tab}")
         if widget.label.plain != label:
             widget.label = Content(label)
+
+
+def _compact(group: Group) -> str:
+    """The shortest titles, for the tabs beside the list on a narrow screen."""
+    return {
+        Group.EFFECTIVE: pgettext("compact tab label", "Eff."),
+        Group.THIRD: pgettext("compact tab label", "3rd"),
+    }.get(group, group.tab_label)
 
 
 def placeholder(state: ProfileState, offline: bool) -> str:

@@ -324,13 +324,21 @@ def pending_of(
     view = view if view is not None else annotate(report, webview)
     if report is None or view is None:
         return None
+    return pending(view, returned_lists(report, webview))
+
+
+def returned_lists(
+    report: DomainReport | None, webview: WebviewReport | None
+) -> Callable[[Group, Protocol], bool]:
+    """Whether a call returned a group's list of a protocol: the server lists come from
+    `report`, webview's from `webview` (a group left out, or a call that failed, did not)."""
 
     def returned(group: Group, protocol: Protocol) -> bool:
         if protocol.is_server:
-            return report[group] is not None
+            return report is not None and report[group] is not None
         return webview is not None and webview.lists[group] is not None
 
-    return pending(view, returned)
+    return returned
 
 
 def _lists(report: DomainReport, group: Group, protocol: Protocol) -> tuple[str, ...]:
@@ -338,9 +346,9 @@ def _lists(report: DomainReport, group: Group, protocol: Protocol) -> tuple[str,
     return data[protocol] if data is not None else ()
 
 
-def group_names(groups: Sequence[Group]) -> str:
-    """`mp, third` in English, the console's names in Chinese."""
-    return ", ".join(g.note_label for g in groups)
+def group_names(groups: Sequence[Group], *, short: bool = False) -> str:
+    """`mp, third` in English, the console's names in Chinese (`short`: their short forms)."""
+    return ", ".join(g.short_note_label if short else g.note_label for g in groups)
 
 
 # -- release checks ----------------------------------------------------------------------

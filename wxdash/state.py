@@ -220,6 +220,14 @@ class Filters:
     def toggle(self, protocol: Protocol) -> None:
         self.protocols ^= {protocol}
 
+    def pending(self, changes: Pending) -> Pending:
+        """The changes that pass the filters (those of the protocols shown, not compared too)."""
+        return Pending(
+            tuple(c for c in changes.adds if self.shows(c.protocol) and self.matches(c.domain)),
+            tuple(c for c in changes.drops if self.shows(c.protocol) and self.matches(c.domain)),
+            tuple(p for p in changes.unknown if self.shows(p)),
+        )
+
     def visible(self, group: DomainGroup) -> dict[Protocol, list[str]]:
         """The group's domains that pass the filters, per shown protocol (in protocol order)."""
         return {

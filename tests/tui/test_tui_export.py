@@ -232,6 +232,23 @@ async def test_this_tab_on_the_pending_tab_exports_the_diff(
     } in pending["adds"]
 
 
+async def test_this_tab_on_the_compare_tab_exports_every_group(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run, in_tmp: Path
+) -> None:
+    app = make_app(write_config, shop_a(fake))
+    async with running(app) as pilot:
+        await pilot.press("left_square_bracket", "left_square_bracket")  # back to Compare
+        await open_export(pilot)
+        await choose(pilot, "#export-scope", 1)
+        assert "This tab: Compare" in screen_text(app)
+        offered = path_field(pilot).value
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    # Compare shows every group side by side: its file is the whole profile, as fetch gives it.
+    exported = json.loads((in_tmp / offered).read_text(encoding="utf-8"))
+    assert without_times(exported) == without_times(json.loads(cli(run_cli, "fetch", "-f", "json")))
+
+
 async def test_the_token_is_not_in_an_export(
     fake: FakeWeChat, write_config: Writer, in_tmp: Path, config_path: Path
 ) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import screen_text
+from conftest import Run, screen_text
 from textual.drivers.headless_driver import HeadlessDriver
 from tuikit import (
     APPID_A,
@@ -39,17 +39,18 @@ from wxdash.fakeserver import FakeWeChat, lint_domains, shop_domains, shop_webvi
 from wxdash.screens.find import FindScreen
 
 # Shop A's pending changes (shop_domains and shop_webview with pending=True), as the tab shows
-# them: per protocol, what takes effect first, then what drops; the notes in one column.
+# them: per protocol, what takes effect first, then what drops; the notes in one column, two
+# cells after the longest domain shown.
 PENDING_A = [
     " ▼ request (2)",
-    " ├─ + https://api-v2.shopa.com  takes effect at next release (mp)",
-    " └─ − https://pay.shopa.com  drops at next release",
+    " ├─ + https://api-v2.shopa.com   takes effect at next release (mp)",
+    " └─ − https://pay.shopa.com      drops at next release",
     " ▼ download (1)",
-    " └─ − https://img.shopa.com  drops at next release",
+    " └─ − https://img.shopa.com      drops at next release",
     " ▼ udp (1)",
     " └─ + udp://live.shopa.com:8443  takes effect at next release (direct)",
     " ▼ webview (1)",
-    " └─ + https://events.shopa.com  takes effect at next release (mp)",
+    " └─ + https://events.shopa.com   takes effect at next release (mp)",
 ]
 
 
@@ -83,12 +84,12 @@ async def test_pending_tab_lists_what_the_next_release_adds_and_drops(
 ) -> None:
     app = make_app(write_config, shop_a(fake))
     async with running(app) as pilot:
-        assert "Effective  MP  Third-party  Direct  Pending (5)" in screen_text(app)
+        assert "Effective  MP  Third-party  Direct  Compare  Pending (5)" in screen_text(app)
         tree = await show_tab(pilot, "tab-pending")
         assert lines(tree) == PENDING_A
-        # `]` and `[` reach it too: it is the fifth tab, after Direct.
+        # `]` and `[` reach it too: it is the last tab, after Direct and Compare.
         await pilot.press("left_square_bracket")
-        assert active_tab(app) == "tab-direct"
+        assert active_tab(app) == "tab-compare"
         await pilot.press("right_square_bracket")
         assert lines(tree_text(app)) == PENDING_A
 
@@ -102,7 +103,7 @@ async def test_pending_names_every_group_that_configures_a_new_domain(
     async with running(app) as pilot:
         tree = await show_tab(pilot, "tab-pending")
         # Host case does not matter to WeChat: one change, configured in MP and Third-party.
-        assert " ├─ + https://api-v2.shopa.com  takes effect at next release (mp, third)" in tree
+        assert " ├─ + https://api-v2.shopa.com   takes effect at next release (mp, third)" in tree
         assert "API-V2" not in tree
         assert "Pending (4)" in screen_text(app)
 
@@ -119,7 +120,7 @@ async def test_pending_says_when_the_next_release_changes_nothing(
     )
     app = make_app(write_config, settled)
     async with running(app) as pilot:
-        assert "Effective  MP  Third-party  Direct  Pending (0)" in screen_text(app)
+        assert "Effective  MP  Third-party  Direct  Compare  Pending (0)" in screen_text(app)
         tree = await show_tab(pilot, "tab-pending")
         assert lines(tree) == [" ✓ effective matches configured: the next release changes nothing"]
 
@@ -152,7 +153,7 @@ async def test_pending_tab_follows_the_protocol_toggles_and_the_text_filter(
         assert lines(tree_text(app)) == [" No pending change passes the filters."]
 
 
-async def test_c_on_the_pending_tab_copies_its_domains(
+async def test_c_on_the_pending_tab_copies_its_lines_as_shown(
     fake: FakeWeChat, write_config: Writer, terminal: list[str]
 ) -> None:
     app = make_app(write_config, shop_a(fake))
@@ -161,44 +162,140 @@ async def test_c_on_the_pending_tab_copies_its_domains(
         app.query_one("#profiles").focus()
         await pilot.press("c")
         await settle(pilot)
+        # The whole tab: each protocol's title, then its changes with their signs and notes.
         assert decode_osc52(terminal) == [
             "\n".join(
                 [
-                    "https://api-v2.shopa.com",
-                    "https://pay.shopa.com",
-                    "https://img.shopa.com",
-                    "udp://live.shopa.com:8443",
-                    "https://events.shopa.com",
+                    "request (2)",
+                    "  + https://api-v2.shopa.com   takes effect at next release (mp)",
+                    "  − https://pay.shopa.com      drops at next release",
+                    "download (1)",
+                    "  − https://img.shopa.com      drops at next release",
+                    "udp (1)",
+                    "  + udp://live.shopa.com:8443  takes effect at next release (direct)",
+                    "webview (1)",
+                    "  + https://events.shopa.com   takes effect at next release (mp)",
                 ]
             )
         ]
         assert notices(app)[-1] == "Sent 5 domains (Pending) to the terminal clipboard (OSC 52)"
 
-        # Filtered: only what is shown. download and udp hidden, then `C` as JSON.
-        await pilot.press("4", "5", "c")
+        # Filtered: only what is shown. download and udp hidden, the text filter on `pay`.
+        await pilot.press("4", "5", "slash", *"pay", "enter")
+        app.query_one("#profiles").focus()
+        await pilot.press("c")
         await settle(pilot)
         assert decode_osc52(terminal)[-1] == "\n".join(
-            ["https://api-v2.shopa.com", "https://pay.shopa.com", "https://events.shopa.com"]
+            [
+                "request (1)",
+                "  − https://pay.shopa.com  drops at next release",
+            ]
         )
-        await pilot.press("C")
-        await settle(pilot)
-        assert json.loads(decode_osc52(terminal)[-1]) == {
-            "requestdomain": ["https://api-v2.shopa.com", "https://pay.shopa.com"],
-            "webviewdomain": ["https://events.shopa.com"],
-        }
-        assert notices(app)[-1] == (
-            "Sent 3 domains (Pending, as JSON) to the terminal clipboard (OSC 52)"
-        )
+        assert notices(app)[-1] == "Sent 1 domain (Pending) to the terminal clipboard (OSC 52)"
 
-        # On a domain in the tree: that domain.
+        # On a protocol, then on a change, in the tree: that protocol's lines, that line.
+        await pilot.press("escape")
         app.dashboard.tree().focus()
         await pilot.pause()
-        await pilot.press("down", "down", "c")  # from request: + api-v2, − pay
+        await pilot.press("down", "down", "down", "c")  # request, + api-v2, − pay, webview
         await settle(pilot)
-        assert decode_osc52(terminal)[-1] == "https://pay.shopa.com"
+        assert decode_osc52(terminal)[-1] == "\n".join(
+            ["webview (1)", "  + https://events.shopa.com  takes effect at next release (mp)"]
+        )
+        assert notices(app)[-1] == (
+            "Sent 1 domain (webview, Pending) to the terminal clipboard (OSC 52)"
+        )
+        await pilot.press("up", "c")
+        await settle(pilot)
+        assert decode_osc52(terminal)[-1] == "− https://pay.shopa.com     drops at next release"
         assert notices(app)[-1] == (
             "Sent 1 domain (request, Pending) to the terminal clipboard (OSC 52)"
         )
+
+
+async def test_shift_c_on_the_pending_tab_copies_the_diff_json_of_what_is_shown(
+    fake: FakeWeChat, write_config: Writer, terminal: list[str], run_cli: Run
+) -> None:
+    app = make_app(write_config, shop_a(fake))
+    async with running(app) as pilot:
+        await show_tab(pilot, "tab-pending")
+        await pilot.press("C")
+        await settle(pilot)
+        # What `wxdash diff -f json` says of the profile's pending changes, word for word.
+        printed = run_cli("diff", "-f", "json", "-p", "Shop A")
+        assert printed.returncode == 3, printed.stderr
+        diff = json.loads(printed.stdout)["profiles"][0]["pending"]
+        assert json.loads(decode_osc52(terminal)[-1]) == diff
+        assert diff["count"] == 5
+        assert notices(app)[-1] == (
+            "Sent 5 domains (Pending, as JSON) to the terminal clipboard (OSC 52)"
+        )
+
+        # Filtered: download and udp hidden, then only what holds `api`.
+        await pilot.press("4", "5", "C")
+        await settle(pilot)
+        assert json.loads(decode_osc52(terminal)[-1]) == {
+            "count": 3,
+            "adds": [
+                {
+                    "protocol": "requestdomain",
+                    "domain": "https://api-v2.shopa.com",
+                    "groups": ["mp_domain"],
+                },
+                {
+                    "protocol": "webviewdomain",
+                    "domain": "https://events.shopa.com",
+                    "groups": ["mp_domain"],
+                },
+            ],
+            "drops": [{"protocol": "requestdomain", "domain": "https://pay.shopa.com"}],
+            "not_compared": [],
+        }
+        await pilot.press("slash", *"api", "enter", "C")
+        await settle(pilot)
+        copied = json.loads(decode_osc52(terminal)[-1])
+        assert [c["domain"] for c in copied["adds"]] == ["https://api-v2.shopa.com"]
+        assert copied["drops"] == []
+        assert notices(app)[-1] == (
+            "Sent 1 domain (Pending, as JSON) to the terminal clipboard (OSC 52)"
+        )
+
+
+async def test_pending_notes_shorten_to_fit_and_keep_their_groups(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    domains = shop_domains("shopa", pending=True)
+    domains["third_domain"]["requestdomain"].append("https://api-v2.shopa.com")
+    app = make_app(write_config, shop_a(fake, domains=domains))
+    async with running(app, size=(100, 30)) as pilot:
+        tree = await show_tab(pilot, "tab-pending")
+        # Beside the list, a full note would be cut: each says less, in one column, and
+        # still names its groups whole.
+        assert lines(tree) == [
+            " ▼ request (2)",
+            " ├─ + https://api-v2.shopa.com   at next release (mp, third)",
+            " └─ − https://pay.shopa.com      drops at next release",
+            " ▼ download (1)",
+            " └─ − https://img.shopa.com      drops at next release",
+            " ▼ udp (1)",
+            " └─ + udp://live.shopa.com:8443  at next release (direct)",
+            " ▼ webview (1)",
+            " └─ + https://events.shopa.com   at next release (mp)",
+        ]
+        # The list hidden, there is room for the whole sentence again.
+        await pilot.press("b")
+        await settle(pilot)
+        assert " ├─ + https://api-v2.shopa.com   takes effect at next release (mp, third)" in (
+            tree_text(app)
+        )
+        # Narrower (the list folds away by itself): only the groups are left, whole.
+        await pilot.press("b")
+        await pilot.resize_terminal(60, 24)
+        await settle(pilot)
+        assert lines(tree_text(app))[1:3] == [
+            " ├─ + https://api-v2.shopa.com   (mp, third)",
+            " └─ − https://pay.shopa.com      drops",
+        ]
 
 
 # -- webview (business) domains --------------------------------------------------------------
@@ -544,14 +641,14 @@ async def test_f_searches_only_fetched_profiles_and_says_how_many(
 # -- 80 columns ------------------------------------------------------------------------------
 
 
-async def test_nothing_is_cut_off_at_80x24_with_seven_toggles_and_five_tabs(
+async def test_nothing_is_cut_off_at_80x24_with_seven_toggles_and_six_tabs(
     fake: FakeWeChat, write_config: Writer
 ) -> None:
     app = make_app(write_config, shop_a(fake))
     async with running(app, size=(80, 24)) as pilot:
         text = screen_text(app)
         assert "1 request 2 ws 3 upload 4 download 5 udp 6 tcp 7 webview   / filter" in text
-        assert "Effective  MP  Third-party  Direct  Pending (5)" in text
+        assert "Effective  MP  Third-party  Direct  Compare  Pending (5)" in text
         assert " └─ https://m.shopa.com" in tree_text(app)
         assert "F Find" in text
         assert "q Quit" in text

@@ -246,7 +246,15 @@ async def test_the_match_count_fits_at_100_columns_with_the_list_shown(
         # Seven toggles leave no room for the full names here: they shorten, the count stays.
         assert row.startswith(" 1 req 2 ws 3 up 4 down 5 udp 6 tcp 7 web   com"), row
         assert row.endswith(" 1200 matches"), row  # the Effective tab's
-        assert "Effective (1200)  MP (1200)  Third-party (1200)  Direct (1200)" in screen_text(app)
+        # Beside the list, the tabs leave their counts to the filter row: every tab whole.
+        assert "Effective  MP  Third-party  Direct  Compare  Pending (" in screen_text(app)
+        # The list hidden, there is room for them again.
+        await pilot.press("escape", "b")
+        await pilot.pause()
+        await pilot.press("slash", *"com")
+        await pilot.pause()
+        tabs = "Effective (1200)  MP (1200)  Third-party (1200)  Direct (1200)  Compare  Pending ("
+        assert tabs in screen_text(app)
 
 
 # -- tabs ------------------------------------------------------------------------------------
@@ -256,13 +264,23 @@ async def test_brackets_move_between_tabs_and_wrap(fake: FakeWeChat, write_confi
     app = make_app(write_config, shop(fake, "Shop A", APPID_A))
     async with running(app) as pilot:
         seen = []
-        for _ in range(5):
+        for _ in range(6):
             await pilot.press("right_square_bracket")
             seen.append(active_tab(app))
-        assert seen == ["tab-mp", "tab-third", "tab-direct", "tab-pending", "tab-effective"]
+        assert seen == [
+            "tab-mp",
+            "tab-third",
+            "tab-direct",
+            "tab-compare",
+            "tab-pending",
+            "tab-effective",
+        ]
         await pilot.press("left_square_bracket")
         assert active_tab(app) == "tab-pending"
         assert "+ udp://live.shopa.com:8443" in tree_text(app)
+        await pilot.press("left_square_bracket")
+        assert active_tab(app) == "tab-compare"
+        assert "udp://live.shopa.com:8443" in tree_text(app)
         await pilot.press("left_square_bracket")
         assert active_tab(app) == "tab-direct"
         assert "udp://live.shopa.com:8443" in tree_text(app)
@@ -469,7 +487,7 @@ async def test_help_lists_the_keys_and_the_four_groups(
         assert "wxdash help" in text
         rows = help_rows(text)
         for keys, what in (
-            ("[  ]", "previous / next tab"),
+            ("[  ]", "previous / next tab: the four groups, Compare, Pending"),
             ("1 – 7", "show or hide a protocol: request, ws, upload, download, udp, tcp, webview"),
             ("/", "filter domains by text"),
             ("p", "pick a profile by name"),
@@ -490,6 +508,7 @@ async def test_help_lists_the_keys_and_the_four_groups(
         flat = " ".join(screen_text(app).replace("│", " ").split())
         assert "The Pending tab lists the difference: + takes effect at the next release" in flat
         assert "webview holds the business domains (get_effective_webviewdomain)." in flat
+        assert "Compare lists each domain once per protocol: ✓ under each group" in flat
         await pilot.press("escape")
         assert "wxdash help" not in screen_text(app)
         assert app.is_running

@@ -1,7 +1,7 @@
 """Snapshot tests (pytest-textual-snapshot): the main view (dark and light themes), a filter
-applied, the error banner over stale data, the profile form, the Pending tab and the find
-screen with hits, at a fixed terminal size; and in Chinese the main view, the error banner and
-the help screen.
+applied, the error banner over stale data, the profile form, the Pending tab, the Compare tab
+(at 140 columns, in English and Chinese) and the find screen with hits, at a fixed terminal
+size; and in Chinese the main view, the error banner and the help screen.
 
 Everything that varies between runs is fixed: the fetch time and its age (the clock), the
 time zone, the `rid:` WeChat puts in errmsg, and the token's last characters. Update with
@@ -120,8 +120,9 @@ def test_main_view_in_a_light_theme(
 
 
 def test_filtered_view(fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare) -> None:
-    """ws hidden (2), the text filter `api` on: counts per protocol and per tab, matches
-    highlighted, the MP tab shown."""
+    """ws hidden (2), the text filter `api` on: counts per protocol and the match count,
+    matches highlighted, the MP tab shown; beside the list, the six tabs leave their counts to
+    the match count so that every title shows whole."""
     app = make_app(write_config, *shops(fake))
 
     async def filtered(pilot: Pilot[Any]) -> None:
@@ -163,8 +164,8 @@ def test_profile_form(fake: FakeWeChat, write_config: Writer, snap_compare: Snap
 
 def test_pending_tab(fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare) -> None:
     """Lotus Tea's Pending tab: per protocol, + what takes effect at the next release (with
-    the groups that configure it) and − what drops, the notes in one column, the count on
-    the tab."""
+    the groups that configure it) and − what drops, the notes in one column, shortened to fit
+    beside the list with their groups whole; the count on the tab."""
     app = make_app(write_config, *shops(fake))
 
     async def pending(pilot: Pilot[Any]) -> None:
@@ -173,6 +174,23 @@ def test_pending_tab(fake: FakeWeChat, write_config: Writer, snap_compare: SnapC
         await ready(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=pending)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_compare_tab(
+    fake: FakeWeChat, write_config: Writer, snap_compare: SnapCompare, lang: str
+) -> None:
+    """Lotus Tea's Compare tab at 140 columns: each domain once per protocol, ✓ or · under
+    each group's name, the Pending note where the next release changes it."""
+    path = write_config({**config(*shops(fake)), "ui": {"lang": lang}})
+
+    async def compared(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await ready(pilot)
+
+    app = WxDashApp(config_file=str(path))
+    assert snap_compare(app, terminal_size=(140, 30), run_before=compared)
 
 
 def test_find_screen_with_hits(

@@ -62,8 +62,9 @@ async def test_opens_on_the_first_profile_with_its_header_tabs_and_effective_tre
             main[0],
         ), main[0]
         assert "tok-shop-a" not in screen_text(app)
-        # Four group tabs, then the pending changes with their count.
-        assert re.search(r"\bEffective  MP  Third-party  Direct  Pending \(4\)", screen_text(app))
+        # Four group tabs, Compare, then the pending changes with their count.
+        tabs = r"\bEffective  MP  Third-party  Direct  Compare  Pending \(4\)"
+        assert re.search(tabs, screen_text(app))
         assert active_tab(app) == "tab-effective"
         tree = tree_text(app)
         assert tree.splitlines()[:4] == [
@@ -259,7 +260,7 @@ async def test_nothing_is_cut_off_at_80x24(fake: FakeWeChat, write_config: Write
         assert "Shop A  wx1111111111111111" in text
         assert re.search(r"token ••••3f2a  fetched \d\d:\d\d:\d\d \(just now\)", text)
         assert "1 request 2 ws 3 upload 4 download 5 udp 6 tcp 7 webview   / filter" in text
-        assert "Effective  MP  Third-party  Direct  Pending (4)" in text
+        assert "Effective  MP  Third-party  Direct  Compare  Pending (4)" in text
         assert "https://img.shopa.com" in text
         assert "q Quit" in text
 

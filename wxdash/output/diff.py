@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from wxdash.fleet import FetchOutcome
-from wxdash.i18n import _, ngettext
+from wxdash.i18n import _, ngettext, pgettext
 from wxdash.insight import Change, Pending, group_names
 from wxdash.output.errors import failed_line, webview_failure
 from wxdash.output.formats import csv_text, dumps, heading, pad, profile_json, source_note, width
@@ -64,12 +64,31 @@ def change_text(change: Change) -> str:
     return ("+ " if change.adds else "- ") + visible(change.domain)
 
 
-def change_note(change: Change) -> str:
-    if change.adds:
-        return _("takes effect at next release ({groups})").format(
-            groups=group_names(change.groups)
-        )
-    return _("drops at next release")
+# How far a note may be shortened to fit its line: the groups it names are kept to the last.
+NOTE_BREVITIES = range(4)
+
+
+def note_brevity(changes: Iterable[Change], room: int) -> int:
+    """The least shortened notes that all fit in `room` cells; the shortest if none do."""
+    listed = list(changes)
+    for brevity in NOTE_BREVITIES:
+        if all(width(change_note(c, brevity)) <= room for c in listed):
+            return brevity
+    return NOTE_BREVITIES[-1]
+
+
+def change_note(change: Change, brevity: int = 0) -> str:
+    """`takes effect at next release (mp)` or `drops at next release`; a higher `brevity`
+    says less (short group names, then a shorter sentence, then only the groups) but never
+    leaves out which groups configure a domain."""
+    if not change.adds:
+        return _("drops at next release") if brevity < 3 else pgettext("pending note", "drops")
+    groups = group_names(change.groups, short=brevity > 0)
+    if brevity < 2:
+        return _("takes effect at next release ({groups})").format(groups=groups)
+    if brevity < 3:
+        return _("at next release ({groups})").format(groups=groups)
+    return _("({groups})").format(groups=groups)
 
 
 def diff_csv(outcomes: Iterable[FetchOutcome]) -> str:

@@ -38,12 +38,12 @@ from wxdash.textual_words import translate_bindings
 from wxdash.wechat.models import Protocol
 from wxdash.widgets.domain_tabs import (
     TABS,
-    active_group,
     active_tab,
     compose_tabs,
+    draw_tree,
     label_tabs,
-    placeholder,
     step_tab,
+    tab_matches,
 )
 from wxdash.widgets.domain_tree import DomainTree
 from wxdash.widgets.empty_view import EmptyView
@@ -51,7 +51,6 @@ from wxdash.widgets.error_banner import ErrorBanner
 from wxdash.widgets.filter_bar import FilterBar
 from wxdash.widgets.fleet_progress import FleetProgressLine
 from wxdash.widgets.fleet_summary import FleetSummary
-from wxdash.widgets.pending_tree import PendingTree
 from wxdash.widgets.profile_filter import ProfileFilter
 from wxdash.widgets.profile_header import ProfileHeader
 from wxdash.widgets.profile_list import ProfileList
@@ -75,7 +74,8 @@ class DashboardScreen(
     ProfileActions,
     Screen[None],
 ):
-    """Every profile in a list; the one under the cursor in four groups and Pending."""
+    """Every profile in a list; the one under the cursor in four groups, side by side in
+    Compare, and Pending."""
 
     app: WxDashApp
 
@@ -283,31 +283,17 @@ class DashboardScreen(
         state = self.shown_state()
         if state is None:
             return
-        tab = active_tab(self.query_one(TabbedContent))
+        tabs = self.query_one(TabbedContent)
+        tab = active_tab(tabs)
         if tab in self._dirty:
             self._dirty.discard(tab)
-            tree = self.tree(tab)
-            if isinstance(tree, PendingTree):
-                tree.show_pending(state.pending, self.filters, placeholder(state, self.offline))
-            else:
-                assert tree.group is not None
-                tree.show(
-                    state.view,
-                    self.filters,
-                    placeholder(state, self.offline),
-                    state.gaps(tree.group),
-                )
+            draw_tree(self.tree(tab), state, self.filters, self.offline)
         # Each group's count once: the match count and the tab labels both need them.
         view = state.view
         counts = self.filters.counts(view)
-        # The tab shown, counted; on Pending, every group's (and it says so).
-        group = active_group(self.query_one(TabbedContent))
-        everywhere = group is None
-        matches = (
-            None if view is None else sum(counts.values()) if everywhere else counts.get(group, 0)
-        )
+        matches, everywhere = tab_matches(tabs, counts, view is not None)
         self.query_one(FilterBar).show_filters(self.filters, matches, everywhere=everywhere)
-        label_tabs(self.query_one(TabbedContent), state, self.filters, counts)
+        label_tabs(tabs, state, self.filters, counts)
 
     def _relabel_tabs(self) -> None:
         """The tabs' room changed (a resize, the list shown or hidden): fit their titles."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static, TabbedContent
 
-from wxdash import clipboard
+from wxdash import clipboard, output
 from wxdash.files import replace_file
 from wxdash.i18n import _, ngettext
 from wxdash.safetext import visible
@@ -29,7 +29,8 @@ from wxdash.screens.dialog import Dialog
 from wxdash.state import ProfileState
 from wxdash.styles import stylesheet
 from wxdash.wechat.models import Group, Protocol
-from wxdash.widgets.domain_tabs import active_group, active_tab, tab_title
+from wxdash.widgets.compare_tree import CompareTree
+from wxdash.widgets.domain_tabs import COMPARE, active_group, active_tab, tab_title
 from wxdash.widgets.pending_tree import PendingTree
 from wxdash.widgets.text_input import TextInput
 
@@ -182,6 +183,8 @@ class CopyExportActions(_Dashboard):
         tree = self.tree()
         if isinstance(tree, PendingTree):
             return tree.pending_domains(state.pending if state else None, self.filters)
+        if isinstance(tree, CompareTree):
+            return tree.comparison.domains() if tree.comparison is not None else {}
         return tree.visible_domains(state.view if state else None, self.filters)
 
     def _copy_target(self) -> tuple[list[str], str]:
@@ -203,14 +206,31 @@ class CopyExportActions(_Dashboard):
 
     def action_copy(self) -> None:
         domains, where = self._copy_target()
+        tree = self.tree()
+        if isinstance(tree, PendingTree):
+            # The changes as the tab shows them: each with its sign and its note.
+            node = tree.cursor_node if tree.has_focus else None
+            lines, count = tree.shown_lines(node.data if node is not None else None)
+            self._copy("\n".join(lines), count, where)
+            return
         self._copy("\n".join(domains), len(domains), where)
 
     def action_copy_json(self) -> None:
+        label = tab_title(active_tab(self.query_one(TabbedContent)))
+        where = _("{group}, as JSON").format(group=label)
+        state = self.shown_state()
+        if isinstance(self.tree(), PendingTree):
+            if state is None or state.pending is None:
+                self._copy("", 0, where)
+                return
+            # As `wxdash diff -f json` gives a profile's "pending", through the filters.
+            shown_changes = self.filters.pending(state.pending)
+            self._copy(output.dumps(shown_changes.to_json()), shown_changes.count, where)
+            return
         shown = self._shown()
         count = sum(len(v) for v in shown.values())
         text = json.dumps(shown, ensure_ascii=False, indent=2)
-        label = tab_title(active_tab(self.query_one(TabbedContent)))
-        self._copy(text, count, _("{group}, as JSON").format(group=label), allow_empty=bool(shown))
+        self._copy(text, count, where, allow_empty=bool(shown))
 
     def _copy(self, text: str, count: int, where: str, *, allow_empty: bool = False) -> None:
         if count == 0 and not allow_empty:
@@ -255,7 +275,10 @@ class CopyExportActions(_Dashboard):
 
     def _export(self, state: ProfileState, request: ExportRequest) -> str | None:
         """Write the export; an error message for the dialog if it could not be written."""
-        text = export_text(state, request, active_group(self.query_one(TabbedContent)))
+        tabs = self.query_one(TabbedContent)
+        if active_tab(tabs) == COMPARE:
+            request = replace(request, whole=True)  # Compare shows every group
+        text = export_text(state, request, active_group(tabs))
         try:
             replace_file(request.path, text.encode("utf-8"), mode=0o644)
         except OSError as exc:
@@ -275,8 +298,6 @@ class CopyExportActions(_Dashboard):
 
 def export_text(state: ProfileState, request: ExportRequest, group: Group | None) -> str:
     """The file's content: the whole profile, or the group on screen (None: the Pending tab)."""
-    from wxdash import output
-
     outcome = state.outcome()
     if not request.whole and group is None:
         render = {"json": output.diff_json, "csv": output.diff_csv, "text": output.diff_text}

@@ -20,7 +20,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("home end", N_("first / last profile or line")),
     ("pageup pagedown", N_("a page up / down in the list or the tree")),
     ("tab  shift+tab", N_("move between the profile list, the tabs and the tree")),
-    ("[  ]", N_("previous / next tab")),
+    ("[  ]", N_("previous / next tab: the four groups, Compare, Pending")),
+    ("← →", N_("scroll Compare sideways where its columns do not fit")),
     ("1 – 7", N_("show or hide a protocol: request, ws, upload, download, udp, tcp, webview")),
     ("/", N_("filter domains by text")),
     ("escape", N_("clear the text filter; with none set, stop the running fetch")),
@@ -30,8 +31,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("f", N_("filter the profile list by name or appid (escape clears)")),
     ("s", N_("show only one status, or one error code, in the list, in turn")),
     ("Q", N_("ask WeChat for this profile's daily quota: calls used and left")),
-    ("c", N_("copy the focused domain, protocol or tab (one per line)")),
-    ("C", N_("copy this tab's shown domains as JSON")),
+    ("c", N_("copy the focused domain, protocol or tab (one per line); Pending: as shown")),
+    ("C", N_("copy this tab's shown domains as JSON; Pending: as wxdash diff -f json")),
     ("F", N_("find a domain in every fetched profile")),
     ("x", N_("export this profile to a JSON, CSV or text file")),
     ("a  e  d", N_("add, edit or delete a profile")),
@@ -72,6 +73,15 @@ class HelpScreen(Dialog[None]):
                     "Changes to MP, Third-party and Direct take effect at the next code "
                     "submission or release; Effective is what is live now. The Pending tab "
                     "lists the difference: + takes effect at the next release, − drops then."
+                ),
+                classes="help-note",
+                markup=False,
+            )
+            yield Static(
+                _(
+                    "Compare lists each domain once per protocol: ✓ under each group that "
+                    "lists it, · where it is absent, ? where the API did not return the list, "
+                    "and the Pending note where the next release changes it."
                 ),
                 classes="help-note",
                 markup=False,

@@ -164,6 +164,17 @@ class Group(StrEnum):
         }.get(self, self.short)
 
     @property
+    def short_note_label(self) -> str:
+        """The group named in a note short of room: the same in English, 小程序 for
+        小程序后台配置 in Chinese."""
+        return {
+            Group.EFFECTIVE: pgettext("group in a short note", "effective"),
+            Group.MP: pgettext("group in a short note", "mp"),
+            Group.THIRD: pgettext("group in a short note", "third"),
+            Group.DIRECT: pgettext("group in a short note", "direct"),
+        }.get(self, self.short)
+
+    @property
     def description(self) -> str:
         """One line on what the group means, for the help screen."""
         return _(_GROUP_DESCRIPTION[self])

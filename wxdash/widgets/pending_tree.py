@@ -7,30 +7,28 @@ longer configured drops then.
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
 
 from wxdash.i18n import _
-from wxdash.insight import Change, Pending, group_names
-from wxdash.output import not_compared
-from wxdash.safetext import visible
+from wxdash.insight import Change, Pending
+from wxdash.output import change_note, not_compared, pad, width
+from wxdash.output.diff import note_brevity
+from wxdash.safetext import visible as visible_text
 from wxdash.state import Filters
 from wxdash.wechat.models import Protocol
-from wxdash.widgets.domain_tree import DomainTree, NodeInfo
+from wxdash.widgets.fitted_tree import FittedTree
+from wxdash.widgets.kept_cursor import NodeInfo
 
 
-class PendingTree(DomainTree):
+class PendingTree(FittedTree):
     """Shares DomainTree's look, cursor keeping and copying; only what it lists differs."""
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(None, id=id)
 
     def show_pending(
         self, changes: Pending | None, filters: Filters, placeholder: str | None = None
     ) -> None:
-        keep, keep_line = self._remembered()
-        self.clear()
-        self._fill_pending(changes, filters, placeholder)
-        self._restore(keep, keep_line)
+        self._draw(partial(self._fill_pending, changes, filters, placeholder))
 
     def _fill_pending(
         self, changes: Pending | None, filters: Filters, placeholder: str | None
@@ -46,9 +44,13 @@ class PendingTree(DomainTree):
                     "✓ " + _("effective matches configured: the next release changes nothing")
                 )
             return
-        shown = 0
-        for protocol, listed in self._visible(changes, filters).items():
-            shown += len(listed)
+        by_protocol = self._visible(changes, filters)
+        shown = [c for listed in by_protocol.values() for c in listed]
+        # The notes start in one column, as the command line's do.
+        column = max((width(visible_text(c.domain)) for c in shown), default=0) + 2
+        room = self.room - self.guide_depth - len("+ ") - column
+        brevity = note_brevity(shown, room) if self.room else 0
+        for protocol, listed in by_protocol.items():
             count = Text(f"({len(listed)})", style=self._style("domain-tree--count"))
             node = self.root.add(
                 Text.assemble(protocol.label, " ", count),
@@ -58,7 +60,7 @@ class PendingTree(DomainTree):
             )
             for change in listed:
                 node.add_leaf(
-                    self._label(change),
+                    self._label(change, column, brevity),
                     data=NodeInfo("domain", protocol.value, change.domain),
                 )
         if not shown:
@@ -69,35 +71,55 @@ class PendingTree(DomainTree):
             Text(text, style=self._style("domain-tree--note")), data=NodeInfo("note")
         )
 
-    def _label(self, change: Change) -> Text:
-        # Not padded into a column: on a narrow screen the note would be pushed out of sight.
-        domain = visible(change.domain)
+    def _label(self, change: Change, column: int, brevity: int) -> Text:
+        """`+ domain  note`, the note in the column given, shortened as far as `brevity`."""
+        domain = pad(visible_text(change.domain), column)
+        note = change_note(change, brevity)
         if change.adds:
-            note = _("takes effect at next release ({groups})").format(
-                groups=group_names(change.groups)
-            )
             return Text.assemble(
                 ("+ ", self._style("domain-tree--add")),
                 domain,
-                ("  " + note, self._style("domain-tree--count")),
+                (note, self._style("domain-tree--count")),
             )
         return Text.assemble(
             ("− ", self._style("domain-tree--drop")),
             domain,
-            ("  " + _("drops at next release"), self._style("domain-tree--warning")),
+            (note, self._style("domain-tree--warning")),
         )
 
     @staticmethod
     def _visible(changes: Pending, filters: Filters) -> dict[Protocol, list[Change]]:
+        shown = filters.pending(changes)
         out: dict[Protocol, list[Change]] = {}
         for protocol in Protocol:
-            if not filters.shows(protocol):
-                continue
-            adds, drops = changes.of(protocol)
-            listed = [c for c in (*adds, *drops) if filters.matches(c.domain)]
-            if listed:
-                out[protocol] = listed
+            adds, drops = shown.of(protocol)
+            if adds or drops:
+                out[protocol] = [*adds, *drops]
         return out
+
+    def shown_lines(self, info: NodeInfo | None) -> tuple[list[str], int]:
+        """The lines `c` copies, as the tab shows them, and how many changes they hold: one
+        change with its sign and note (the cursor on it), a protocol's (its title, then its
+        changes), or the whole tab's."""
+        lines: list[str] = []
+        count = 0
+        for node in self.root.children:
+            if node.data is None or node.data.kind != "protocol":
+                continue
+            if info is not None and info.protocol not in (None, node.data.protocol):
+                continue
+            leaves = [
+                leaf.label.plain.rstrip()
+                for leaf in node.children
+                if info is None or info.kind != "domain" or leaf.data == info
+            ]
+            count += len(leaves)
+            if info is not None and info.kind == "domain":
+                lines.extend(leaves)
+            elif leaves:
+                lines.append(node.label.plain.rstrip())
+                lines.extend("  " + leaf for leaf in leaves)
+        return lines, count
 
     def pending_domains(self, changes: Pending | None, filters: Filters) -> dict[str, list[str]]:
         """The domains this tab shows, by the API's protocol key (for copying)."""

@@ -60,7 +60,7 @@ async def test_a_bad_server_shows_one_clear_error_and_touches_no_other_profile(
                     assert shown.endswith("Press r to retry.") == error.retryable, shown
                 else:
                     trees = [tree_text(app)]
-                    for _ in range(4):  # MP, Third-party, Direct, Pending
+                    for _ in range(5):  # MP, Third-party, Direct, Compare, Pending
                         trees.append(await next_tab(pilot))
                     await next_tab(pilot)  # back to Effective
                     everything = "\n".join(trees)

@@ -29,7 +29,10 @@ MARK_GAP = " "  # between them
 
 
 class CompareTree(FittedTree):
-    """Shares DomainTree's look, cursor keeping and copying; its rows are a table."""
+    """Shares DomainTree's look, cursor keeping and copying; its rows are a table, scrolled
+    sideways where it is too wide, never cut."""
+
+    CUT_LONG_DOMAINS = False
 
     comparison: Comparison | None = None  # what it shows (for copying and the match count)
 

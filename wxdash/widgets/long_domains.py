@@ -35,6 +35,8 @@ class LongDomains(_Tree):
             super().__init__()
             self.text = text
 
+    # A tree whose rows are columns (Compare) scrolls sideways instead of cutting them.
+    CUT_LONG_DOMAINS = True
     _told: str | None = None  # the long domain last told of
     _narrowest: int | None = None  # while the lines are laid out: the tree's width, at least
 
@@ -65,7 +67,9 @@ class LongDomains(_Tree):
     def _room(self, node: TreeNode[NodeInfo], width: int) -> int | None:
         """The cells a domain's label has in a tree `width` cells wide; None for other
         nodes, and before the tree has a size (they are never cut)."""
-        if width <= 0 or node.data is None or node.data.kind != "domain":
+        if not self.CUT_LONG_DOMAINS or width <= 0 or node.data is None:
+            return None
+        if node.data.kind != "domain":
             return None
         depth = 0
         parent = node.parent

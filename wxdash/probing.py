@@ -1,7 +1,7 @@
 """The dashboard's probes: a profile's hosts (`h`) or the fleet's (the Health screen), each run
 in a worker that reports by messages, and the results kept in `probes.json` (not by the demo).
 
-A run reports its progress as `FleetProgress`-like messages (at most five a second, its end at
+A run reports its progress as `ProbeProgress` messages (at most twice a second, its end at
 once) and puts each result in the `HealthBook` as it lands, so the trees mark domains while
 the run goes on. `escape` sets a run's cancel event: the probes still going stop, and what
 landed is kept. Nothing here draws.
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from textual.message import Message
 from textual.widget import Widget
 
-from wxdash.fetching import PROGRESS_EVERY, CacheProblems, FleetRun
+from wxdash.fetching import CacheProblems, FleetRun
 from wxdash.probes import (
     HostMap,
     HostResult,
@@ -31,6 +31,8 @@ from wxdash.probes import (
 )
 from wxdash.probes.marks import HealthBook
 
+# A probe's progress is told at most this often (seconds): each time marks the tree anew.
+PROGRESS_EVERY = 0.5
 # What a probe connects through: the host map (`--resolve`, `--connect-to`, or the demo's) and
 # the trust store. Made in a thread on the first probe: certifi's file, or the demo's servers.
 Setup = Callable[[], tuple[HostMap, Trust]]
@@ -152,20 +154,25 @@ class Probing:
                 self._ready = hosts, trust
             return self._ready
 
+    async def _tell_progress(self, run: ProbeRun) -> None:
+        """Say how far the run has got, each time something landed, at most so often."""
+        told = 0
+        while True:
+            await asyncio.sleep(PROGRESS_EVERY)
+            if run.done != told:
+                told = run.done
+                self._owner.post_message(ProbeProgress(run))
+
     async def _probe(self, targets: list[Target], run: ProbeRun) -> None:
         self._owner.post_message(ProbeProgress(run))
-        reported = run.started
         landed: list[HostResult] = []
 
         def heard(result: HostResult, _done: int, _total: int) -> None:
-            nonlocal reported
             landed.append(result)
             run.count(result)
             self.book.put((result,))
-            if (now := time.monotonic()) - reported >= PROGRESS_EVERY:
-                reported = now
-                self._owner.post_message(ProbeProgress(run))
 
+        ticking = asyncio.ensure_future(self._tell_progress(run))
         try:
             hosts, trust = await asyncio.to_thread(self._prepare)
             await probe_all(
@@ -180,6 +187,7 @@ class Probing:
         except TrustError as error:
             self._owner.post_message(ProbeRefused(error.message, error.hint))
         finally:
+            ticking.cancel()
             if run in self.runs:
                 self.runs.remove(run)
             run.ended_after = time.monotonic() - run.started

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,19 +20,22 @@ from probehosts import CASES, ProbeHosts
 from textual.pilot import Pilot
 from tuikit import (
     APPID_A,
+    APPID_B,
+    APPID_C,
     config,
     notices,
     running,
     settle,
     shop,
     tree_text,
+    wait_for_text,
     wait_until,
     widget_text,
 )
 
 from wxdash.app import WxDashApp
 from wxdash.fakeserver import PROTOCOL_KEYS, FakeWeChat
-from wxdash.probes import HostMap, ProbeSettings
+from wxdash.probes import HostMap, HostResult, ProbeSettings, ProbeStore, Problem
 
 # What the tree says after each case's domain (CASES names its host).
 MARKS = {
@@ -143,3 +147,167 @@ async def test_h_marks_each_domain_with_its_hosts_probe(
     kept = json.loads(probes_file.read_text())
     assert len(kept["hosts"]) == 10
     assert probes_file.stat().st_mode & 0o777 == 0o600
+
+
+# -- the next start: marks from probes.json, with their age --------------------------------
+
+LONG = "https://a-rather-long-subdomain-for-the-cut-to-show.probe.test"
+
+
+def kept_result(host: str, *, hours_ago: float, expired_days: int) -> HostResult:
+    now = datetime.now(UTC).replace(microsecond=0)
+    not_after = now - timedelta(days=expired_days, hours=1)
+    problem = Problem(
+        "cert_expired",
+        "cert_expired",
+        {"days": expired_days, "date": not_after.date().isoformat()},
+    )
+    return HostResult(
+        host,
+        443,
+        now - timedelta(hours=hours_ago),
+        (problem,),
+        "TLSv1.3",
+        not_after,
+        -expired_days,
+        "Test CA",
+    )
+
+
+async def test_marks_come_back_at_the_next_start_with_their_age(
+    fake: FakeWeChat, write_config: Writer, probes_file: Path
+) -> None:
+    long_host = urlsplit(LONG).hostname or ""
+    ProbeStore(probes_file).save(
+        [
+            kept_result("old.probe.test", hours_ago=3, expired_days=5),
+            kept_result(long_host, hours_ago=50, expired_days=1),
+        ]
+    )
+    domains = live("https://old.probe.test", LONG, "https://never.probe.test")
+    app = make_app(
+        write_config, HostMap(closed=True), shop(fake, "Shop A", APPID_A, domains=domains)
+    )
+    async with running(app, (80, 24)) as pilot:
+        await wait_until(
+            pilot, lambda: "✗ certificate expired" in tree_text(app), "the kept marks are drawn"
+        )
+        lines = tree_text(app).splitlines()
+        assert any(
+            line.endswith("https://old.probe.test  ✗ certificate expired 5 days ago")
+            for line in lines
+        )
+        assert any(line.endswith("https://never.probe.test") for line in lines)  # never probed
+        cut = next(line for line in lines if "a-rather-long" in line)
+        assert cut.endswith("…") and len(cut) <= 80
+
+        await focus_domain(pilot, "https://old.probe.test")
+        said = header(app)
+        assert "✗ the certificate expired 5 days ago" in said
+        assert "checked 3 h ago" in said
+        await focus_domain(pilot, LONG)
+        said = header(app)
+        assert LONG in said  # in full, though the tree cuts it
+        assert "the certificate expired 1 day ago" in said and "checked 2 d ago" in said
+
+
+# -- the Health screen ----------------------------------------------------------------------
+
+
+def health_text(app: WxDashApp) -> str:
+    return widget_text(app, "#health")
+
+
+def host_lines(app: WxDashApp) -> list[str]:
+    """The Health screen's host rows, as shown."""
+    marks = ("│ ✓ ", "│ ⚠ ", "│ ✗ ")
+    return [line for line in health_text(app).splitlines() if line.startswith(marks)]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_health_screen_lists_hosts_worst_first_and_goes_to_a_profile(
+    fake: FakeWeChat, write_config: Writer, hosts: ProbeHosts, size: tuple[int, int]
+) -> None:
+    good, expired, soon = hosts.serve("valid"), hosts.serve("expired"), hosts.serve("expiring")
+    profiles = [
+        shop(fake, "Shop A", APPID_A, domains=live(f"https://{good}", f"https://{expired}")),
+        shop(
+            fake,
+            "Shop B",
+            APPID_B,
+            domains=live(f"https://{good}", f"https://{expired}", f"https://{soon}"),
+        ),
+        shop(fake, "Shop C", APPID_C, domains=live(f"https://{good}")),
+    ]
+    app = make_app(write_config, closed_map(hosts), *profiles)
+    async with running(app, size) as pilot:
+        await pilot.press("R")  # every profile fetched: the fleet's hosts are known
+        await settle(pilot)
+        await pilot.press("H")
+        await wait_for_text(pilot, "Domain health", "No host probed yet")
+        await pilot.press("r")
+        await wait_until(pilot, lambda: len(host_lines(app)) == 3, "three hosts listed")
+        await settle(pilot)
+        rows = host_lines(app)
+        assert expired in rows[0] and "certificate expired 5 days ago" in rows[0]
+        assert rows[0].rstrip(" │").endswith("2 profiles")
+        assert soon in rows[1] and "expires in 10 days" in rows[1]
+        assert rows[1].rstrip(" │").endswith("1 profile")
+        assert good in rows[2] and rows[2].rstrip(" │").endswith("3 profiles")
+        summary = "3 hosts probed for 3 profiles: 1 failing, 1 with warnings, 1 fine"
+        assert summary in health_text(app)
+
+        # enter on the expired host: the two profiles listing it; choosing one goes there.
+        await pilot.press("enter")
+        text = await wait_for_text(pilot, f"Profiles using {expired}")
+        assert "Shop A" in text and "Shop B" in text and "Shop C" not in widget_text(app, "#picker")
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: app.screen is app.dashboard, "the dashboard is back")
+        assert app.dashboard.current == "Shop B"
+        assert "Shop B" in header(app)
+
+
+async def test_a_fleet_probe_shows_its_progress_and_escape_stops_it(
+    fake: FakeWeChat, write_config: Writer, hosts: ProbeHosts, probes_file: Path
+) -> None:
+    good, silent = hosts.serve("valid"), hosts.serve("silent")
+    domains = live(f"https://{good}", f"https://{silent}")
+    app = make_app(write_config, closed_map(hosts), shop(fake, "Shop A", APPID_A, domains=domains))
+    app.probe_settings = ProbeSettings(timeout=600)  # the silent host holds the probe open
+    async with running(app) as pilot:
+        await pilot.press("H", "r")
+        await wait_until(
+            pilot, lambda: "⌁ 1/2  ✓ 1  ⚠ 0  ✗ 0" in health_text(app), "one of two probed"
+        )
+        assert "esc cancel" in health_text(app)
+        assert len(host_lines(app)) == 1 and good in host_lines(app)[0]
+
+        await pilot.press("escape")  # stops the probe; the screen stays
+        stopped = "Probe stopped after 1 of 2 hosts: 0 failing, 0 with warnings, 1 fine"
+        await wait_until(
+            pilot, lambda: any(stopped in n for n in notices(app)), "the probe says it stopped"
+        )
+        assert "Domain health" in health_text(app)
+        assert "⌁" not in health_text(app)  # the progress line is gone
+        assert [h["host"] for h in json.loads(probes_file.read_text())["hosts"]] == [good]
+        await pilot.press("escape")  # and now closes it
+        await wait_until(pilot, lambda: app.screen is app.dashboard, "the dashboard is back")
+        assert "✓" in tree_text(app)
+
+
+# -- the demo -----------------------------------------------------------------------------
+
+
+async def test_h_in_the_demo_marks_its_domains_from_its_own_servers(probes_file: Path) -> None:
+    app = WxDashApp(demo=True, probe_settings=SETTINGS)
+    async with running(app) as pilot:
+        assert app.dashboard.current == "Lotus Tea House"
+        await pilot.press("h")
+        await wait_until(pilot, lambda: "⚠ expires in 10 days" in tree_text(app), "marks drawn")
+        await wait_until(pilot, lambda: not app.dashboard.probing.runs, "the probe ended")
+        await settle(pilot)
+        text = tree_text(app)
+        assert "https://pay.lotustea.com  ✗ certificate expired 5 days ago" in text
+        assert "https://analytics.example-platform.com  ⚠ expires in 10 days" in text
+        assert "https://api.lotustea.com  ✓" in text
+    assert not probes_file.exists()  # the demo keeps nothing

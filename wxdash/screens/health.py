@@ -136,10 +136,7 @@ class HealthScreen(Dialog[str]):
     def compose(self) -> ComposeResult:
         with Vertical(id="health") as box:
             box.border_title = _("Domain health")
-            box.border_subtitle = _(
-                "enter: the profiles using a host · r probes every profile's live hosts · "
-                "escape closes"
-            )
+            box.border_subtitle = _("enter: who uses it · r: probe every profile · escape closes")
             yield Static(id="health-summary", markup=False)
             yield OptionList(id="health-hosts")
             yield FleetProgressLine(id="health-progress")
@@ -165,7 +162,7 @@ class HealthScreen(Dialog[str]):
         self._found = found[:SHOWN]
         room = self.query_one(OptionList).scrollable_content_region.width or 76
         options = [
-            Option(row, id=str(index)) for index, row in enumerate(host_rows(self._found, room - 1))
+            Option(row, id=str(index)) for index, row in enumerate(host_rows(self._found, room))
         ]
         if len(found) > SHOWN:
             more = _("… {n} more").format(n=f"{len(found) - SHOWN:,}")

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import Writer
+from conftest import Writer, screen_text
 from probehosts import CASES, ProbeHosts
 from textual.pilot import Pilot
 from tuikit import (
@@ -24,6 +24,7 @@ from tuikit import (
     APPID_C,
     config,
     notices,
+    paste,
     running,
     settle,
     shop,
@@ -275,7 +276,12 @@ async def test_a_fleet_probe_shows_its_progress_and_escape_stops_it(
     app = make_app(write_config, closed_map(hosts), shop(fake, "Shop A", APPID_A, domains=domains))
     app.probe_settings = ProbeSettings(timeout=600)  # the silent host holds the probe open
     async with running(app) as pilot:
-        await pilot.press("H", "r")
+        await pilot.press("ctrl+p")  # the palette's way in, as H is
+        await paste(pilot, "Domain health")
+        await wait_for_text(pilot, "Every probed host, worst first")
+        await pilot.press("enter")
+        await wait_for_text(pilot, "No host probed yet")
+        await pilot.press("r")
         await wait_until(
             pilot, lambda: "⌁ 1/2  ✓ 1  ⚠ 0  ✗ 0" in health_text(app), "one of two probed"
         )
@@ -293,6 +299,25 @@ async def test_a_fleet_probe_shows_its_progress_and_escape_stops_it(
         await pilot.press("escape")  # and now closes it
         await wait_until(pilot, lambda: app.screen is app.dashboard, "the dashboard is back")
         assert "✓" in tree_text(app)
+
+
+async def test_escape_stops_a_profiles_probe_and_keeps_what_landed(
+    fake: FakeWeChat, write_config: Writer, hosts: ProbeHosts
+) -> None:
+    good, silent = hosts.serve("valid"), hosts.serve("silent")
+    domains = live(f"https://{good}", f"https://{silent}")
+    app = make_app(write_config, closed_map(hosts), shop(fake, "Shop A", APPID_A, domains=domains))
+    app.probe_settings = ProbeSettings(timeout=600)
+    async with running(app) as pilot:
+        await pilot.press("h")
+        await wait_for_text(pilot, "Probing 2 hosts of Shop A…", "⌁ 1/2  ✓ 1  ⚠ 0  ✗ 0")
+        assert f"https://{good}  ✓" in tree_text(app)  # marked while the probe goes on
+        await pilot.press("escape")
+        stopped = "Shop A: Probe stopped after 1 of 2 hosts: 0 failing, 0 with warnings, 1 fine"
+        await wait_until(pilot, lambda: any(stopped in n for n in notices(app)), "stopped")
+        assert "⌁" not in screen_text(app)
+        (line,) = [line for line in tree_text(app).splitlines() if silent in line]
+        assert line.endswith(f"https://{silent}")  # not probed: no mark
 
 
 # -- the demo -----------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 found, against TLS servers on loopback (tests/probehosts.py) reached through a closed host map
 (nothing is looked up); the marks come back at the next start from probes.json with their age;
 the Health screen (`H`) lists the hosts worst first with their blast radius, goes to a profile
-using one, and probes the fleet with progress that escape cancels; `--demo` marks its own.
+using one, and probes the fleet with progress that escape cancels; `--demo` marks its own; and
+all of it in Chinese.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import Writer, screen_text
 from probehosts import CASES, ProbeHosts
+from test_tui_chinese import assert_chinese
 from textual.pilot import Pilot
 from tuikit import (
     APPID_A,
@@ -336,3 +338,26 @@ async def test_h_in_the_demo_marks_its_domains_from_its_own_servers(probes_file:
         assert "https://analytics.example-platform.com  ⚠ expires in 10 days" in text
         assert "https://api.lotustea.com  ✓" in text
     assert not probes_file.exists()  # the demo keeps nothing
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_marks_and_the_health_screen_speak_chinese(
+    fake: FakeWeChat, write_config: Writer, probes_file: Path, size: tuple[int, int]
+) -> None:
+    ProbeStore(probes_file).save([kept_result("old.probe.test", hours_ago=3, expired_days=5)])
+    domains = live("https://old.probe.test")
+    path = write_config(
+        {**config(shop(fake, "莲花茶馆", APPID_A, domains=domains)), "ui": {"lang": "zh"}}
+    )
+    app = WxDashApp(config_file=str(path), hosts=HostMap(closed=True))
+    async with running(app, size) as pilot:
+        await wait_until(
+            pilot, lambda: "✗ 证书已过期 5 天" in tree_text(app), "the mark in Chinese"
+        )
+        await focus_domain(pilot, "https://old.probe.test")
+        assert "3 小时前检查" in header(app)
+        await pilot.press("H")
+        await wait_for_text(pilot, "域名健康")
+        text = assert_chinese(app, "Health screen", "#health")
+        assert "为 1 个档案探测了 1 个主机：1 个失败，0 个有警告，0 个正常" in text
+        assert "old.probe.test" in text and "1 个档案" in text

@@ -16,6 +16,8 @@ from wxdash.probes.targets import host_key
 
 Key = tuple[str, int | None]
 SYMBOLS: Mapping[str, str] = {"ok": "✓", "warn": "⚠", "fail": "✗"}
+# The theme's colour each status is drawn in, wherever the dashboard shows one.
+STYLES: Mapping[str, str] = {"ok": "$text-success", "warn": "$text-warning", "fail": "$text-error"}
 
 # Each kind's words where there is room for a few (the days of the two expiry kinds aside).
 _SHORT = {

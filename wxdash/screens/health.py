@@ -27,7 +27,7 @@ from wxdash.output import pad
 from wxdash.output import width as cell_width
 from wxdash.output.probes import host_label
 from wxdash.probes import HostResult, targets_of
-from wxdash.probes.marks import SYMBOLS, HealthBook, problem_words
+from wxdash.probes.marks import STYLES, SYMBOLS, HealthBook, problem_words
 from wxdash.probing import ProbeRun
 from wxdash.screens.dialog import Dialog
 from wxdash.screens.picker import PickerScreen
@@ -38,7 +38,6 @@ from wxdash.widgets.fleet_progress import FleetProgressLine
 
 # Drawing thousands of hosts helps nobody: the worst come first, the rest are counted.
 SHOWN = 300
-STYLES = {"fail": "$text-error", "warn": "$text-warning", "ok": "$text-success"}
 _DATE = 10  # 2026-11-30
 
 

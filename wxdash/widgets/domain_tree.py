@@ -23,7 +23,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from wxdash.i18n import _, language, ngettext
-from wxdash.probes.marks import HealthBook, full_mark, short_mark
+from wxdash.probes.marks import STYLES, HealthBook, full_mark, short_mark
 from wxdash.safetext import visible
 from wxdash.state import Filters, age
 from wxdash.styles import component_style, stylesheet
@@ -161,7 +161,7 @@ class DomainTree(LongDomains, KeptCursor, Tree[NodeInfo]):
         marks the domains whose hosts were probed."""
         lists = self._visible_lists(report, filters)
         self._health = health
-        marks = health.version if health is not None else None
+        marks = health.version if health is not None else None  # new results: new marks
         shape = (report, lists, bool(filters.text), placeholder, gaps, language(), self.app.theme)
         shape += (marks,)
         if shape == self._shape:
@@ -328,19 +328,19 @@ class DomainTree(LongDomains, KeptCursor, Tree[NodeInfo]):
         """A probed domain under the cursor: its probe in full and its age, for the header."""
         node = self.cursor_node
         info = node.data if node is not None else None
-        if self.has_focus and self._health is not None and info is not None and info.domain:
-            result = self._health.of(info.domain)
-            if result is not None and info.kind == "domain":
-                style = {"ok": "$text-success", "warn": "$text-warning"}.get(
-                    result.status, "$text-error"
-                )
-                return Content.assemble(
-                    (visible(info.domain), "bold $text"),
-                    "  ",
-                    (full_mark(result), style),
-                    (" · " + _("checked {age}").format(age=age(result.checked_at)), "$text-muted"),
-                )
-        return super().said_under_cursor()
+        health = self._health
+        if not (self.has_focus and health and info and info.kind == "domain" and info.domain):
+            return super().said_under_cursor()
+        result = health.of(info.domain)
+        if result is None:
+            return super().said_under_cursor()
+        checked = _("checked {age}").format(age=age(result.checked_at))
+        return Content.assemble(
+            (visible(info.domain), "bold $text"),
+            "  ",
+            (full_mark(result), STYLES[result.status]),
+            (" · " + checked, "$text-muted"),
+        )
 
     def visible_domains(
         self, report: DomainReport | None, filters: Filters

@@ -23,6 +23,7 @@ from wxdash.commands import (
     language_command,
 )
 from wxdash.i18n import N_, _, detect_language, language, set_language
+from wxdash.probes import HostMap, ProbeSettings, ProbeStore, Trust
 from wxdash.profiles import (
     Change,
     Config,
@@ -69,6 +70,8 @@ class WxDashApp(TranslatedTextual[int]):
         config: Config | None = None,
         offline: bool = False,
         cache: ResultCache | None = None,
+        hosts: HostMap | None = None,
+        probe_settings: ProbeSettings | None = None,
     ) -> None:
         self._demo_server: Demo | None = None
         self.store: ProfileStore | None = None
@@ -95,6 +98,10 @@ class WxDashApp(TranslatedTextual[int]):
         self.offline = offline
         # The demo's data is made up on the spot: it neither reads nor writes the cache.
         self.cache = None if demo else (cache or ResultCache())
+        # Probes: --resolve and --connect-to (the demo's own servers under --demo).
+        self._hosts = hosts or HostMap()
+        self.probe_settings = probe_settings or ProbeSettings()
+        self.probe_store = None if demo else ProbeStore()
         self._wanted = profile
         self._dashboard: DashboardScreen | None = None
         self._config_notice = self.load_error.message if self.load_error else None
@@ -141,6 +148,13 @@ class WxDashApp(TranslatedTextual[int]):
     async def on_unmount(self) -> None:
         if self._demo_server is not None:
             self._demo_server.stop()
+
+    def probe_setup(self) -> tuple[HostMap, Trust]:
+        """Where probes connect and what they trust: the demo's loopback servers and CA (made
+        on the first probe), else the host map given and the API calls' trust store."""
+        if self._demo_server is not None:
+            return self._demo_server.probe_hosts()
+        return self._hosts, Trust()
 
     def _initial_profile(self) -> str | None:
         if not self.config.profiles:

@@ -27,7 +27,11 @@ DASHBOARD_COMMANDS = (
     (N_("Refetch this profile"), N_("Fetch its domains again (r)"), "refetch"),
     (N_("Refetch all profiles"), N_("Fetch every profile the list shows (R)"), "refetch_all"),
     (N_("Refetch failed profiles"), N_("Fetch each profile with an error again"), "refetch_failed"),
-    (N_("Cancel fetching"), N_("Stop the running fetch; what landed stays (esc)"), "cancel_fetch"),
+    (
+        N_("Cancel fetching"),
+        N_("Stop the running fetch or probe; what landed stays (esc)"),
+        "cancel_fetch",
+    ),
     (N_("Pick a profile"), N_("Switch profile by name (p)"), "pick"),
     (
         N_("Filter the profile list"),
@@ -51,6 +55,16 @@ DASHBOARD_COMMANDS = (
     (N_("Copy as JSON"), N_("Copy this tab's shown domains as JSON (C)"), "copy_json"),
     (N_("Filter domains"), N_("Filter by text (/)"), "filter_text"),
     (N_("Find a domain"), N_("Search every fetched profile (F)"), "find"),
+    (
+        N_("Probe this profile's hosts"),
+        N_("DNS, TCP, TLS and the certificate of each of its hosts (h)"),
+        "probe",
+    ),
+    (
+        N_("Domain health"),
+        N_("Every probed host, worst first, and whom it hits; probe the fleet (H)"),
+        "health",
+    ),
     (N_("Export this profile"), N_("Write it to a JSON, CSV or text file (x)"), "export"),
     (N_("Toggle the profile list"), N_("Show or hide it (b)"), "toggle_sidebar"),
 )

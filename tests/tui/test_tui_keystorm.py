@@ -27,6 +27,7 @@ from wxdash.fakeserver import (
     shop_webview,
     wrong_types_domains,
 )
+from wxdash.probes import HostMap
 
 KEYS_PER_STORM = 300
 
@@ -116,8 +117,10 @@ def demo_app(lang: str) -> StormApp:
 
 
 def hostile_app(fake: FakeWeChat, write_config: Writer, lang: str) -> StormApp:
+    """The hostile config, its probes (`h`, the Health screen's `r`) sent nowhere: a closed
+    host map fails every host without looking it up (the demo's map is closed too)."""
     path = write_config(hostile_config(fake))
-    return StormApp(config_file=str(path), lang=lang)
+    return StormApp(config_file=str(path), lang=lang, hosts=HostMap(closed=True))
 
 
 # Two storms in the default suite, between them each data set, language and size; the slow
@@ -185,7 +188,7 @@ def test_the_storm_draws_from_every_binding_the_issue_names() -> None:
         "tab", "shift+tab", "up", "down", "left", "right", "home", "end", "pageup",
         "pagedown", "enter", "escape", *"1234567", "slash", "left_square_bracket",
         "right_square_bracket", "p", "f", "s", "c", "C", "F", "x", "a", "e", "question_mark",
-        "b", "r", "R", "ctrl+p",
+        "b", "r", "R", "h", "H", "ctrl+p",
     }  # fmt: skip
     assert wanted <= keys, wanted - keys
     # The same seed gives the same storm; another seed another.

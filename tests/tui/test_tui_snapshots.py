@@ -1,7 +1,8 @@
 """Snapshot tests (pytest-textual-snapshot): the main view (dark and light themes), a filter
 applied, the error banner over stale data, the profile form, the Pending tab, the Compare tab
-(at 140 columns, in English and Chinese) and the find screen with hits, at a fixed terminal
-size; and in Chinese the main view, the error banner and the help screen.
+(at 140 columns, in English and Chinese), the find screen with hits and the Health screen, at a
+fixed terminal size; and in Chinese the main view, the error banner, the help screen and the
+Health screen.
 
 Everything that varies between runs is fixed: the fetch time and its age (the clock), the
 time zone, the `rid:` WeChat puts in errmsg, and the token's last characters. Update with
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from conftest import screen_text
 from textual.pilot import Pilot
 from tuikit import (
     APPID_A,
@@ -35,6 +37,7 @@ from tuikit import (
 from wxdash import fakeserver, fleet, state
 from wxdash.app import WxDashApp
 from wxdash.fakeserver import FakeWeChat, shop_webview
+from wxdash.probes import HostMap, HostResult, ProbeStore, Problem, marks
 
 SIZE = (100, 30)
 FETCHED = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
@@ -329,3 +332,62 @@ def test_fleet_progress(
         assert snap_compare(app, terminal_size=SIZE, run_before=fetching)
     finally:
         gate.set()
+
+
+# -- the Health screen ----------------------------------------------------------------------
+
+
+def kept_probes() -> list[HostResult]:
+    """A probe of the three merchants' hosts, five minutes before the clock: each status."""
+
+    def result(host: str, *problems: Problem, days: int = 200, version: str = "TLSv1.3") -> Any:
+        not_after = FETCHED + timedelta(days=days, hours=1)
+        return HostResult(
+            host, 443, FETCHED, problems, version, not_after, days, "Demo CA", ("127.0.0.1",)
+        )
+
+    expired = Problem("cert_expired", "cert_expired", {"days": 5, "date": "2025-03-09"})
+    soon = Problem("cert_expiring", "cert_expiring", {"days": 10, "date": "2025-03-24"})
+    misnamed = Problem(
+        "cert_hostname", "cert_hostname", {"names": "shop.example.net", "host": "img"}
+    )
+    refused = Problem(
+        "connect", "connect", {"address": "127.0.0.1", "port": 443, "reason": "refused"}
+    )
+    return [
+        result("api.lotustea.com"),
+        result("pay.lotustea.com", expired, days=-6),
+        result("analytics.example-platform.com", soon, days=10),
+        result("img.harborbooks.com", misnamed),
+        result("push.nightmarket.com", Problem("tls12", "tls12_closed"), days=90),
+        result("www.harborbooks.com"),
+        HostResult("cdn.nightmarket.com", 443, FETCHED, (refused,)),
+        HostResult("old.example.com", 443, FETCHED, (Problem("dns", "dns_empty", {"host": "x"}),)),
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_health_screen(
+    fake: FakeWeChat,
+    write_config: Writer,
+    snap_compare: SnapCompare,
+    monkeypatch: pytest.MonkeyPatch,
+    lang: str,
+) -> None:
+    """`H` after every profile was fetched, over probes kept from before: the hosts worst
+    first, each with its problem, its certificate's last day and how many profiles list it."""
+    monkeypatch.setattr(marks, "utc_now", lambda: FETCHED + timedelta(minutes=5))
+    ProbeStore().save(kept_probes())
+    path = write_config({**config(*shops(fake)), "ui": {"lang": lang}})
+    app = WxDashApp(config_file=str(path), hosts=HostMap(closed=True))
+
+    async def health(pilot: Pilot[Any]) -> None:
+        await ready(pilot)
+        await pilot.press("R")
+        await ready(pilot)
+        pilot.app.clear_notifications()
+        await pilot.press("H")
+        await wait_until(pilot, lambda: "old.example.com" in screen_text(pilot.app), "listed")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=health)

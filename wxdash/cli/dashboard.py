@@ -6,18 +6,21 @@ import argparse
 import sys
 
 from wxdash.cli import EXIT_OK, UsageError
+from wxdash.cli.options import add_host_map_options
+from wxdash.cli.probe import host_map
 from wxdash.cli.session import no_offline_demo
 from wxdash.i18n import _
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    """The dashboard's own option, on the top-level parser; with no command, it runs."""
+    """The dashboard's own options, on the top-level parser; with no command, it runs."""
     parser.add_argument(
         "-p",
         "--profile",
         metavar="NAME",
         help=_("open the dashboard on this profile"),
     )
+    add_host_map_options(parser, top=True)
     parser.set_defaults(run=run)
 
 
@@ -28,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
             _("For scripts and pipes use: wxdash fetch --all -f json"),
         )
     no_offline_demo(args)
+    hosts = host_map(args)
     from wxdash.app import WxDashApp
 
     app = WxDashApp(
@@ -36,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         profile=args.profile,
         lang=args.lang,
         offline=args.offline,
+        hosts=hosts,
     )
     app.run()
     return app.return_code or EXIT_OK

@@ -177,20 +177,22 @@ def add_fetch_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_host_map_options(parser: argparse.ArgumentParser) -> None:
-    """--resolve and --connect-to, as curl has them: for `probe`, and the dashboard's probes."""
+def add_host_map_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """--resolve and --connect-to, as curl has them: for `probe`, and (`top`, before any
+    command) the dashboard's probes. Given before `probe`, they count for it too."""
+    default: Any = [] if top else argparse.SUPPRESS
     parser.add_argument(
         "--resolve",
         metavar="HOST:PORT:ADDR",
         action="append",
-        default=[],
+        default=default,
         help=_("connect to ADDR for HOST:PORT instead of asking DNS, as curl does (repeatable)"),
     )
     parser.add_argument(
         "--connect-to",
         metavar="HOST:PORT:ADDR:PORT2",
         action="append",
-        default=[],
+        default=default,
         help=_(
             "connect to ADDR:PORT2 for HOST:PORT, checking the certificate for HOST, as curl "
             "does (repeatable)"

@@ -378,5 +378,13 @@ async def _until_done_or_cancelled(
             everything.result()  # a failing `progress` is the caller's to hear of
         else:
             everything.cancel()
+            # Cancelled, it ends in a CancelledError nobody awaits: read it, or asyncio logs
+            # "exception was never retrieved" for each cancelled probe run.
+            everything.add_done_callback(_read_outcome)
     finally:
         cancelled.cancel()
+
+
+def _read_outcome(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()

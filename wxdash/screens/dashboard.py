@@ -3,7 +3,7 @@
 It holds each profile's state and which one is shown. Network work is `Fetching`'s, which
 answers by messages; the key families live beside what they drive (copy and export with the
 export dialog, add/edit/delete with the profile form, find with the find screen, the fleet's
-keys in `fleet_actions`).
+keys in `fleet_actions`, probes and the Health screen in `probe_actions`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent
 
 from wxdash.fetching import Fetching
 from wxdash.i18n import N_, ngettext
+from wxdash.probing import Probing
 from wxdash.profiles import Profile
 from wxdash.quota import QuotaBook
 from wxdash.screens.export import CopyExportActions
@@ -32,6 +33,7 @@ from wxdash.screens.find import FindActions
 from wxdash.screens.fleet_actions import FleetActions
 from wxdash.screens.key_rules import KeyRules
 from wxdash.screens.picker import PickActions
+from wxdash.screens.probe_actions import ProbeActions
 from wxdash.screens.profile_form import ProfileActions
 from wxdash.state import Filters, ListFilter, ProfileState
 from wxdash.textual_words import translate_bindings
@@ -64,9 +66,46 @@ NARROW = 100
 FETCH_DELAY = 0.3
 
 
+# The dashboard's keys, in the order the footer shows those it shows.
+KEYS: list[BindingType] = [
+    # The app's own keys (they work in dialogs too), listed here first for the footer.
+    Binding("q", "app.quit", N_("Quit")),
+    Binding("question_mark,f1", "app.help", N_("Help"), key_display="?"),
+    Binding("p", "pick", N_("Pick")),
+    Binding("b", "toggle_sidebar", N_("List")),
+    Binding("r", "refetch", N_("Refetch")),
+    Binding("R", "refetch_all", N_("All"), show=False, key_display="R"),
+    # `/` and `f` are priority bindings: the screen takes them before it hands any key on,
+    # so that the keys typed right after them (quickly, or pasted) go to the text field
+    # they open, in order. Bound the usual way, the keys after them would already be on
+    # their way to the widget focused before, and lost.
+    Binding("slash", "key_filter_text", N_("Filter"), key_display="/", priority=True),
+    Binding("c", "copy", N_("Copy")),
+    Binding("C,shift+c", "copy_json", N_("JSON"), show=False, key_display="C"),
+    Binding("left_square_bracket", "tab(-1)", N_("Tab"), show=False, key_display="["),
+    Binding("right_square_bracket", "tab(1)", N_("Tab"), show=False, key_display="]"),
+    Binding("escape", "escape", N_("Clear filter or cancel"), show=False),
+    Binding("a", "add_profile", N_("Add"), show=False),
+    Binding("e", "edit_profile", N_("Edit"), show=False),
+    Binding("d", "delete_profile", N_("Delete"), show=False),
+    Binding("F", "find", N_("Find"), key_display="F"),
+    Binding("h", "probe", N_("Probe")),
+    Binding("H", "health", N_("Health"), key_display="H"),
+    Binding("x", "export", N_("Export"), show=False),
+    Binding("f", "key_filter_profiles", N_("Filter list"), show=False, priority=True),
+    Binding("s", "cycle_status", N_("Status"), show=False),
+    Binding("Q,shift+q", "quota", N_("Quota"), show=False, key_display="Q"),
+    *(
+        Binding(str(key), f"toggle_protocol({key - 1})", protocol.short, show=False)
+        for key, protocol in enumerate(Protocol, start=1)
+    ),
+]
+
+
 class DashboardScreen(
     KeyRules,
     FleetActions,
+    ProbeActions,
     FilterActions,
     PickActions,
     CopyExportActions,
@@ -79,37 +118,7 @@ class DashboardScreen(
 
     app: WxDashApp
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # The app's own keys (they work in dialogs too), listed here first for the footer.
-        Binding("q", "app.quit", N_("Quit")),
-        Binding("question_mark,f1", "app.help", N_("Help"), key_display="?"),
-        Binding("p", "pick", N_("Pick")),
-        Binding("b", "toggle_sidebar", N_("List")),
-        Binding("r", "refetch", N_("Refetch")),
-        Binding("R", "refetch_all", N_("All"), show=False, key_display="R"),
-        # `/` and `f` are priority bindings: the screen takes them before it hands any key on,
-        # so that the keys typed right after them (quickly, or pasted) go to the text field
-        # they open, in order. Bound the usual way, the keys after them would already be on
-        # their way to the widget focused before, and lost.
-        Binding("slash", "key_filter_text", N_("Filter"), key_display="/", priority=True),
-        Binding("c", "copy", N_("Copy")),
-        Binding("C,shift+c", "copy_json", N_("JSON"), show=False, key_display="C"),
-        Binding("left_square_bracket", "tab(-1)", N_("Tab"), show=False, key_display="["),
-        Binding("right_square_bracket", "tab(1)", N_("Tab"), show=False, key_display="]"),
-        Binding("escape", "escape", N_("Clear filter or cancel"), show=False),
-        Binding("a", "add_profile", N_("Add"), show=False),
-        Binding("e", "edit_profile", N_("Edit"), show=False),
-        Binding("d", "delete_profile", N_("Delete"), show=False),
-        Binding("F", "find", N_("Find"), key_display="F"),
-        Binding("x", "export", N_("Export"), show=False),
-        Binding("f", "key_filter_profiles", N_("Filter list"), show=False, priority=True),
-        Binding("s", "cycle_status", N_("Status"), show=False),
-        Binding("Q,shift+q", "quota", N_("Quota"), show=False, key_display="Q"),
-        *(
-            Binding(str(key), f"toggle_protocol({key - 1})", protocol.short, show=False)
-            for key, protocol in enumerate(Protocol, start=1)
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = KEYS
 
     def __init__(self, *, start: str | None, offline: bool) -> None:
         super().__init__()
@@ -128,6 +137,7 @@ class DashboardScreen(
         app = self.app
         quota = QuotaBook() if app.demo else QuotaBook.in_cache()  # the demo keeps nothing
         self.fetching = Fetching(self, app.config, cache=app.cache, quota=quota)
+        self.probing = Probing(self, app.probe_setup, app.probe_settings, app.probe_store)
 
     # -- layout --------------------------------------------------------------------------
 
@@ -156,6 +166,7 @@ class DashboardScreen(
         self.fetching.report_cache_problems()
         others = [s.profile for s in self.states.values() if s.profile.name != start]
         self.fetching.load_cached(others)
+        self.probing.load_kept()
         self.set_interval(0.25, self._draw_summary)
         if self.app.load_error is not None:
             self.show_empty()
@@ -287,7 +298,7 @@ class DashboardScreen(
         tab = active_tab(tabs)
         if tab in self._dirty:
             self._dirty.discard(tab)
-            draw_tree(self.tree(tab), state, self.filters, self.offline)
+            draw_tree(self.tree(tab), state, self.filters, self.offline, self.probing.book)
         # Each group's count once: the match count and the tab labels both need them.
         view = state.view
         counts = self.filters.counts(view)

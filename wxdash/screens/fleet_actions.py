@@ -195,7 +195,7 @@ class FleetActions(_Dashboard):
         self.fetching.fetch_many(profiles)
 
     def action_cancel_fetch(self) -> None:
-        """Stop the fleet fetch, or else the shown profile's own fetch."""
+        """Stop the fleet fetch, or else the shown profile's own fetch, or else the probes."""
         if self.fetching.cancel_fleet():
             return  # the fleet's end message says what was kept
         state = self.shown_state()
@@ -207,6 +207,8 @@ class FleetActions(_Dashboard):
                 timeout=3,
                 markup=False,
             )
+            return
+        self.cancel_probes()  # their end messages say what was kept
 
     def on_fleet_progress(self, event: FleetProgress) -> None:
         run = event.run

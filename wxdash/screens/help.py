@@ -24,7 +24,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("← →", N_("scroll Compare sideways where its columns do not fit")),
     ("1 – 7", N_("show or hide a protocol: request, ws, upload, download, udp, tcp, webview")),
     ("/", N_("filter domains by text")),
-    ("escape", N_("clear the text filter; with none set, stop the running fetch")),
+    ("escape", N_("clear the text filter; with none set, stop the running fetch or probe")),
     ("p", N_("pick a profile by name")),
     ("r", N_("refetch this profile")),
     ("R", N_("refetch every profile the list shows")),
@@ -34,6 +34,10 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("c", N_("copy the focused domain, protocol or tab (one per line); Pending: as shown")),
     ("C", N_("copy this tab's shown domains as JSON; Pending: as wxdash diff -f json")),
     ("F", N_("find a domain in every fetched profile")),
+    (
+        "h  H",
+        N_("probe this profile's hosts and mark its domains / every probed host, worst first"),
+    ),
     ("x", N_("export this profile to a JSON, CSV or text file")),
     ("a  e  d", N_("add, edit or delete a profile")),
     ("b", N_("show or hide the profile list")),
@@ -90,6 +94,15 @@ class HelpScreen(Dialog[None]):
                 _(
                     "webview holds the business domains (get_effective_webviewdomain). "
                     "⚠ marks a domain that breaks WeChat's rules: it is still listed."
+                ),
+                classes="help-note",
+                markup=False,
+            )
+            yield Static(
+                _(
+                    "After h, each probed domain ends in its host's mark: ✓ fine, ⚠ a warning "
+                    "(a certificate expiring soon), ✗ a failure. The line above the tree says "
+                    "the focused domain's result in full, and how long ago it was checked."
                 ),
                 classes="help-note",
                 markup=False,

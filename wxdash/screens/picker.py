@@ -33,14 +33,21 @@ class PickerScreen(SearchListScreen[str]):
 
     DEFAULT_CSS = stylesheet(__file__)
 
-    def __init__(self, states: Sequence[ProfileState], current: str | None = None) -> None:
+    def __init__(
+        self,
+        states: Sequence[ProfileState],
+        current: str | None = None,
+        *,
+        title: str | None = None,
+    ) -> None:
         super().__init__()
         self._states = list(states)
         self._current = current
+        self._title = title
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker") as box:
-            box.border_title = _("Switch profile")
+            box.border_title = self._title or _("Switch profile")
             box.border_subtitle = _("enter switches · escape cancels")
             yield TextInput(placeholder=_("type part of a name or appid"), id="picker-input")
             yield OptionList(id="picker-options")

@@ -9,6 +9,7 @@ from textual.widgets import TabbedContent, TabPane
 
 from wxdash.compare import compare_profile
 from wxdash.i18n import _, pgettext
+from wxdash.probes.marks import HealthBook
 from wxdash.state import Filters, ProfileState, Status
 from wxdash.wechat.models import Group
 from wxdash.widgets.compare_tree import CompareTree
@@ -50,8 +51,15 @@ def tab_title(tab: str) -> str:
     return _("Pending") if tab == PENDING else Group.parse(tab).label
 
 
-def draw_tree(tree: DomainTree, state: ProfileState, filters: Filters, offline: bool) -> None:
-    """Rebuild a tab's tree from the profile's state, through the filters."""
+def draw_tree(
+    tree: DomainTree,
+    state: ProfileState,
+    filters: Filters,
+    offline: bool,
+    health: HealthBook | None = None,
+) -> None:
+    """Rebuild a tab's tree from the profile's state, through the filters; `health` marks the
+    domains whose hosts were probed."""
     note = placeholder(state, offline)
     if isinstance(tree, PendingTree):
         tree.show_pending(state.pending, filters, note)
@@ -59,7 +67,7 @@ def draw_tree(tree: DomainTree, state: ProfileState, filters: Filters, offline: 
         tree.show_comparison(compare_profile(state, filters), note)
     else:
         assert tree.group is not None
-        tree.show(state.view, filters, note, state.gaps(tree.group))
+        tree.show(state.view, filters, note, state.gaps(tree.group), health)
 
 
 def tab_matches(

@@ -2,8 +2,10 @@
 
 Labels are Rich Text built from escaped strings, never markup: a domain holding `[bold]` or an
 ESC shows exactly those characters. The tree keeps its cursor on the same node when it is
-rebuilt (a filter changed, new data arrived). A domain too wide for the tree ends in `…`, and
-while the cursor is on one the tree says its full text (`LongDomains`), for the header to show.
+rebuilt (a filter changed, new data arrived). A domain whose host was probed ends in its mark
+(`✓`, `⚠ expires in 12 days`). A domain too wide for the tree ends in `…`, and while the
+cursor is on one, or on one with a mark, the tree says it in full (`LongDomains`), for the
+header to show.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text, TextType
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from wxdash.i18n import _, language, ngettext
+from wxdash.probes.marks import STYLES, HealthBook, full_mark, short_mark
 from wxdash.safetext import visible
-from wxdash.state import Filters
+from wxdash.state import Filters, age
 from wxdash.styles import component_style, stylesheet
 from wxdash.wechat.models import DomainReport, Group, ParseWarning, Protocol
 from wxdash.widgets.kept_cursor import KeptCursor, NodeInfo, NodeKind
@@ -72,6 +76,9 @@ class DomainTree(LongDomains, KeptCursor, Tree[NodeInfo]):
         "domain-tree--match",
         "domain-tree--add",
         "domain-tree--drop",
+        "domain-tree--ok",
+        "domain-tree--warn",
+        "domain-tree--fail",
     }
 
     def __init__(self, group: Group | None, *, id: str | None = None) -> None:
@@ -84,6 +91,7 @@ class DomainTree(LongDomains, KeptCursor, Tree[NodeInfo]):
         self._flags: dict[tuple[str | None, str | None], list[str]] = {}
         self._shape: tuple[object, ...] | None = None
         self._folded: set[str | None] = set()  # protocols the user folded
+        self._health: HealthBook | None = None
         self.show_root = False
         self.guide_depth = 3
         self.auto_expand = False
@@ -145,12 +153,17 @@ class DomainTree(LongDomains, KeptCursor, Tree[NodeInfo]):
         filters: Filters,
         placeholder: str | None = None,
         gaps: tuple[str | None, str | None] = (None, None),
+        health: HealthBook | None = None,
     ) -> None:
         """Rebuild from `report` through `filters`; `placeholder` is shown when there is no data.
         `gaps` says why the server lists, and the webview list, are not known when one of the
-        two calls failed or left the group out: the report holds empty lists there."""
+        two calls failed or left the group out: the report holds empty lists there. `health`
+        marks the domains whose hosts were probed."""
         lists = self._visible_lists(report, filters)
+        self._health = health
+        marks = health.version if health is not None else None  # new results: new marks
         shape = (report, lists, bool(filters.text), placeholder, gaps, language(), self.app.theme)
+        shape += (marks,)
         if shape == self._shape:
             # Typing one more letter that every shown domain still matches: the same nodes
             # with the same labels, so only the highlight on the lines on screen changes.
@@ -300,13 +313,34 @@ class DomainTree(LongDomains, KeptCursor, Tree[NodeInfo]):
             expand=key not in self._folded,
             allow_expand=bool(domains),
         )
-        flags = self._flags
+        flags, health = self._flags, self._health
         for domain in domains:
             text = Text(visible(domain))
             if found := flags.get((key, domain)):
                 note = found[0] + (f" (+{len(found) - 1})" if len(found) > 1 else "")
                 text.append("  ⚠ " + note, style=self._style("domain-tree--warning"))
+            if health is not None and (result := health.of(domain)) is not None:
+                status, mark = short_mark(result)
+                text.append("  " + mark, style=self._style(f"domain-tree--{status}"))
             node.add_leaf(text, data=NodeInfo("domain", key, domain))
+
+    def said_under_cursor(self) -> Content | str | None:
+        """A probed domain under the cursor: its probe in full and its age, for the header."""
+        node = self.cursor_node
+        info = node.data if node is not None else None
+        health = self._health
+        if not (self.has_focus and health and info and info.kind == "domain" and info.domain):
+            return super().said_under_cursor()
+        result = health.of(info.domain)
+        if result is None:
+            return super().said_under_cursor()
+        checked = _("checked {age}").format(age=age(result.checked_at))
+        return Content.assemble(
+            (visible(info.domain), "bold $text"),
+            "  ",
+            (full_mark(result), STYLES[result.status]),
+            (" · " + checked, "$text-muted"),
+        )
 
     def visible_domains(
         self, report: DomainReport | None, filters: Filters

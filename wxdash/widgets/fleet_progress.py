@@ -1,4 +1,5 @@
-"""The line over the footer while a fleet fetch runs: `↻ 312/1,004 ✓ 290 ✗ 22`, a bar, `esc`."""
+"""The line over the footer while a fleet fetch runs (`↻ 312/1,004 ✓ 290 ✗ 22`) or a probe
+does (`⌁ 12/30 ✓ 9 ⚠ 1 ✗ 2`), a bar, `esc`."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from textual.widgets import ProgressBar, Static
 
 from wxdash.fetching import FleetRun
 from wxdash.i18n import _
+from wxdash.probing import ProbeRun
 from wxdash.styles import stylesheet
 
 
 class FleetProgressLine(Horizontal):
-    """How far the fleet fetch has got; hidden when none runs."""
+    """How far the fleet fetch (or a probe) has got; hidden when none runs."""
 
     DEFAULT_CSS = stylesheet(__file__)
 
@@ -29,11 +31,16 @@ class FleetProgressLine(Horizontal):
         if not running:
             return
         assert run is not None
+        probe = isinstance(run, ProbeRun)
+        warned: tuple[str, str] | str = ""
+        if probe:
+            warned = (f"⚠ {run.warnings:,}  ", "$text-warning" if run.warnings else "$text-muted")
         counts = Content.assemble(
-            ("↻ ", "$text-accent"),
+            ("⌁ " if probe else "↻ ", "$text-accent"),
             f"{run.done:,}/{run.total:,}  ",
             (f"✓ {run.ok:,}", "$text-success"),
             "  ",
+            warned,
             (f"✗ {run.errors:,}", "$text-error" if run.errors else "$text-muted"),
         )
         self.query_one("#fleet-progress-counts", Static).update(counts)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from rich.cells import set_cell_size
 from rich.text import Text
+from textual.content import Content
 from textual.message import Message
 from textual.widgets.tree import TreeNode
 
@@ -28,16 +29,17 @@ class LongDomains(_Tree):
     """Mixed into a Tree of NodeInfo nodes, before Tree."""
 
     class LongDomain(Message):
-        """The cursor came onto a domain cut short to fit (`text` is its label in full), or
-        left it, or the tree lost focus (`text` is None)."""
+        """The cursor came onto a domain cut short to fit (`text` is its label in full, or
+        what the tree says of it: `said_under_cursor`), or left it, or the tree lost focus
+        (`text` is None)."""
 
-        def __init__(self, text: str | None) -> None:
+        def __init__(self, text: str | Content | None) -> None:
             super().__init__()
             self.text = text
 
     # A tree whose rows are columns (Compare) scrolls sideways instead of cutting them.
     CUT_LONG_DOMAINS = True
-    _told: str | None = None  # the long domain last told of
+    _told: str | Content | None = None  # the long domain last told of
     _narrowest: int | None = None  # while the lines are laid out: the tree's width, at least
 
     def _build(self) -> None:
@@ -86,9 +88,13 @@ class LongDomains(_Tree):
         room = self._room(node, self.scrollable_content_region.width)
         return node.label.plain if room is not None and node.label.cell_len > room else None
 
+    def said_under_cursor(self) -> str | Content | None:
+        """What the header shows for the node under the cursor: a domain cut short, in full."""
+        return self._cut_under_cursor()
+
     def tell_long_domain(self) -> None:
         """Say whether the cursor is on a domain cut short, if that changed."""
-        text = self._cut_under_cursor()
+        text = self.said_under_cursor()
         if text != self._told:
             self._told = text
             self.post_message(self.LongDomain(text))

@@ -25,7 +25,7 @@ class ProfileHeader(Static):
         self._state: ProfileState | None = None
         self._frame = 0
         self._waited: tuple[int, int] | None = None  # (attempt, seconds)
-        self._long_domain: str | None = None
+        self._long_domain: str | Content | None = None
 
     def on_mount(self) -> None:
         self.set_interval(0.1, self._spin)
@@ -42,8 +42,9 @@ class ProfileHeader(Static):
             self._waited = waited
             self._redraw()
 
-    def show_long_domain(self, text: str | None) -> None:
-        """Show this domain's label in full (escaped already) instead; None to stop."""
+    def show_long_domain(self, text: str | Content | None) -> None:
+        """Show this domain's label in full (escaped already), or what its probe found,
+        instead; None to stop."""
         if text != self._long_domain:
             self._long_domain = text
             self._redraw()
@@ -57,6 +58,9 @@ class ProfileHeader(Static):
         state = self._state
         if state is None:
             self.update("")
+            return
+        if isinstance(self._long_domain, Content):
+            self.update(self._long_domain)
             return
         if self._long_domain is not None:
             self.update(Content.styled(self._long_domain, "bold $text"))

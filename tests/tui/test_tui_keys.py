@@ -499,6 +499,11 @@ async def test_help_lists_the_keys_and_the_four_groups(
         listed = " ".join(str(w.render()) for w in app.screen.query(".help-key")).split()
         for key in readme_keys():
             assert key in listed, f"{key} is in the README's key table, not in the help"
+        # The four groups come after the keys: scrolled to, they are whole.
+        groups = app.screen.query(".help-heading")[1]
+        app.screen.query_one("#help").scroll_to_widget(groups, animate=False, top=True)
+        await pilot.pause()
+        text = screen_text(app)
         assert "Effective       What is live: the lists as of the last code submission" in text
         assert "MP              Configured in the mini program's own admin console" in text
         assert "Third-party     Configured by a third-party platform through modify_domain." in text

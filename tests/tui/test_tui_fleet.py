@@ -67,7 +67,7 @@ async def test_a_thousand_profiles_open_on_the_first_and_fetch_only_it(
 ) -> None:
     app = make_app(write_config, *merchants(fake, 1000))
     async with running(app) as pilot:
-        assert title(app) == "1000 profiles"
+        assert title(app) == "1,000 profiles"
         assert listed(app)[:3] == ["Merchant 0000", "Merchant 0001", "Merchant 0002"]
         assert main_lines(app)[0].startswith(" Merchant 0000")
         await wait_for_text(pilot, "✓ 1 ok", "· 999 not fetched")
@@ -102,12 +102,12 @@ async def test_f_filters_the_list_by_name_or_appid_and_escape_clears_it(
     async with running(app) as pilot:
         await pilot.press("f", *"merchant 09")
         await pilot.pause()
-        assert title(app) == "100 of 1000 profiles"
+        assert title(app) == "100 of 1,000 profiles"
         assert listed(app)[0] == "Merchant 0900"
         # An appid works too.
         await pilot.press(*["backspace"] * 11, *"0000000000000010")
         await pilot.pause()
-        assert title(app) == "1 of 1000 profiles"
+        assert title(app) == "1 of 1,000 profiles"
         assert listed(app) == ["Merchant 0009"]
         # enter goes back to the list, filter kept; enter there shows the profile.
         await pilot.press("enter")
@@ -116,14 +116,14 @@ async def test_f_filters_the_list_by_name_or_appid_and_escape_clears_it(
         await settle(pilot)
         assert main_lines(app)[0].startswith(" Merchant 0009")
         assert "filter profiles" not in screen_text(app)
-        assert title(app) == "1 of 1000 profiles"
+        assert title(app) == "1 of 1,000 profiles"
         # Nothing matches: the list says so.
         await pilot.press("f", *"zzz")
         await pilot.pause()
         assert "No profile matches the filter." in widget_text(app, "#profiles")
         await pilot.press("escape")
         await pilot.pause()
-        assert title(app) == "1000 profiles"
+        assert title(app) == "1,000 profiles"
         assert isinstance(app.focused, ProfileList)
 
 

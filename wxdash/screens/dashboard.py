@@ -227,13 +227,13 @@ class DashboardScreen(
         return self.states.get(self.current or "")
 
     def draw_title(self) -> None:
-        """`1000 profiles`, or `12 of 1000 profiles · error` while the list is filtered."""
+        """`1,000 profiles`, or `12 of 1,000 profiles (error)` while the list is filtered."""
         listing = self.query_one(ProfileList)
         total = len(self.states)
-        title = ngettext("{n} profile", "{n} profiles", total).format(n=total)
+        title = ngettext("{n} profile", "{n} profiles", total).format(n=f"{total:,}")
         if listing.shown != total or self.status_filter is not None:
             title = ngettext("{shown} of {n} profile", "{shown} of {n} profiles", total).format(
-                shown=listing.shown, n=total
+                shown=f"{listing.shown:,}", n=f"{total:,}"
             )
         if self.status_filter is not None:
             title += f" ({self.status_filter.label})"

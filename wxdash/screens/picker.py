@@ -95,7 +95,7 @@ class PickerScreen(SearchListScreen[str]):
             "{n} profile · enter switches · escape cancels",
             "{n} profiles · enter switches · escape cancels",
             len(matches),
-        ).format(n=len(matches))
+        ).format(n=f"{len(matches):,}")
 
     @on(Input.Changed, "#picker-input")
     def _typed(self, event: Input.Changed) -> None:

@@ -45,8 +45,8 @@ ALLOWED = {
     # keys
     "enter", "tab", "escape", "esc", "ctrl", "shift", "home", "end", "pageup", "pagedown",
     # products, formats, protocols of the network
-    "wxdash", "WeChat", "JSON", "CSV", "SVG", "OSC", "HTTP", "HTTPS", "DNS", "TCP", "TLS", "URL", "TOML",
-    "UTF",
+    "wxdash", "WeChat", "JSON", "CSV", "SVG", "OSC", "HTTP", "HTTPS", "DNS", "TCP", "TLS", "URL",
+    "TOML", "UTF",
     # config keys and API names, as the file and WeChat's documentation spell them
     "appid", "AppID", "appsecret", "access_token", "token_env", "token_command", "appsecret_env",
     "api_base", "name", "errcode", "errmsg", "rid", "modify_domain", "modify_domain_directly",

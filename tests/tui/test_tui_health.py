@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import Writer, screen_text
 from probehosts import CASES, ProbeHosts
+from rich.cells import cell_len
 from test_tui_chinese import assert_chinese
 from textual.pilot import Pilot
 from tuikit import (
@@ -402,6 +403,15 @@ async def test_marks_and_the_health_screen_speak_chinese(
         await wait_until(
             pilot, lambda: "✗ 证书已过期 5 天" in tree_text(app), "the mark in Chinese"
         )
+        await focus_domain(pilot, "https://old.probe.test")
+        assert "3 小时前检查" in header(app)
+        await pilot.click("#tabs #--content-tab-tab-compare")  # its row marked under 健康
+        await settle(pilot)
+        assert_chinese(app, "Compare tab", "#tree-compare")
+        title, row = tree_text(app).splitlines()[:2]
+        assert "✗ 证书已过期 5" in row  # cut to end in … at 80 columns
+        # Under its column's name, counted in cells: a Chinese character takes two.
+        assert cell_len(row[: row.index("✗")]) == cell_len(title[: title.index("健康")])
         await focus_domain(pilot, "https://old.probe.test")
         assert "3 小时前检查" in header(app)
         await pilot.press("H")

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import Writer, screen_text
 from probehosts import CASES, ProbeHosts
+from rich.cells import cell_len
 from test_tui_chinese import assert_chinese
 from textual.pilot import Pilot
 from tuikit import (
@@ -39,6 +40,7 @@ from tuikit import (
 from wxdash.app import WxDashApp
 from wxdash.fakeserver import PROTOCOL_KEYS, FakeWeChat
 from wxdash.probes import HostMap, HostResult, ProbeSettings, ProbeStore, Problem
+from wxdash.widgets.compare_tree import CompareTree
 
 # What the tree says after each case's domain (CASES names its host).
 MARKS = {
@@ -150,6 +152,53 @@ async def test_h_marks_each_domain_with_its_hosts_probe(
     kept = json.loads(probes_file.read_text())
     assert len(kept["hosts"]) == 10
     assert probes_file.stat().st_mode & 0o777 == 0o600
+
+
+async def test_h_marks_the_compare_tabs_rows_and_the_header_says_them_in_full(
+    fake: FakeWeChat, write_config: Writer, hosts: ProbeHosts
+) -> None:
+    good, expired, soon = hosts.serve("valid"), hosts.serve("expired"), hosts.serve("expiring")
+    domains = live(f"https://{good}", f"https://{expired}")
+    domains["mp_domain"]["requestdomain"] = [f"https://{good}", f"https://{soon}"]
+    app = make_app(write_config, closed_map(hosts), shop(fake, "Shop A", APPID_A, domains=domains))
+    async with running(app, (140, 40)) as pilot:
+        await pilot.press("h")
+        await wait_until(pilot, lambda: not app.dashboard.probing.runs, "the probe ended")
+        await pilot.click("#tabs #--content-tab-tab-compare")
+        await settle(pilot)
+        lines = [line for line in tree_text(app).splitlines() if "://" in line or "(3)" in line]
+        title = lines[0]
+        assert "request (3)" in title and "Direct  Health" in title and title.endswith("Pending")
+
+        def row(host: str) -> str:
+            return next(line for line in lines if f"https://{host} " in line)
+
+        # Under Health, each row's mark as the group trees say it, cut to leave the notes room;
+        # the notes after them, in their column.
+        column, notes = title.index("Health"), title.index("Pending")
+        assert row(good)[column:] == "✓"
+        assert row(expired)[column:notes].startswith("✗ certificate expired ")
+        assert row(expired)[notes:] == "− drops"
+        assert row(soon)[column:notes].rstrip() == "⚠ expires in 10 days"
+        assert row(soon)[notes:] == "+ (mp)"
+        compare = app.query_one(CompareTree)
+        assert compare.max_scroll_x == 0  # all of it fits at 140 columns
+
+        # The cursor on a Compare row: the header says its host's probe in full.
+        await focus_domain(pilot, f"https://{expired}")
+        said = header(app)
+        assert f"https://{expired}" in said
+        assert "✗ the certificate expired 5 days ago, on" in said
+        assert "checked just now" in said
+        await focus_domain(pilot, f"https://{good}")
+        assert "✓ TLSv1.3 · valid until" in header(app)
+
+        # Narrower, the row keeps its columns and scrolls sideways; the header still says it.
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert compare.max_scroll_x > 0
+        await focus_domain(pilot, f"https://{soon}")
+        assert "⚠ the certificate expires in 10 days, on" in header(app)
 
 
 # -- the next start: marks from probes.json, with their age --------------------------------
@@ -354,6 +403,15 @@ async def test_marks_and_the_health_screen_speak_chinese(
         await wait_until(
             pilot, lambda: "✗ 证书已过期 5 天" in tree_text(app), "the mark in Chinese"
         )
+        await focus_domain(pilot, "https://old.probe.test")
+        assert "3 小时前检查" in header(app)
+        await pilot.click("#tabs #--content-tab-tab-compare")  # its row marked under 健康
+        await settle(pilot)
+        assert_chinese(app, "Compare tab", "#tree-compare")
+        title, row = tree_text(app).splitlines()[:2]
+        assert "✗ 证书已过期 5" in row  # cut to end in … at 80 columns
+        # Under its column's name, counted in cells: a Chinese character takes two.
+        assert cell_len(row[: row.index("✗")]) == cell_len(title[: title.index("健康")])
         await focus_domain(pilot, "https://old.probe.test")
         assert "3 小时前检查" in header(app)
         await pilot.press("H")

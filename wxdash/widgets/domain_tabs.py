@@ -64,7 +64,7 @@ def draw_tree(
     if isinstance(tree, PendingTree):
         tree.show_pending(state.pending, filters, note)
     elif isinstance(tree, CompareTree):
-        tree.show_comparison(compare_profile(state, filters), note)
+        tree.show_comparison(compare_profile(state, filters), note, health)
     else:
         assert tree.group is not None
         tree.show(state.view, filters, note, state.gaps(tree.group), health)

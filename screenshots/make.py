@@ -72,6 +72,24 @@ async def fleet_search(app: WxDashApp, pilot: Pilot[int]) -> None:
     await pilot.pause(0.3)
 
 
+async def compare(app: WxDashApp, pilot: Pilot[int]) -> None:
+    await settle(app, pilot)
+    await pilot.press("h")  # probe Lotus Tea's hosts: the demo's own, on loopback
+    await settle(app, pilot)
+    await pilot.press("left_square_bracket", "left_square_bracket")  # Pending, then Compare
+    await settle(app, pilot)
+
+
+async def health(app: WxDashApp, pilot: Pilot[int]) -> None:
+    await settle(app, pilot)
+    await pilot.press("R")
+    await settle(app, pilot)
+    await pilot.press("H")
+    await pilot.pause(0.2)
+    await pilot.press("r")  # probe every profile's live hosts
+    await settle(app, pilot)
+
+
 async def lint(app: WxDashApp, pilot: Pilot[int]) -> None:
     await settle(app, pilot)
     app.dashboard.switch_to("Corner Cafe (lint)")
@@ -86,12 +104,16 @@ SHOTS: dict[str, Step] = {
     "pending.svg": pending,
     "fleet-search.svg": fleet_search,
     "lint.svg": lint,
+    "compare.svg": compare,
+    "health.svg": health,
 }
+# Compare shows its columns whole from 140 columns on.
+SIZES = {"compare.svg": (150, 34)}
 
 
 async def shoot(name: str, step: Step) -> None:
     app = WxDashApp(demo=True)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZES.get(name, SIZE)) as pilot:
         await step(app, pilot)
         app.save_screenshot(name, str(HERE))
     print(f"wrote screenshots/{name}")

@@ -150,7 +150,7 @@ class Fetching:
         called (its error says so)."""
         wait = self._waits[profile.name] = FetchWait()
         self._owner.run_worker(
-            self._fetch(profile, force, wait),
+            partial(self._fetch, profile, force, wait),
             name=f"fetch {profile.name}",
             group=f"fetch:{profile.name}",
             exclusive=True,
@@ -182,7 +182,7 @@ class Fetching:
         replaces the first. Its progress comes as `FleetProgress` messages."""
         self.run = FleetRun(total=len(profiles), waiting={p.name: p for p in profiles})
         self._owner.run_worker(
-            self._fetch_many(profiles, self.run),
+            partial(self._fetch_many, profiles, self.run),
             name="fetch all",
             group="fetch-all",
             exclusive=True,
@@ -272,7 +272,7 @@ class Fetching:
 
     def check_quota(self, profile: Profile) -> None:
         self._owner.run_worker(
-            self._quota(profile),
+            partial(self._quota, profile),
             name=f"quota {profile.name}",
             group=f"quota:{profile.name}",
             exclusive=True,

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from textual.message import Message
 from textual.widget import Widget
@@ -127,7 +128,7 @@ class Probing:
         self.runs.append(run)
         group = "probe-fleet" if profile is None else f"probe:{profile}"
         self._owner.run_worker(
-            self._probe(list(targets), run),
+            partial(self._probe, list(targets), run),
             name=f"probe {profile or 'fleet'}",
             group=group,
             exclusive=True,

@@ -31,6 +31,14 @@ ERRMSG = {
     48001: "api unauthorized",
     61007: "api is unauthorized to component",
     76021: "cgi_path not found, please check",
+    85015: "not a mini program account",
+    85017: "no domain to modify after filtered",
+    85018: "the domain is not set in the third-party platform",
+    85302: "domain without icp filing",
+    86100: "invalid url scheme",
+    86102: "reach modify domain quota limit",
+    89019: "webview domain not change",
+    89021: "request domain is not in the third-party platform's business domains",
 }
 
 

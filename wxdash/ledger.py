@@ -162,7 +162,7 @@ class Ledger:
         for call in self.calls():
             if (call.get("appid"), call.get("via"), call.get("action")) != (appid, via, action):
                 continue
-            if (_parse_time(call.get("time")) or since) < since:
+            if (parse_time(call.get("time")) or since) < since:
                 continue
             for d in call["domains"]:
                 if d["result"] == "applied":
@@ -191,7 +191,7 @@ class Ledger:
             os.close(fd)
 
 
-def _parse_time(text: Any) -> datetime | None:
+def parse_time(text: Any) -> datetime | None:
     if not isinstance(text, str):
         return None
     try:
@@ -202,5 +202,5 @@ def _parse_time(text: Any) -> datetime | None:
 
 
 def _month_of_text(text: Any) -> str | None:
-    moment = _parse_time(text)
+    moment = parse_time(text)
     return None if moment is None else month_of(moment)

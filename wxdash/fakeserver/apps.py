@@ -29,5 +29,6 @@ class FakeApp:
     # Writes: calls per path, and this month's accepted server-domain changes (50, then 86102).
     write_calls: Counter[str] = field(default_factory=Counter)
     month_changes: int = 0
+    write_scenario: str = "ok"  # how the write calls misbehave (after making the change)
     confirm_name: str = "a1b2c3d4e5.txt"
     confirm: str = "f6e5d4c3b2a1"

@@ -7,6 +7,7 @@ from typing import Any
 from wxdash.fakeserver.answers import Answer, Refused, Request, json_answer
 from wxdash.fakeserver.apps import FakeApp
 from wxdash.fakeserver.datasets import PROTOCOL_KEYS
+from wxdash.fakeserver.scenarios import misbehave
 
 # WeChat's documented limit: 50 server-domain modifications per mini program per month.
 MONTHLY_CHANGES = 50
@@ -94,7 +95,8 @@ def _modify_server(request: Request, group: str, *, third: bool) -> Answer:
         step, no_icp = _apply(lists.setdefault(key, []), entries, action)
         changed += step
         refused += no_icp
-    return _answer(app, changed, refused, counted=True)
+    answer = _answer(app, changed, refused, counted=True)
+    return misbehave(request, app.write_scenario, app.write_calls[request.path], answer)
 
 
 def _modify_webview(request: Request, group: str, *, third: bool) -> Answer:
@@ -108,7 +110,8 @@ def _modify_webview(request: Request, group: str, *, third: bool) -> Answer:
         raise Refused(89021)
     current = (app.webview if app.webview is not None else {}).setdefault(group, [])
     changed, refused = _apply(current, entries, action)
-    return _answer(app, changed, refused, counted=False, nothing=89019)
+    answer = _answer(app, changed, refused, counted=False, nothing=89019)
+    return misbehave(request, app.write_scenario, app.write_calls[request.path], answer)
 
 
 def _apply(current: list[str], entries: list[str], action: str) -> tuple[int, list[str]]:
@@ -131,7 +134,9 @@ def _apply(current: list[str], entries: list[str], action: str) -> tuple[int, li
 
 def _answer(
     app: FakeApp, changed: int, refused: list[str], *, counted: bool, nothing: int = 85017
-) -> Answer:
+) -> dict[str, Any]:
+    """The answer to a write that changed `changed` entries (made before any scenario: a
+    lost answer is a change made all the same)."""
     if not changed:
         raise Refused(85302 if refused else nothing)
     if counted:
@@ -139,7 +144,7 @@ def _answer(
     answer: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}
     if refused:
         answer["no_icp_domain"] = refused
-    return json_answer(answer)
+    return answer
 
 
 def release(app: FakeApp) -> None:

@@ -156,7 +156,10 @@ def settle(ledger: Ledger, plan: ProfilePlan) -> None:
             continue
         settled = []
         for d in call["domains"]:
-            protocol = Protocol(d.get("protocol"))
+            try:
+                protocol = Protocol(d.get("protocol"))
+            except ValueError:
+                continue  # a line edited by hand: left as it is
             present = {_key(protocol, e) for e in (group[protocol] if group else ())}
             made = (_key(protocol, d.get("domain", "")) in present) == (call["action"] == "add")
             settled.append({"protocol": d.get("protocol"), "domain": d.get("domain"),

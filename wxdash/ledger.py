@@ -55,6 +55,10 @@ class Ledger:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._memory: list[dict[str, Any]] = []
+        # What was read, kept until the lock is taken (another run may have written before)
+        # and extended by this run's own lines: a thousand plans read the file once.
+        self._read: list[dict[str, Any]] | None = None
+        self._calls: list[dict[str, Any]] | None = None
 
     @classmethod
     def for_user(cls, demo: bool = False) -> Ledger:
@@ -63,9 +67,12 @@ class Ledger:
     # -- writing -------------------------------------------------------------------------
 
     def _append(self, record: dict[str, Any]) -> None:
+        self._calls = None
         if self.path is None:
             self._memory.append(record)
             return
+        if self._read is not None:
+            self._read.append(record)
         private_folder(self.path.parent)
         fd = os.open(self.path, _APPEND, 0o600)
         try:
@@ -109,8 +116,17 @@ class Ledger:
     def records(self) -> list[dict[str, Any]]:
         if self.path is None:
             return list(self._memory)
+        if self._read is None:
+            self._read = self._load(self.path)
+        return self._read
+
+    def _forget(self) -> None:
+        self._read = self._calls = None
+
+    @staticmethod
+    def _load(path: Path) -> list[dict[str, Any]]:
         try:
-            data, _status = read_regular(self.path, follow=False)
+            data, _status = read_regular(path, follow=False)
         except FileNotFoundError:
             return []
         found = []
@@ -124,6 +140,11 @@ class Ledger:
     def calls(self) -> list[dict[str, Any]]:
         """Each `sent` line with its results merged in: `result` per domain, `unknown` where
         no result line came."""
+        if self._calls is None:
+            self._calls = self._merged()
+        return self._calls
+
+    def _merged(self) -> list[dict[str, Any]]:
         results = {r["id"]: r for r in self.records() if r.get("event") == "result"}
         calls = []
         for record in self.records():
@@ -186,6 +207,7 @@ class Ledger:
         fd = os.open(lock, flags, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            self._forget()  # read again: another run may have written while we waited
             yield
         finally:
             os.close(fd)

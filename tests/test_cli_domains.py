@@ -9,12 +9,15 @@ import os
 import pty
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from conftest import FAST, MARKER, Run, Writer, assert_no_marker, profile
 
+from wxdash import fakeserver
 from wxdash.fakeserver import FakeWeChat
 from wxdash.ledger import Ledger, ledger_path
 
@@ -211,3 +214,43 @@ def test_a_rerun_settles_an_unknown_left_by_a_killed_run(
     assert calls(fake, 1) == 0
     after = check(run_cli("domains", "log"), 0).stdout
     assert f"downloaddomain  {CDN}  applied" in after and "unknown" not in after
+
+
+def test_a_thousand_profile_add_killed_halfway_is_finished_by_running_it_again(
+    fake: FakeWeChat,
+    write_config: Writer,
+    run_cli: Run,
+    check: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    arrived, gate = threading.Semaphore(0), threading.Event()
+
+    def hold(_seconds: float) -> None:  # a held answer: the change is made, no answer yet
+        arrived.release()
+        gate.wait(30)
+
+    monkeypatch.setattr(fakeserver, "time", SimpleNamespace(sleep=hold))
+    shops = [serve(fake, f"S{i}", i) for i in range(1000)]
+    for i in range(500, 1000):
+        fake.app(f"wx{i:016x}").write_scenario = "slow:1"
+    write_config({"network": FAST, "profiles": shops})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wxdash", *add("--yes")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
+    for _ in range(8):  # every one of the 8 calls at once is held: kill the run there
+        assert arrived.acquire(timeout=60)
+    process.kill()
+    process.wait()
+    for i in range(500, 1000):
+        fake.app(f"wx{i:016x}").write_scenario = "ok"
+    gate.set()
+    assert "unknown" in check(run_cli("domains", "log"), 0).stdout
+    check(run_cli(*add("--yes")), 0)
+    assert [calls(fake, i) for i in range(1000)] == [1] * 1000
+    direct = [fake.app(f"wx{i:016x}").domains["direct_domain"] for i in range(1000)]
+    assert all(CDN in d["downloaddomain"] for d in direct)
+    assert "unknown" not in check(run_cli("domains", "log"), 0).stdout

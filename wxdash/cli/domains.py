@@ -186,17 +186,18 @@ def _apply(
         for plan in plans:
             settle(ledger, plan)
             over_limit(plan, ledger)
-        if not any(plan.calls for plan in plans):
+        changing = [plan for plan in plans if plan.calls]
+        if not changing:
             return []
-        changes = asyncio.run(work())
-    if session.demo is None:
-        _drop_cache([p for p in plans if any(c.result == "applied" for c in changes
-                                              if c.appid == p.profile.appid)])  # fmt: skip
-    return changes
+        if session.demo is None:
+            # Before the calls: a run killed halfway must not leave a stale cache behind
+            # for the next run's plan to trust.
+            _drop_cache(changing)
+        return asyncio.run(work())
 
 
 def _drop_cache(plans: list[ProfilePlan]) -> None:
-    """The applied profiles' cached lists are out of date: their next fetch asks WeChat."""
+    """The changed profiles' cached lists go out of date: their next fetch asks WeChat."""
     import contextlib
 
     from wxdash.cache import ResultCache

@@ -254,3 +254,25 @@ def test_a_thousand_profile_add_killed_halfway_is_finished_by_running_it_again(
     direct = [fake.app(f"wx{i:016x}").domains["direct_domain"] for i in range(1000)]
     assert all(CDN in d["downloaddomain"] for d in direct)
     assert "unknown" not in check(run_cli("domains", "log"), 0).stdout
+
+
+def test_the_demo_writes_to_its_own_fake_server_and_keeps_no_ledger(
+    run_cli: Run, check: Any
+) -> None:
+    result = check(run_cli("--demo", "domains", "add", "--all", "--via", "direct",
+                           "--download", CDN, "--yes", "-f", "json"), 1)  # fmt: skip
+    assert "Night Market: WeChat error 42001" in result.stderr  # the demo's broken merchant
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["applied"] >= 1 and summary["failed"] == summary["unknown"] == 0
+    assert not ledger_path().exists()
+    assert "--demo keeps no ledger" in check(run_cli("--demo", "domains", "log"), 2).stderr
+
+
+def test_a_profile_that_cannot_be_fetched_is_told_and_left_out(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run, check: Any
+) -> None:
+    write_config({"network": FAST, "profiles": [serve(fake, "A", 1, scenario="errcode:48001")]})
+    result = check(run_cli(*add("--yes")), 1)
+    assert "WeChat error 48001" in result.stderr
+    assert "its current lists could not be fetched" in result.stdout
+    assert calls(fake, 1) == 0

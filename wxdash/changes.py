@@ -92,7 +92,7 @@ def plan_profile(
     plan = ProfilePlan(profile, via, action, view=outcome.view())
     for kind in ("server", "webview"):
         plan.calls_this_month[kind] = ledger.calls_this_month(profile.appid, kind)
-    if plan.view is None:
+    if plan.view is None or outcome.report is None:
         plan.skipped = [_change(plan, p, d, "skipped", reason="fetch") for p, d in wanted]
         return plan
     other = plan.view[OTHER[via]]
@@ -100,6 +100,9 @@ def plan_profile(
     group = plan.view[GROUPS[via]]
     recent = ledger.recently_applied(profile.appid, via, action)
     for protocol, domain in wanted:
+        if not protocol.is_server and outcome.webview is None:  # its lists are not known
+            plan.skipped.append(_change(plan, protocol, domain, "skipped", reason="fetch"))
+            continue
         there = {_key(protocol, d): d for d in (group[protocol] if group else ())}
         found = there.get(_key(protocol, domain))
         if action == "add" and found is not None:

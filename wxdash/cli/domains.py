@@ -110,7 +110,7 @@ def _wanted(args: argparse.Namespace) -> list[tuple[Protocol, str]]:
 
 def run(args: argparse.Namespace) -> int:
     from wxdash.changes import over_limit, plan_profile
-    from wxdash.cli.outcomes import gather
+    from wxdash.cli.outcomes import gather, report_failures
     from wxdash.cli.session import Session, select_profiles
     from wxdash.ledger import Ledger
     from wxdash.output.changes import plan_json, plan_text
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         plans = [plan_profile(o, wanted, args.via, args.action, ledger) for o in outcomes]
         for plan in plans:
             over_limit(plan)
-        fetch_failed = any(not o.ok for o in outcomes)
+        fetch_failed = report_failures(outcomes, webview=False)
         calls = sum(plan.calls for plan in plans)
         if args.dry_run:
             write(plan_json(plans) if args.format == "json" else plan_text(plans))

@@ -276,3 +276,41 @@ def test_a_profile_that_cannot_be_fetched_is_told_and_left_out(
     assert "WeChat error 48001" in result.stderr
     assert "its current lists could not be fetched" in result.stdout
     assert calls(fake, 1) == 0
+
+
+def test_webview_and_socket_domains_are_added_and_removed_by_the_third_party_way(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run, check: Any
+) -> None:
+    write_config({"network": FAST, "profiles": [serve(fake, "A", 1)]})
+    fake.platform_domains.add("ws.example.com")
+    fake.platform_webview.add("www.example.com")
+    third = ["-p", "A", "--via", "third", "--ws", "wss://ws.example.com",
+             "--webview", "https://www.example.com", "--yes"]  # fmt: skip
+    added = check(run_cli("domains", "add", *third), 0).stdout
+    assert "2 call(s): applied 2" in added
+    app = fake.app("wx0000000000000001")
+    assert "wss://ws.example.com" in app.domains["third_domain"]["wsrequestdomain"]
+    assert app.webview["third_webviewdomain"] == ["https://www.example.com"]
+    plan = check(run_cli("domains", "remove", *third, "--dry-run"), 3).stdout
+    assert "  - webviewdomain  https://www.example.com" in plan
+    check(run_cli("domains", "remove", *third), 0)
+    assert app.webview["third_webviewdomain"] == []
+    assert app.write_calls["/wxa/setwebviewdomain"] == 2
+    refused = check(run_cli("domains", "add", "-p", "A", "--via", "third", "--webview",
+                            "https://other.example.com", "--yes"), 1)  # fmt: skip
+    assert "failed: request domain is not in the third-party platform's business domains" in (
+        refused.stdout
+    )
+
+
+def test_the_log_keeps_one_month_and_refuses_a_bad_one(
+    two_shops: FakeWeChat, run_cli: Run, check: Any
+) -> None:
+    check(run_cli(*add("--yes")), 0)
+    assert check(run_cli("domains", "log", "--month", "2001-01"), 0).stdout == (
+        "No changes in the ledger.\n"
+    )
+    month = json.loads(check(run_cli("domains", "log", "-f", "json"), 0).stdout)["log"]
+    assert len(month) == 2
+    bad = check(run_cli("domains", "log", "--month", "2026-13"), 2)
+    assert "--month wants YYYY-MM, got 2026-13" in bad.stderr

@@ -152,8 +152,8 @@ def settle(ledger: Ledger, plan: ProfilePlan) -> None:
     if plan.view is None:
         return
     group = plan.view[GROUPS[plan.via]]
-    for call in ledger.calls():
-        if call.get("appid") != plan.profile.appid or call.get("via") != plan.via:
+    for call in list(ledger.calls_of(plan.profile.appid)):
+        if call.get("via") != plan.via:
             continue
         if not any(d["result"] == "unknown" for d in call["domains"]):
             continue

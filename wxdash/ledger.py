@@ -59,6 +59,7 @@ class Ledger:
         # and extended by this run's own lines: a thousand plans read the file once.
         self._read: list[dict[str, Any]] | None = None
         self._calls: list[dict[str, Any]] | None = None
+        self._by_appid: dict[Any, list[dict[str, Any]]] | None = None
 
     @classmethod
     def for_user(cls, demo: bool = False) -> Ledger:
@@ -67,7 +68,7 @@ class Ledger:
     # -- writing -------------------------------------------------------------------------
 
     def _append(self, record: dict[str, Any]) -> None:
-        self._calls = None
+        self._calls = self._by_appid = None
         if self.path is None:
             self._memory.append(record)
             return
@@ -121,7 +122,7 @@ class Ledger:
         return self._read
 
     def _forget(self) -> None:
-        self._read = self._calls = None
+        self._read = self._calls = self._by_appid = None
 
     @staticmethod
     def _load(path: Path) -> list[dict[str, Any]]:
@@ -143,6 +144,14 @@ class Ledger:
         if self._calls is None:
             self._calls = self._merged()
         return self._calls
+
+    def calls_of(self, appid: str) -> list[dict[str, Any]]:
+        """`calls` for one appid (indexed once: a thousand plans ask)."""
+        if self._by_appid is None:
+            self._by_appid = {}
+            for call in self.calls():
+                self._by_appid.setdefault(call.get("appid"), []).append(call)
+        return self._by_appid.get(appid, [])
 
     def _merged(self) -> list[dict[str, Any]]:
         results = {r["id"]: r for r in self.records() if r.get("event") == "result"}
@@ -171,17 +180,16 @@ class Ledger:
         month = month_of(moment or datetime.now(UTC))
         return sum(
             1
-            for r in self.records()
-            if r.get("event") == "sent" and r.get("appid") == appid and r.get("kind") == kind
-            and _month_of_text(r.get("time")) == month
-        )  # fmt: skip
+            for call in self.calls_of(appid)
+            if call.get("kind") == kind and _month_of_text(call.get("time")) == month
+        )
 
     def recently_applied(self, appid: str, via: str, action: str) -> set[tuple[str, str]]:
         """(protocol, domain) applied for `appid` by `via` and `action` in the last hour."""
         since = datetime.now(UTC) - RECENT
         found = set()
-        for call in self.calls():
-            if (call.get("appid"), call.get("via"), call.get("action")) != (appid, via, action):
+        for call in self.calls_of(appid):
+            if (call.get("via"), call.get("action")) != (via, action):
                 continue
             if (parse_time(call.get("time")) or since) < since:
                 continue

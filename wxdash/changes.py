@@ -15,6 +15,7 @@ from wxdash.wechat.models import Group, Protocol
 from wxdash.wechat.writes import DomainResult, change_domains
 
 if TYPE_CHECKING:
+    from wxdash.confirmcheck import ConfirmCheck
     from wxdash.fleet import FetchOutcome, Fleet
     from wxdash.profiles import Profile
     from wxdash.wechat.models import DomainReport
@@ -177,13 +178,25 @@ async def apply_plans(
     ledger: Ledger,
     concurrency: int,
     done: Callable[[list[Change]], None] | None = None,
+    confirm: ConfirmCheck | None = None,
 ) -> list[Change]:
-    """Make each plan's calls, `concurrency` at once, each between a `sent` and a result line."""
+    """Make each plan's calls, `concurrency` at once, each between a `sent` and a result line.
+    With `confirm`, a direct webview add is sent only for domains that serve WeChat's file."""
     limit = asyncio.Semaphore(concurrency)
 
     async def one(plan: ProfilePlan, kind: str, changes: list[Change]) -> list[Change]:
         async with limit:
-            results = await _call(fleet, plan, kind, changes, ledger)
+            failed: list[Change] = []
+            if confirm is not None and (kind, plan.via, plan.action) == (
+                "webview",
+                "direct",
+                "add",
+            ):
+                token = fleet.source(plan.profile)
+                changes, failed = await confirm.split(fleet.client, plan.profile, token, changes)
+            results = failed
+            if changes:
+                results = await _call(fleet, plan, kind, changes, ledger) + failed
         if done is not None:
             done(results)
         return results

@@ -14,6 +14,7 @@ from wxdash.cli.options import (
     Commands,
     add_common_options,
     add_format_option,
+    add_host_map_options,
     add_profile_options,
     converter,
     parse_positive,
@@ -23,6 +24,7 @@ from wxdash.i18n import _
 if TYPE_CHECKING:
     from wxdash.changes import Change, ProfilePlan
     from wxdash.cli.session import Session
+    from wxdash.confirmcheck import ConfirmCheck
     from wxdash.ledger import Ledger
     from wxdash.wechat.models import Protocol
 
@@ -76,6 +78,12 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
             default=[],
             help=_("a {protocol} domain (repeatable)").format(protocol=name),
         )
+    parser.add_argument(
+        "--no-confirm-check",
+        action="store_true",
+        help=_("send a direct webview add without first fetching WeChat's file from the domain"),
+    )
+    add_host_map_options(parser)
     parser.add_argument("--dry-run", action="store_true", help=_("show the plan; change nothing"))
     parser.add_argument("--yes", action="store_true", help=_("apply without asking"))
     parser.add_argument(
@@ -178,9 +186,11 @@ def _apply(
         if args.format == "text":
             write("".join(change_line(c) + "\n" for c in results))
 
+    confirm = _confirm_check(session, args)
+
     async def work() -> list[Change]:
         async with open_fleet(session, args.concurrency) as fleet:
-            return await apply_plans(fleet, plans, ledger, args.concurrency, done)
+            return await apply_plans(fleet, plans, ledger, args.concurrency, done, confirm)
 
     with ledger.locked():  # the budget check and the calls, one run at a time
         for plan in plans:
@@ -194,6 +204,24 @@ def _apply(
             # for the next run's plan to trust.
             _drop_cache(changing)
         return asyncio.run(work())
+
+
+def _confirm_check(session: Session, args: argparse.Namespace) -> ConfirmCheck | None:
+    """How direct webview adds are checked first; none under --demo (its domains are made
+    up) or with --no-confirm-check."""
+    if session.demo is not None or args.no_confirm_check:
+        return None
+    from wxdash.cli.probe import host_map
+    from wxdash.confirmcheck import ConfirmCheck
+    from wxdash.wechat.transport import WireError, default_tls, load_tls
+
+    config = session.config_read
+    assert config is not None
+    try:
+        tls = load_tls(default_tls)
+    except WireError as error:
+        raise UsageError(error.reason) from None
+    return ConfirmCheck(host_map(args), tls, config.network.read_timeout)
 
 
 def _drop_cache(plans: list[ProfilePlan]) -> None:

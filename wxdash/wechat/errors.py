@@ -92,6 +92,12 @@ _HINTS: dict[int, str] = {
 }
 
 
+def hint_for(errcode: int) -> str:
+    """The hint for one of WeChat's errcodes, translated now; '' if wxdash has none."""
+    template = _HINTS.get(errcode)
+    return _(template) if template is not None else ""
+
+
 class WxDashError(Exception):
     """Base of every failure shown to the user.
 

@@ -293,6 +293,7 @@ def test_webview_and_socket_domains_are_added_and_removed_by_the_third_party_way
     assert app.webview["third_webviewdomain"] == ["https://www.example.com"]
     plan = check(run_cli("domains", "remove", *third, "--dry-run"), 3).stdout
     assert "  - webviewdomain  https://www.example.com" in plan
+    assert "the platform's own list was not checked" in plan
     check(run_cli("domains", "remove", *third), 0)
     assert app.webview["third_webviewdomain"] == []
     assert app.write_calls["/wxa/setwebviewdomain"] == 2

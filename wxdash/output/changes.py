@@ -57,6 +57,12 @@ def _skipped_json(change: Change) -> dict[str, Any]:
 def plan_text(plans: Iterable[ProfilePlan]) -> str:
     lines: list[str] = []
     reasons = _reasons()
+    plans = list(plans)
+    if any(plan.via == "third" and plan.calls for plan in plans):
+        lines.append(
+            _("note: the platform's own list was not checked (wxdash cannot read it yet); "
+              "WeChat refuses a domain not on it with 85018 (89021 for webview)")
+        )  # fmt: skip
     for plan in plans:
         profile = plan.profile
         month = _("this month: {server}/50 server-domain calls, {webview} webview calls").format(

@@ -80,7 +80,7 @@ def test_a_dry_run_shows_the_plan_and_changes_nothing(
 def test_lint_refuses_before_any_call(two_shops: FakeWeChat, run_cli: Run, check: Any) -> None:
     result = check(run_cli("domains", "add", "--all", "--via", "direct", "--download",
                            "https://1.2.3.4", "--yes"), 2)  # fmt: skip
-    assert "https://1.2.3.4 (lint_ip)" in result.stderr
+    assert "https://1.2.3.4: an IP address: WeChat needs a domain name" in result.stderr
     assert calls(two_shops, 1) == 0
 
 

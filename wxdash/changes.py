@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from wxdash.insight import lint_domain, parse_address
 from wxdash.ledger import MONTHLY_LIMIT, Ledger, rid_of
-from wxdash.wechat.models import Group, Protocol
+from wxdash.wechat.models import Group, ParseWarning, Protocol
 from wxdash.wechat.writes import DomainResult, change_domains
 
 if TYPE_CHECKING:
@@ -70,12 +70,12 @@ class ProfilePlan:
         return sum(1 for changes in self.send.values() if changes)
 
 
-def lint_refusals(wanted: list[tuple[Protocol, str]]) -> list[tuple[str, str]]:
-    """(domain, rule) for every new domain a refusing lint rule catches."""
+def lint_refusals(wanted: list[tuple[Protocol, str]]) -> list[ParseWarning]:
+    """A warning for every new domain a refusing lint rule catches."""
     return [
-        (domain, kind)
+        ParseWarning(kind, None, protocol.value, domain, detail)
         for protocol, domain in wanted
-        for kind, _detail in lint_domain(protocol, domain)
+        for kind, detail in lint_domain(protocol, domain)
         if kind in REFUSING
     ]
 

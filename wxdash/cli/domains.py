@@ -20,6 +20,7 @@ from wxdash.cli.options import (
     parse_positive,
 )
 from wxdash.i18n import _
+from wxdash.safetext import visible
 
 if TYPE_CHECKING:
     from wxdash.changes import Change, ProfilePlan
@@ -108,7 +109,7 @@ def _wanted(args: argparse.Namespace) -> list[tuple[Protocol, str]]:
         )
     refused = lint_refusals(wanted) if args.action == "add" else []
     if refused:
-        listed = "; ".join(f"{domain} ({kind})" for domain, kind in refused)
+        listed = "; ".join(f"{visible(w.domain or '')}: {w.message}" for w in refused)
         raise UsageError(
             _("WeChat would refuse these domains: {listed}").format(listed=listed),
             _("Fix the scheme and host: no IP, localhost, path, wildcard or WeChat's own API."),

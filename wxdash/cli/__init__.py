@@ -103,7 +103,18 @@ def choose_language(argv: Sequence[str]) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level options, then each command's subparser, in the order --help lists them."""
-    from wxdash.cli import check, config, dashboard, diff, fetch, find, probe, profile, quota
+    from wxdash.cli import (
+        check,
+        config,
+        dashboard,
+        diff,
+        domains,
+        fetch,
+        find,
+        probe,
+        profile,
+        quota,
+    )
     from wxdash.cli.options import Parser, add_common_options
     from wxdash.i18n import _
 
@@ -115,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=_(
             "Exit codes: 0 ok, 1 a profile failed, 2 usage or config error, 3 diff: changes "
-            "pending, 4 check: a domain missing, 5 find: no match, 6 probe: a host failing."
+            "pending, 4 check: a domain missing, 5 find: no match, 6 probe: a host failing; "
+            "domains: 1 a change not applied, 3 a dry run with changes."
         ),
     )
     parser.add_argument(
@@ -134,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("show the cached results and make no request"),
     )
     commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
-    for command in (fetch, diff, check, find, probe, quota, config, profile):
+    for command in (fetch, diff, check, find, probe, quota, domains, config, profile):
         command.register(commands)
     return parser
 

@@ -186,3 +186,8 @@ def report_failures(outcomes: list[FetchOutcome], *, webview: bool = True) -> bo
         if webview and (error := webview_error(outcome)) is not None:
             print(describe_error(outcome.profile.name, error, "webview"), file=sys.stderr)
     return any(not o.ok for o in outcomes)
+
+
+def open_fleet(session: Session, concurrency: int) -> contextlib.AbstractAsyncContextManager[Fleet]:
+    """A Fleet on the session's config, with one pooled client, for commands that write."""
+    return _fleet(session, concurrency)

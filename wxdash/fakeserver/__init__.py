@@ -10,6 +10,7 @@
 #   handler.py    the HTTP server and the handler that routes each request
 #   routes.py     the route table: path -> endpoint
 #   endpoints.py  one small function per endpoint: Request -> Answer
+#   writes.py     the write endpoints (modify_domain..., setwebviewdomain...), a release hook
 #   answers.py    Request, Answer, and WeChat's errors (errmsg, rid)
 #   scenarios.py  the misbehaviours an app can be given
 #   hostile.py    those that break HTTP itself: dripped, endless, contradictory framing

@@ -31,6 +31,23 @@ ERRMSG = {
     48001: "api unauthorized",
     61007: "api is unauthorized to component",
     76021: "cgi_path not found, please check",
+    45082: "need icp license",
+    85015: "not a mini program account",
+    85016: "exceed valid domain count",
+    85017: "no domain to modify after filtered",
+    85018: "the domain is not set in the third-party platform",
+    85301: "domain does not meet the rules",
+    85302: "domain without icp filing",
+    85303: "domain does not meet the rules or has no icp filing",
+    86100: "invalid url scheme",
+    86101: "api.weixin.qq.com can not be configured",
+    86102: "reach modify domain quota limit",
+    86103: "check confirmfile fail",
+    89019: "webview domain not change",
+    89020: "the third-party platform has no webview domain",
+    89021: "request domain is not in the third-party platform's business domains",
+    89029: "exceed webview domain count",
+    89231: "personal mini program can not set webview domain",
 }
 
 

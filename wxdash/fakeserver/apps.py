@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,3 +26,9 @@ class FakeApp:
     daily_limit: int = 100_000
     quota_calls: int = 0
     quota_scenario: str = "ok"
+    # Writes: calls per path, and this month's accepted server-domain changes (50, then 86102).
+    write_calls: Counter[str] = field(default_factory=Counter)
+    month_changes: int = 0
+    write_scenario: str = "ok"  # how the write calls misbehave (after making the change)
+    confirm_name: str = "a1b2c3d4e5.txt"
+    confirm: str = "f6e5d4c3b2a1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wxdash.fakeserver import endpoints
+from wxdash.fakeserver import endpoints, writes
 from wxdash.fakeserver.answers import Answer, Request
 
 Endpoint = Callable[[Request], Answer]
@@ -18,6 +18,11 @@ ROUTES: dict[str, Endpoint] = {
     "/wxa/get_effective_webviewdomain": endpoints.effective_webviewdomain,
     QUOTA_PATH: endpoints.quota,
     "/cgi-bin/stable_token": endpoints.stable_token,
+    "/wxa/modify_domain_directly": writes.modify_domain_directly,
+    "/wxa/modify_domain": writes.modify_domain,
+    "/wxa/setwebviewdomain_directly": writes.setwebviewdomain_directly,
+    "/wxa/setwebviewdomain": writes.setwebviewdomain,
+    "/wxa/get_webviewdomain_confirmfile": writes.webviewdomain_confirmfile,
 }
 
 

@@ -25,6 +25,9 @@ class FakeWeChat:
         self.domain_calls = 0
         # Every app's token expires when the domain calls reach this number (see expire_all_at).
         self._expire_all_at: int | None = None
+        # The third-party platform's own lists (hosts, lower case) that 方式一 adds must be on.
+        self.platform_domains: set[str] = set()
+        self.platform_webview: set[str] = set()
         self._server = LoopbackServer((host, port), self)
         self._thread: threading.Thread | None = None
 
@@ -99,6 +102,13 @@ class FakeWeChat:
             self._apps[appid].webview_scenario = scenario
         else:
             self._apps[appid].scenario = scenario
+
+    def release(self, appid: str) -> None:
+        """Simulate a release: the app's configured domains become its effective ones."""
+        from wxdash.fakeserver.writes import release
+
+        with self._lock:
+            release(self._apps[appid])
 
     # -- tokens --------------------------------------------------------------------------
 

@@ -265,13 +265,17 @@ class WeChatClient:
         token: TokenProvider,
         parse: Callable[[bytes], T],
         payload: dict[str, Any] | None = None,
+        *,
+        idempotent: bool = True,
     ) -> T:
         """POST `payload` (default `{}`) with the source's token; refresh it once if rejected.
-        The POST, the refresh and the POST again all end within one `retry_time`."""
+        The POST, the refresh and the POST again all end within one `retry_time`. A write
+        (`idempotent` False) rejected for its token was not carried out: it is sent again."""
         current = await token.get()
         deadline = self._deadline()
+        post = functools.partial(self.post, idempotent=idempotent, deadline=deadline)
         try:
-            return await self.post(api_base, path, parse, payload, token=current, deadline=deadline)
+            return await post(api_base, path, parse, payload, token=current)
         except ApiError as error:
             if not (error.token_rejected and token.refreshable):
                 raise
@@ -284,7 +288,7 @@ class WeChatClient:
                 if not timer.expired():
                     raise
                 raise self._out_of_time(self._hosts(api_base)[0], idempotent=True) from None
-            return await self.post(api_base, path, parse, payload, token=fresh, deadline=deadline)
+            return await post(api_base, path, parse, payload, token=fresh)
 
     async def post_json(
         self,

@@ -59,7 +59,43 @@ _HINTS: dict[int, str] = {
         "The merchant has not granted this API to your third-party platform "
         "(permission set 18, development management)."
     ),
+    # The domain writes (wxdash domains add|remove).
+    45082: N_("The domain needs an ICP filing before WeChat accepts it."),
+    85015: N_("This account is not a mini program: domains can only be set for mini programs."),
+    85016: N_("Too many domains: at most 200 per protocol; remove some first."),
+    85017: N_("Nothing to change: the domains are already there (or already absent)."),
+    85018: N_(
+        "The domain is not on your third-party platform's list: add it there first, "
+        "or use --via direct."
+    ),
+    85301: N_("A domain breaks WeChat's domain rules; nothing was changed."),
+    85302: N_("A domain has no ICP filing; nothing was changed."),
+    85303: N_("Domains break the rules or lack an ICP filing; nothing was changed."),
+    86100: N_("A URL has the wrong scheme: https for request, upload, download; wss; udp; tcp."),
+    86101: N_("api.weixin.qq.com cannot be configured as a domain."),
+    86102: N_(
+        "This mini program reached WeChat's limit of 50 domain changes this month: "
+        "wait for next month."
+    ),
+    86103: N_(
+        "WeChat could not verify the file at the domain's root: serve the file from "
+        "get_webviewdomain_confirmfile unchanged (no BOM) at https://DOMAIN/FILE_NAME."
+    ),
+    89019: N_("Nothing to change: the business domains are already set that way."),
+    89020: N_("Your third-party platform has no business domains yet: add them there first."),
+    89021: N_(
+        "The business domain is not on your third-party platform's list (or under one of "
+        "its domains): add it there first, or use --via direct."
+    ),
+    89029: N_("Too many business domains: remove some first."),
+    89231: N_("Personal mini programs cannot set business domains."),
 }
+
+
+def hint_for(errcode: int) -> str:
+    """The hint for one of WeChat's errcodes, translated now; '' if wxdash has none."""
+    template = _HINTS.get(errcode)
+    return _(template) if template is not None else ""
 
 
 class WxDashError(Exception):

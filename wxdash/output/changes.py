@@ -1,0 +1,144 @@
+"""`wxdash domains`: the plan, each domain's result and the summary, and the ledger, as text
+or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from wxdash.i18n import _
+from wxdash.output.formats import dumps
+from wxdash.safetext import visible
+
+if TYPE_CHECKING:
+    from wxdash.changes import Change, ProfilePlan
+
+SUMMARY_KEYS = ("applied", "refused", "failed", "skipped", "unknown")
+
+
+def _reasons() -> dict[str, str]:
+    return {
+        "present": _("already there"),
+        "absent": _("already absent"),
+        "recent": _("applied in the last hour (ledger)"),
+        "limit": _("over the limit of 50 calls this month"),
+        "fetch": _("its current lists could not be fetched"),
+    }
+
+
+def _results() -> dict[str, str]:
+    return {
+        "applied": _("applied"),
+        "refused": _("refused"),
+        "failed": _("failed"),
+        "skipped": _("skipped"),
+        "unknown": _("unknown"),
+    }
+
+
+def plan_json(plans: Iterable[ProfilePlan]) -> str:
+    planned: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    for plan in plans:
+        for kind, changes in plan.send.items():
+            for change in changes:
+                row = {k: change.to_json()[k] for k in ("name", "appid", "via", "action")}
+                row.update(protocol=change.protocol, domain=change.domain)
+                row["calls_this_month"] = plan.calls_this_month.get(kind, 0)
+                planned.append(row)
+        skipped += [_skipped_json(c) for c in plan.skipped]
+    return dumps({"plan": planned, "skipped": skipped}) + "\n"
+
+
+def _skipped_json(change: Change) -> dict[str, Any]:
+    return {**change.to_json(), "reason": change.reason}
+
+
+def plan_text(plans: Iterable[ProfilePlan]) -> str:
+    lines: list[str] = []
+    reasons = _reasons()
+    plans = list(plans)
+    if any(plan.via == "third" and plan.calls for plan in plans):
+        lines.append(
+            _("note: the platform's own list was not checked (wxdash cannot read it yet); "
+              "WeChat refuses a domain not on it with 85018 (89021 for webview)")
+        )  # fmt: skip
+    for plan in plans:
+        profile = plan.profile
+        month = _("this month: {server}/50 server-domain calls, {webview} webview calls").format(
+            server=plan.calls_this_month.get("server", 0),
+            webview=plan.calls_this_month.get("webview", 0),
+        )
+        calls = _("{calls} call(s)").format(calls=plan.calls)
+        lines.append(f"{visible(profile.name)}  {visible(profile.appid)}  {calls}; {month}")
+        mark = "+" if plan.action == "add" else "-"
+        for changes in plan.send.values():
+            lines += [f"  {mark} {c.protocol}  {visible(c.domain)}" for c in changes]
+        for change in plan.skipped:
+            why = reasons.get(change.reason, change.reason)
+            lines.append(f"  = {change.protocol}  {visible(change.domain)}  ({why})")
+        if plan.mixed:
+            other = _("third-party") if plan.via == "direct" else _("direct")
+            lines.append(
+                "  "
+                + _("warning: this profile already has {other} domains; WeChat advises one "
+                    "way per mini program").format(other=other)
+            )  # fmt: skip
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def summary(changes: Iterable[Change], calls: int) -> dict[str, int]:
+    counts = dict.fromkeys(SUMMARY_KEYS, 0)
+    for change in changes:
+        if change.result in counts:
+            counts[change.result] += 1
+    return {**counts, "calls": calls}
+
+
+def changes_json(changes: list[Change], calls: int) -> str:
+    rows = [c.to_json() for c in changes]
+    return dumps({"changes": rows, "summary": summary(changes, calls)}) + "\n"
+
+
+def change_line(change: Change) -> str:
+    result = _results().get(change.result, change.result)
+    line = (
+        f"{visible(change.name)}  {change.action} {change.protocol}  {visible(change.domain)}"
+        f"  {result}"
+    )
+    if change.reason:
+        line += f" ({_reasons().get(change.reason, change.reason)})"
+    elif change.result == "refused":
+        line += f" ({visible(change.message)})"
+    elif change.errcode or change.result in ("failed", "unknown"):
+        line += f": {visible(change.message)}"
+        if change.hint:
+            line += "\n    " + _("hint: {hint}").format(hint=visible(change.hint))
+    return line
+
+
+def summary_text(changes: list[Change], calls: int) -> str:
+    counts = summary(changes, calls)
+    results = _results()
+    parts = [f"{results[k]} {counts[k]}" for k in SUMMARY_KEYS]
+    return _("{calls} call(s): {counts}").format(calls=calls, counts=", ".join(parts)) + "\n"
+
+
+def log_json(calls: list[dict[str, Any]]) -> str:
+    return dumps({"log": calls}) + "\n"
+
+
+def log_text(calls: list[dict[str, Any]]) -> str:
+    lines = []
+    results = _results()
+    for call in calls:
+        head = "  ".join(
+            visible(str(call.get(k, ""))) for k in ("time", "profile", "appid", "via", "action")
+        )
+        lines.append(head)
+        for d in call.get("domains", []):
+            result = results.get(d.get("result"), str(d.get("result")))
+            tail = f"  {d['errcode']}" if d.get("errcode") else ""
+            tail += f"  rid: {visible(d['rid'])}" if d.get("rid") else ""
+            lines.append(f"  {d.get('protocol')}  {visible(str(d.get('domain')))}  {result}{tail}")
+    return "\n".join(lines) + "\n" if lines else _("No changes in the ledger.") + "\n"

@@ -103,7 +103,7 @@ def test_a_declined_prompt_changes_nothing(two_shops: FakeWeChat, tmp_path: Path
     _out, err = process.communicate(timeout=60)
     os.close(main)
     assert process.returncode == 1, err
-    assert "Make 2 calls to change 2 profiles? [y/N]" in err
+    assert "Make 2 calls, to change 2 profiles? [y/N]" in err
     assert "Nothing was changed." in err
     assert calls(two_shops, 1) == 0
 

@@ -19,7 +19,7 @@ from wxdash.cli.options import (
     converter,
     parse_positive,
 )
-from wxdash.i18n import _
+from wxdash.i18n import _, ngettext
 from wxdash.safetext import visible
 
 if TYPE_CHECKING:
@@ -165,8 +165,9 @@ def _confirmed(args: argparse.Namespace, calls: int, profiles: int) -> bool:
             _("No terminal to confirm the changes on"),
             _("Check the plan with --dry-run, then run again with --yes."),
         )
-    question = _("Make {calls} calls to change {profiles} profiles? [y/N] ").format(
-        calls=calls, profiles=profiles
+    question = _("{make}, to change {profiles}? [y/N] ").format(
+        make=ngettext("Make {n} call", "Make {n} calls", calls).format(n=f"{calls:,}"),
+        profiles=ngettext("{n} profile", "{n} profiles", profiles).format(n=f"{profiles:,}"),
     )
     print(question, end="", file=sys.stderr, flush=True)
     answer = sys.stdin.readline().strip().lower()

@@ -140,6 +140,7 @@ async def test_every_screen_is_in_chinese(
         assert "下次发布后生效" in text and "下次发布后失效" in text
         assert "request合法域名" in tree_text(app)
         assert "退出" in text  # the footer
+        assert text.splitlines()[-1].rstrip().endswith("^p 命令面板")  # whole, at 80 columns too
 
         # A filter on: counts per tab and the match count.
         await pilot.press("2", "slash", *"api.", "enter")  # with a dot: data, not a word

@@ -182,6 +182,8 @@ class DashboardScreen(
 
     def _layout_for(self, width: int) -> None:
         self.set_class(width < NARROW, "narrow")
+        # Narrow, the footer's keys go closer together: at 80 columns they fit, in Chinese too.
+        self.query_one(Footer).compact = width < NARROW
         self.call_after_refresh(self._relabel_tabs)
         if not self.sidebar_shown() and isinstance(self.focused, ProfileList | None):
             # Keys must not drive a list nobody can see.

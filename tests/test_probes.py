@@ -173,6 +173,26 @@ def test_a_name_that_does_not_resolve_is_a_dns_failure(
     assert "nowhere.invalid does not resolve" in entry["problems"][0]["message"]
 
 
+def test_a_server_that_does_not_speak_tls_is_a_tls_failure(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run, check: Any, hosts: ProbeHosts
+) -> None:
+    """The fake WeChat server speaks plain HTTP: the handshake fails, and says so."""
+    write_config(
+        {
+            "network": FAST,
+            "profiles": [shop(fake, "Shop A", 0, request=["https://plain.probe.test"])],
+        }
+    )
+    port = fake.url.rsplit(":", 1)[1]
+    args = ["--all", "-f", "json", "--connect-to", f"plain.probe.test:443:127.0.0.1:{port}"]
+    result = check(probe(run_cli, hosts, *args), 6)
+    (entry,) = json.loads(result.stdout)["hosts"]
+    assert entry["host"] == "plain.probe.test"
+    assert [p["kind"] for p in entry["problems"]] == ["tls"]
+    assert entry["status"] == "fail" and entry["tls_version"] is None
+    assert entry["problems"][0]["message"].startswith("the TLS handshake failed")
+
+
 def test_resolve_answers_for_the_name_on_the_domains_own_port(
     fake: FakeWeChat, write_config: Writer, run_cli: Run, check: Any, hosts: ProbeHosts
 ) -> None:

@@ -8,20 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from wxdash.wechat.body import parse_json_body
 from wxdash.wechat.errors import ApiError, UnknownOutcomeError, WxDashError
+from wxdash.wechat.models import Protocol
 
 if TYPE_CHECKING:
     from wxdash.wechat.client import TokenProvider, WeChatClient
 
-SERVER_KEYS = (
-    "requestdomain",
-    "wsrequestdomain",
-    "uploaddomain",
-    "downloaddomain",
-    "udpdomain",
-    "tcpdomain",
-)
-WEBVIEW_KEY = "webviewdomain"
-VIAS = ("direct", "third")
 ACTIONS = {"add": "add", "remove": "delete"}  # wxdash's word -> WeChat's; never set or get
 SERVER_PATHS = {"direct": "/wxa/modify_domain_directly", "third": "/wxa/modify_domain"}
 WEBVIEW_PATHS = {"direct": "/wxa/setwebviewdomain_directly", "third": "/wxa/setwebviewdomain"}
@@ -59,7 +50,7 @@ async def change_domains(
 ) -> list[DomainResult]:
     """One write call: `lists` holds either server keys or only `webviewdomain`. Sent once
     (idempotent=False): a lost answer is `unknown`, never sent again."""
-    webview = WEBVIEW_KEY in lists
+    webview = Protocol.WEBVIEW in lists
     payload: dict[str, Any] = {"action": ACTIONS[action]}
     payload.update({key: list(domains) for key, domains in lists.items() if domains})
     sent = [(key, d) for key, domains in lists.items() for d in domains]

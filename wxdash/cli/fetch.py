@@ -13,12 +13,11 @@ from wxdash.cli.options import (
     add_fetch_options,
     add_format_option,
     add_profile_options,
-    converter,
+    add_selection_options,
 )
 from wxdash.cli.outcomes import InOrder, gather, report_failures
 from wxdash.cli.session import Session, config_codes, select_profiles
 from wxdash.i18n import _
-from wxdash.wechat.models import Group, Protocol
 
 
 def register(commands: Commands) -> None:
@@ -29,27 +28,8 @@ def register(commands: Commands) -> None:
     )
     add_common_options(fetch, top=False)
     add_profile_options(fetch)
-    fetch.add_argument(
-        "-g",
-        "--group",
-        dest="groups",
-        metavar="GROUP",
-        action="append",
-        type=converter(Group.parse),
-        default=[],
-        help=_("only this group: effective, mp, third or direct (repeatable)"),
-    )
-    fetch.add_argument(
-        "-t",
-        "--protocol",
-        dest="protocols",
-        metavar="PROTOCOL",
-        action="append",
-        type=converter(Protocol.parse),
-        default=[],
-        help=_(
-            "only this protocol: request, ws, upload, download, udp, tcp or webview (repeatable)"
-        ),
+    add_selection_options(
+        fetch, groups_help=_("only this group: effective, mp, third or direct (repeatable)")
     )
     add_format_option(fetch, ("text", "json", "csv"))
     add_fetch_options(fetch)

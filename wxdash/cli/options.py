@@ -161,6 +161,34 @@ def add_format_option(parser: argparse.ArgumentParser, formats: tuple[str, ...])
     )
 
 
+def add_selection_options(parser: argparse.ArgumentParser, *, groups_help: str) -> None:
+    """-g GROUP and -t PROTOCOL, repeatable, for the commands that pick domains."""
+    from wxdash.wechat.models import Group, Protocol
+
+    parser.add_argument(
+        "-g",
+        "--group",
+        dest="groups",
+        metavar="GROUP",
+        action="append",
+        type=converter(Group.parse),
+        default=[],
+        help=groups_help,
+    )
+    parser.add_argument(
+        "-t",
+        "--protocol",
+        dest="protocols",
+        metavar="PROTOCOL",
+        action="append",
+        type=converter(Protocol.parse),
+        default=[],
+        help=_(
+            "only this protocol: request, ws, upload, download, udp, tcp or webview (repeatable)"
+        ),
+    )
+
+
 def add_fetch_options(parser: argparse.ArgumentParser) -> None:
     """--concurrency and --offline, for the commands that fetch domains."""
     parser.add_argument(

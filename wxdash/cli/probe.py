@@ -15,6 +15,7 @@ from wxdash.cli.options import (
     add_format_option,
     add_host_map_options,
     add_profile_options,
+    add_selection_options,
     converter,
     parse_positive,
 )
@@ -61,29 +62,11 @@ def register(commands: Commands) -> None:
     )
     add_common_options(probe, top=False)
     add_profile_options(probe)
-    probe.add_argument(
-        "-g",
-        "--group",
-        dest="groups",
-        metavar="GROUP",
-        action="append",
-        type=converter(Group.parse),
-        default=[],
-        help=_(
+    add_selection_options(
+        probe,
+        groups_help=_(
             "probe this group's domains: effective (the default: what is live), mp, third or "
             "direct (repeatable)"
-        ),
-    )
-    probe.add_argument(
-        "-t",
-        "--protocol",
-        dest="protocols",
-        metavar="PROTOCOL",
-        action="append",
-        type=converter(Protocol.parse),
-        default=[],
-        help=_(
-            "only this protocol: request, ws, upload, download, udp, tcp or webview (repeatable)"
         ),
     )
     _add_probe_options(probe)

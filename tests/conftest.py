@@ -90,6 +90,30 @@ def fake() -> Iterator[FakeWeChat]:
 
 
 @pytest.fixture
+def check(tmp_path: Path, config_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Assert a command's exit code, that no traceback reached the user, and that the marker
+    token is nowhere but in the config file and its backup (when `literal`: the user put it
+    there) and the `allowed` files."""
+
+    def verify(
+        result: subprocess.CompletedProcess[str], code: int, *allowed: Path, literal: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        assert result.returncode == code, (
+            f"exit {result.returncode}, wanted {code}\n"
+            f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
+        )
+        assert "Traceback" not in result.stderr
+        assert "Traceback" not in result.stdout
+        config = (config_path, config_path.with_name("config.toml.bak")) if literal else ()
+        assert_no_marker(
+            result.stdout, result.stderr, folders=(tmp_path,), allowed=(*config, *allowed)
+        )
+        return result
+
+    return verify
+
+
+@pytest.fixture
 def config_path(tmp_path: Path) -> Path:
     return tmp_path / "home" / ".config" / "wxdash" / "config.toml"
 

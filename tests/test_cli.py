@@ -18,7 +18,6 @@ import sys
 import textwrap
 import threading
 import tomllib
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,7 +31,6 @@ from conftest import (
     WRONG_TYPES_WARNINGS,
     Run,
     Writer,
-    assert_no_marker,
     profile,
 )
 
@@ -74,27 +72,6 @@ SHORT_GROUP = {g: g.removesuffix("_domain") for g in GROUPS}
 SHORT_PROTOCOL = dict(
     zip(PROTOCOLS, ("request", "ws", "upload", "download", "udp", "tcp"), strict=True)
 )
-
-
-@pytest.fixture
-def check(tmp_path: Path, config_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Assert the exit code, that no traceback reached the user, and that the token is nowhere
-    but in the config file (and its backup) when `literal` says the user put it there."""
-
-    def verify(
-        result: subprocess.CompletedProcess[str], code: int, *, literal: bool = True
-    ) -> subprocess.CompletedProcess[str]:
-        assert result.returncode == code, (
-            f"exit {result.returncode}, wanted {code}\n"
-            f"stdout:\n{result.stdout[-2000:]}\nstderr:\n{result.stderr[-2000:]}"
-        )
-        assert "Traceback" not in result.stderr
-        assert "Traceback" not in result.stdout
-        allowed = (config_path, config_path.with_name("config.toml.bak")) if literal else ()
-        assert_no_marker(result.stdout, result.stderr, folders=(tmp_path,), allowed=allowed)
-        return result
-
-    return verify
 
 
 def serve(

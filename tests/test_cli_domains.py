@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import FAST, MARKER, Run, Writer, assert_no_marker, profile
+from conftest import FAST, MARKER, Run, Writer, profile
 
 from wxdash import fakeserver
 from wxdash.fakeserver import FakeWeChat
@@ -23,18 +23,6 @@ from wxdash.ledger import Ledger, ledger_path
 
 DIRECT = "/wxa/modify_domain_directly"
 CDN = "https://cdn.example.com"
-
-
-@pytest.fixture
-def check(tmp_path: Path, config_path: Path) -> Any:
-    def verify(result: subprocess.CompletedProcess[str], code: int) -> Any:
-        assert result.returncode == code, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-        assert "Traceback" not in result.stdout + result.stderr
-        allowed = (config_path, config_path.with_name("config.toml.bak"))
-        assert_no_marker(result.stdout, result.stderr, folders=(tmp_path,), allowed=allowed)
-        return result
-
-    return verify
 
 
 def serve(fake: FakeWeChat, name: str, index: int, **app: Any) -> dict[str, Any]:

@@ -16,7 +16,6 @@ import shutil
 import stat
 import subprocess
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,27 +40,6 @@ from wxdash.wechat.tokens import TokenKind, TokenSpec
 
 SHOP_A, SHOP_B, SHOP_C = "wx00000000000000a1", "wx00000000000000a2", "wx00000000000000a3"
 BROKEN_PROFILE = profile("Broken", "wx00000000000000ff")  # no token source: a config error
-
-
-@pytest.fixture
-def check(tmp_path: Path, config_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Assert the exit code, that no traceback reached the user, and that the token is nowhere
-    but in the config file the user put it in."""
-
-    def verify(
-        result: subprocess.CompletedProcess[str], code: int
-    ) -> subprocess.CompletedProcess[str]:
-        assert result.returncode == code, (
-            f"exit {result.returncode}, wanted {code}\n"
-            f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
-        )
-        assert "Traceback" not in result.stderr
-        assert "Traceback" not in result.stdout
-        allowed = (config_path, config_path.with_name("config.toml.bak"))
-        assert_no_marker(result.stdout, result.stderr, folders=(tmp_path,), allowed=allowed)
-        return result
-
-    return verify
 
 
 @pytest.fixture

@@ -7,31 +7,14 @@ import json
 import subprocess
 import sys
 import tomllib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import tomli_w
-from conftest import MARKER, Run, Writer, assert_no_marker, profile
+from conftest import MARKER, Run, Writer, profile
 
 from wxdash.fakeserver import FakeWeChat, sample_domains
-
-
-@pytest.fixture
-def check(tmp_path: Path, config_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Exit code, no traceback, and the marker token only in the files the user put it in."""
-
-    def verify(
-        result: subprocess.CompletedProcess[str], code: int, *allowed: Path
-    ) -> subprocess.CompletedProcess[str]:
-        assert result.returncode == code, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-        assert "Traceback" not in result.stdout + result.stderr
-        keep = (config_path, config_path.with_name("config.toml.bak"), *allowed)
-        assert_no_marker(result.stdout, result.stderr, folders=(tmp_path,), allowed=keep)
-        return result
-
-    return verify
 
 
 def saved(config_path: Path) -> list[dict[str, Any]]:

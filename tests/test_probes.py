@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import APPID, FAST, MARKER, Run, Writer, assert_no_marker, profile
+from conftest import APPID, FAST, MARKER, Run, Writer, profile
 from probehosts import CASES, ProbeHosts
 
 from wxdash.fakeserver import PROTOCOL_KEYS, FakeWeChat
@@ -36,23 +36,6 @@ HOST_KEYS = [
     "checked_at",
 ]
 PROFILE_KEYS = ["name", "appid", "ok", "error", "hosts", "failing", "warning"]
-
-
-@pytest.fixture
-def check(tmp_path: Path, config_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    def verify(
-        result: subprocess.CompletedProcess[str], code: int
-    ) -> subprocess.CompletedProcess[str]:
-        assert result.returncode == code, (
-            f"exit {result.returncode}, wanted {code}\n"
-            f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
-        )
-        assert "Traceback" not in result.stderr + result.stdout
-        allowed = (config_path, config_path.with_name("config.toml.bak"))
-        assert_no_marker(result.stdout, result.stderr, folders=(tmp_path,), allowed=allowed)
-        return result
-
-    return verify
 
 
 @pytest.fixture

@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-from conftest import FAST, MARKER, Run, Writer, assert_no_marker, profile
+from conftest import FAST, MARKER, Run, Writer, profile
 
 from wxdash.fakeserver import FakeWeChat
-
-
-@pytest.fixture
-def check(tmp_path: Path, config_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    def verify(
-        result: subprocess.CompletedProcess[str], code: int
-    ) -> subprocess.CompletedProcess[str]:
-        assert result.returncode == code, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-        assert "Traceback" not in result.stdout + result.stderr
-        allowed = (config_path, config_path.with_name("config.toml.bak"))
-        assert_no_marker(result.stdout, result.stderr, folders=(tmp_path,), allowed=allowed)
-        return result
-
-    return verify
 
 
 def serve(fake: FakeWeChat, name: str, index: int, **app: Any) -> dict[str, Any]:

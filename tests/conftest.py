@@ -171,6 +171,13 @@ def profile(name: str, appid: str = APPID, **keys: Any) -> dict[str, Any]:
     return {"name": name, "appid": appid, **keys}
 
 
+def serve(fake: FakeWeChat, name: str, index: int, **app: Any) -> dict[str, Any]:
+    """A profile for app number `index` of the fake server, its token marked."""
+    appid = f"wx{index:016x}"
+    token = fake.add_app(appid, token=f"{MARKER}-{index}", **app).token
+    return profile(name, appid, access_token=token, api_base=fake.url)
+
+
 def screen_text(app: Any) -> str:
     """Everything the app's screen shows right now, as plain text lines."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from conftest import FAST, MARKER, Run, Writer, profile
+from conftest import FAST, MARKER, Run, Writer, serve
 
 from wxdash import fakeserver
 from wxdash.fakeserver import FakeWeChat
@@ -23,12 +23,6 @@ from wxdash.ledger import Ledger, ledger_path
 
 DIRECT = "/wxa/modify_domain_directly"
 CDN = "https://cdn.example.com"
-
-
-def serve(fake: FakeWeChat, name: str, index: int, **app: Any) -> dict[str, Any]:
-    appid = f"wx{index:016x}"
-    token = fake.add_app(appid, token=f"{MARKER}-{index}", **app).token
-    return profile(name, appid, access_token=token, api_base=fake.url)
 
 
 @pytest.fixture

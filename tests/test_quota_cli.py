@@ -6,15 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import FAST, MARKER, Run, Writer, profile
+from conftest import FAST, Run, Writer, serve
 
 from wxdash.fakeserver import FakeWeChat
-
-
-def serve(fake: FakeWeChat, name: str, index: int, **app: Any) -> dict[str, Any]:
-    appid = f"wx{index:016x}"
-    token = fake.add_app(appid, token=f"{MARKER}-{index}", **app).token
-    return profile(name, appid, access_token=token, api_base=fake.url)
 
 
 def test_quota_prints_limit_used_and_remaining(

@@ -42,7 +42,7 @@ class Change:
     errcode: int | None = None
     message: str = ""
     hint: str = ""
-    reason: str = ""  # why skipped: present, absent, recent, limit, fetch
+    reason: str = ""  # why skipped: present, absent, recent, limit, fetch, cancelled
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -179,24 +179,19 @@ async def apply_plans(
     concurrency: int,
     done: Callable[[list[Change]], None] | None = None,
     confirm: ConfirmCheck | None = None,
+    stop: asyncio.Event | None = None,
 ) -> list[Change]:
     """Make each plan's calls, `concurrency` at once, each between a `sent` and a result line.
-    With `confirm`, a direct webview add is sent only for domains that serve WeChat's file."""
+    With `confirm`, a direct webview add is sent only for domains that serve WeChat's file.
+    Once `stop` is set, no call starts (those under way finish): the rest are skipped."""
     limit = asyncio.Semaphore(concurrency)
 
     async def one(plan: ProfilePlan, kind: str, changes: list[Change]) -> list[Change]:
         async with limit:
-            failed: list[Change] = []
-            if confirm is not None and (kind, plan.via, plan.action) == (
-                "webview",
-                "direct",
-                "add",
-            ):
-                token = fleet.source(plan.profile)
-                changes, failed = await confirm.split(fleet.client, plan.profile, token, changes)
-            results = failed
-            if changes:
-                results = await _call(fleet, plan, kind, changes, ledger) + failed
+            if stop is not None and stop.is_set():
+                results = [_with(c, "skipped", reason="cancelled") for c in changes]
+            else:
+                results = await _checked_call(fleet, plan, kind, changes, ledger, confirm)
         if done is not None:
             done(results)
         return results
@@ -208,6 +203,25 @@ async def apply_plans(
     for results in await asyncio.gather(*tasks):
         found += results
     return found
+
+
+async def _checked_call(
+    fleet: Fleet,
+    plan: ProfilePlan,
+    kind: str,
+    changes: list[Change],
+    ledger: Ledger,
+    confirm: ConfirmCheck | None,
+) -> list[Change]:
+    """The call, after (with `confirm`, for a direct webview add) checking the domains serve
+    WeChat's file: those that do not are failed, never sent."""
+    failed: list[Change] = []
+    if confirm is not None and (kind, plan.via, plan.action) == ("webview", "direct", "add"):
+        token = fleet.source(plan.profile)
+        changes, failed = await confirm.split(fleet.client, plan.profile, token, changes)
+    if not changes:
+        return failed
+    return await _call(fleet, plan, kind, changes, ledger) + failed
 
 
 async def _call(

@@ -23,6 +23,7 @@ def _reasons() -> dict[str, str]:
         "recent": _("applied in the last hour (ledger)"),
         "limit": _("over the limit of 50 calls this month"),
         "fetch": _("its current lists could not be fetched"),
+        "cancelled": _("not sent: stopped before its turn"),
     }
 
 

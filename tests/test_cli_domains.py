@@ -43,7 +43,7 @@ def test_a_dry_run_shows_the_plan_and_changes_nothing(
     two_shops: FakeWeChat, run_cli: Run, check: Any
 ) -> None:
     text = check(run_cli(*add("--dry-run")), 3).stdout
-    assert "A  wx0000000000000001  1 call(s); this month: 0/50 server-domain calls" in text
+    assert "A  wx0000000000000001  1 call; this month: 0/50 server-domain calls" in text
     assert f"  + downloaddomain  {CDN}" in text
     planned = json.loads(check(run_cli(*add("--dry-run", "-f", "json")), 3).stdout)
     assert planned["plan"][0] == {
@@ -104,7 +104,7 @@ def test_apply_changes_each_profile_once_and_keeps_a_ledger(
     fetched = check(run_cli("fetch", "-p", "A"), 0).stdout  # the cache was dropped
     assert CDN in fetched
     again = check(run_cli(*add("--yes")), 0).stdout  # nothing left to do: no call
-    assert "0 call(s)" in again
+    assert "0 calls" in again
     assert calls(two_shops, 1) == calls(two_shops, 2) == 1
     log = json.loads(check(run_cli("domains", "log", "-p", "A", "-f", "json"), 0).stdout)["log"]
     assert [(c["profile"], c["domains"][0]["result"]) for c in log] == [("A", "applied")]
@@ -269,7 +269,7 @@ def test_webview_and_socket_domains_are_added_and_removed_by_the_third_party_way
     third = ["-p", "A", "--via", "third", "--ws", "wss://ws.example.com",
              "--webview", "https://www.example.com", "--yes"]  # fmt: skip
     added = check(run_cli("domains", "add", *third), 0).stdout
-    assert "2 call(s): applied 2" in added
+    assert "2 calls: applied 2" in added
     app = fake.app("wx0000000000000001")
     assert "wss://ws.example.com" in app.domains["third_domain"]["wsrequestdomain"]
     assert app.webview["third_webviewdomain"] == ["https://www.example.com"]

@@ -149,6 +149,11 @@ class WxDashApp(TranslatedTextual[int]):
         if self._demo_server is not None:
             self._demo_server.stop()
 
+    @property
+    def demo_url(self) -> str | None:
+        """The demo's own fake server: the only place --demo sends a change to."""
+        return self._demo_server.server.url if self._demo_server is not None else None
+
     def probe_setup(self) -> tuple[HostMap, Trust]:
         """Where probes connect and what they trust: the demo's loopback servers and CA (made
         on the first probe), else the host map given and the API calls' trust store."""

@@ -65,6 +65,16 @@ DASHBOARD_COMMANDS = (
         N_("Every probed host, worst first, and whom it hits; probe the fleet (H)"),
         "health",
     ),
+    (
+        N_("Add a domain to the shown profiles"),
+        N_("Plan one domain for every profile the list shows (f and s narrow it)"),
+        "add_domain_to_shown",
+    ),
+    (
+        N_("Add a domain to this profile"),
+        N_("On the Direct or Third-party tab: a plan, then the call (+)"),
+        "add_domain",
+    ),
     (N_("Export this profile"), N_("Write it to a JSON, CSV or text file (x)"), "export"),
     (N_("Toggle the profile list"), N_("Show or hide it (b)"), "toggle_sidebar"),
 )

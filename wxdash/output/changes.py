@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from wxdash.i18n import _
+from wxdash.i18n import _, ngettext
 from wxdash.output.formats import dumps
 from wxdash.safetext import visible
 
@@ -70,7 +70,7 @@ def plan_text(plans: Iterable[ProfilePlan]) -> str:
             server=plan.calls_this_month.get("server", 0),
             webview=plan.calls_this_month.get("webview", 0),
         )
-        calls = _("{calls} call(s)").format(calls=plan.calls)
+        calls = ngettext("{n} call", "{n} calls", plan.calls).format(n=plan.calls)
         lines.append(f"{visible(profile.name)}  {visible(profile.appid)}  {calls}; {month}")
         mark = "+" if plan.action == "add" else "-"
         for changes in plan.send.values():
@@ -122,7 +122,8 @@ def summary_text(changes: list[Change], calls: int) -> str:
     counts = summary(changes, calls)
     results = _results()
     parts = [f"{results[k]} {counts[k]}" for k in SUMMARY_KEYS]
-    return _("{calls} call(s): {counts}").format(calls=calls, counts=", ".join(parts)) + "\n"
+    made = ngettext("{n} call", "{n} calls", calls).format(n=f"{calls:,}")
+    return f"{made}: {', '.join(parts)}\n"
 
 
 def log_json(calls: list[dict[str, Any]]) -> str:

@@ -3,7 +3,8 @@
 It holds each profile's state and which one is shown. Network work is `Fetching`'s, which
 answers by messages; the key families live beside what they drive (copy and export with the
 export dialog, add/edit/delete with the profile form, find with the find screen, the fleet's
-keys in `fleet_actions`, probes and the Health screen in `probe_actions`).
+keys in `fleet_actions`, probes and the Health screen in `probe_actions`, adding and removing
+domains in `change_actions`).
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent
 
+from wxdash.changing import Changing
 from wxdash.fetching import Fetching
 from wxdash.i18n import N_, ngettext
+from wxdash.ledger import Ledger
 from wxdash.probing import Probing
 from wxdash.profiles import Profile
 from wxdash.quota import QuotaBook
+from wxdash.screens.change_actions import ChangeActions
 from wxdash.screens.export import CopyExportActions
 from wxdash.screens.filter_actions import FilterActions
 from wxdash.screens.find import FindActions
@@ -81,6 +85,10 @@ KEYS: list[BindingType] = [
     # their way to the widget focused before, and lost.
     Binding("slash", "key_filter_text", N_("Filter"), key_display="/", priority=True),
     Binding("c", "copy", N_("Copy")),
+    # Shown on the Direct and Third-party tabs only, the lists they change (key_rules); before
+    # the keys a narrow footer has no room for.
+    Binding("plus", "add_domain", N_("Add"), show=False, key_display="+"),
+    Binding("minus", "remove_domain", N_("Remove"), show=False, key_display="-"),
     Binding("C,shift+c", "copy_json", N_("JSON"), show=False, key_display="C"),
     Binding("left_square_bracket", "tab(-1)", N_("Tab"), show=False, key_display="["),
     Binding("right_square_bracket", "tab(1)", N_("Tab"), show=False, key_display="]"),
@@ -106,6 +114,7 @@ class DashboardScreen(
     KeyRules,
     FleetActions,
     ProbeActions,
+    ChangeActions,
     FilterActions,
     PickActions,
     CopyExportActions,
@@ -138,6 +147,10 @@ class DashboardScreen(
         quota = QuotaBook() if app.demo else QuotaBook.in_cache()  # the demo keeps nothing
         self.fetching = Fetching(self, app.config, cache=app.cache, quota=quota)
         self.probing = Probing(self, app.probe_setup, app.probe_settings, app.probe_store)
+        ledger = Ledger.for_user(demo=app.demo)  # the demo keeps none
+        self.changing = Changing(
+            self, self.fetching.fleet, ledger, cache=app.cache, confirm=self.confirm_check
+        )
 
     # -- layout --------------------------------------------------------------------------
 
@@ -317,6 +330,11 @@ class DashboardScreen(
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self) -> None:
         self._draw_active_tree()
+        self.show_change_keys()
+        if self.focused is None and self.is_active:
+            # The tree that had the focus is hidden with its tab: the keys go on to the
+            # tree shown, not nowhere (nor, after a dialog, to a folded-away list).
+            self.tree().focus()
 
     @on(DomainTree.LongDomain)
     def _long_domain(self, event: DomainTree.LongDomain) -> None:

@@ -38,6 +38,13 @@ KEYS: tuple[tuple[str, str], ...] = (
         "h  H",
         N_("probe this profile's hosts and mark its domains / every probed host, worst first"),
     ),
+    (
+        "+  -",
+        N_(
+            "on Direct or Third-party: add a domain / remove the one under the cursor (a plan "
+            "first, then y applies it)"
+        ),
+    ),
     ("x", N_("export this profile to a JSON, CSV or text file")),
     ("a  e  d", N_("add, edit or delete a profile")),
     ("b", N_("show or hide the profile list")),

@@ -8,6 +8,7 @@ holding the focus marks its title line.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from textual.actions import SkipAction
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
     from wxdash.screens.dashboard import DashboardScreen as _Dashboard
 else:
     _Dashboard = object
+
+
+# The keys that change domains: in the footer on the tabs of the lists they change.
+CHANGE_KEYS = ("plus", "minus")
 
 
 class KeyRules(_Dashboard):
@@ -35,8 +40,18 @@ class KeyRules(_Dashboard):
 
     def _show_add_key(self, shown: bool) -> None:
         """`a` joins the footer on the welcome screen: it is the way on from there."""
+        self._show_keys(("a",), shown)
+
+    def show_change_keys(self) -> None:
+        """`+` and `-` show in the footer on the Direct and Third-party tabs, whose lists they
+        change. Elsewhere they still work, to say where to go: a key typed right after `]`
+        reaches the screen before the tab has changed."""
+        self._show_keys(CHANGE_KEYS, self.changing_way() is not None)
+
+    def _show_keys(self, keys: Iterable[str], shown: bool) -> None:
         bindings = self._bindings.key_to_bindings
-        bindings["a"] = [dataclasses.replace(b, show=shown) for b in bindings.get("a", [])]
+        for key in keys:
+            bindings[key] = [dataclasses.replace(b, show=shown) for b in bindings.get(key, [])]
         self.refresh_bindings()
 
     def on_key(self, event: Key) -> None:

@@ -1,0 +1,243 @@
+"""The dashboard's domain changes: a plan (each profile's current lists, fetched where what the
+dashboard holds is older than five minutes), then, once the user confirmed it, the calls, each
+recorded in the ledger. Both run in workers that report by messages; nothing here draws.
+
+The apply holds the ledger's lock (taken in a thread: another wxdash run may hold it), so the
+budget check and the calls are the same as the command line's. `escape` stops a run: no new
+call starts, and the calls under way finish, so nothing is left `unknown` by the stop itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+from textual.widget import Widget
+
+from wxdash.changes import Change, ProfilePlan, apply_plans, over_limit, plan_profile, settle
+from wxdash.fetching import FetchLanded
+from wxdash.fleet import FetchOutcome, now
+from wxdash.ledger import Ledger
+from wxdash.probes.trust import TrustError
+from wxdash.wechat.models import Protocol
+
+if TYPE_CHECKING:
+    from wxdash.cache import ResultCache
+    from wxdash.confirmcheck import ConfirmCheck
+    from wxdash.fleet import Fleet
+    from wxdash.profiles import Profile
+
+# What the dashboard holds may serve a plan if fetched this recently (seconds), as for the CLI.
+FRESH = 300.0
+# Writes are not reads: at most this many calls at once (the CLI's default).
+CONCURRENCY = 8
+# Progress is told at most this often (seconds); the end at once.
+PROGRESS_EVERY = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRequest:
+    """What the user asked: `action` (add, remove) the domains of `wanted`, `via` direct or
+    third, for `profiles`."""
+
+    action: str
+    via: str
+    wanted: tuple[tuple[Protocol, str], ...]
+    profiles: tuple[Profile, ...]
+
+
+@dataclass
+class ChangeRun:
+    """One request's way: the plans once made, then each call's results as they come."""
+
+    request: ChangeRequest
+    stage: str = "planning"  # planning, planned, waiting (for the lock), applying, done
+    fetched: int = 0  # profiles whose lists were fetched for the plan, of `to_fetch`
+    to_fetch: int = 0
+    plans: list[ProfilePlan] = field(default_factory=list)
+    calls_done: int = 0
+    results: list[Change] = field(default_factory=list)
+    error: str | None = None  # the run could not go on (the lock, the verification check)
+    stopped: bool = False
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def calls(self) -> int:
+        return sum(plan.calls for plan in self.plans)
+
+    @property
+    def changing(self) -> int:
+        """How many profiles the plan changes."""
+        return sum(1 for plan in self.plans if plan.calls)
+
+    @property
+    def skipped(self) -> list[Change]:
+        return [change for plan in self.plans for change in plan.skipped]
+
+
+class ChangeProgress(Message):
+    """A change run moved on: its plan grew, was made, a call came back, or it ended."""
+
+    def __init__(self, run: ChangeRun) -> None:
+        super().__init__()
+        self.run = run
+        self.stage = run.stage
+
+
+def fresh_outcome(outcome: FetchOutcome, wanted: Sequence[tuple[Protocol, str]]) -> bool:
+    """The dashboard's data can serve the plan: fetched lately, both calls' lists if needed."""
+    if outcome.report is None or outcome.error is not None:
+        return False
+    if any(not p.is_server for p, _d in wanted) and outcome.webview is None:
+        return False
+    return (now() - outcome.fetched_at).total_seconds() < FRESH
+
+
+class Changing:
+    """Plans and applies domain changes as workers of `owner`, which gets `ChangeProgress`
+    (and `FetchLanded` for the lists fetched on the way)."""
+
+    def __init__(
+        self,
+        owner: Widget,
+        fleet: Fleet,
+        ledger: Ledger,
+        *,
+        cache: ResultCache | None,
+        confirm: Callable[[], ConfirmCheck | None],
+    ) -> None:
+        self._owner = owner
+        self._fleet = fleet
+        self.ledger = ledger
+        self._cache = cache
+        self._confirm = confirm
+        self.run: ChangeRun | None = None
+
+    @property
+    def busy(self) -> bool:
+        """A run is applying: its calls must finish before another plan is made."""
+        return self.run is not None and self.run.stage in ("waiting", "applying")
+
+    def plan(self, request: ChangeRequest, known: dict[str, FetchOutcome]) -> ChangeRun:
+        """Plan `request`: `known` holds what the dashboard has (by profile name); a profile
+        whose data is not fresh is fetched first."""
+        run = self.run = ChangeRun(request)
+        self._start(partial(self._plan, run, known), "change-plan")
+        return run
+
+    def apply(self, run: ChangeRun) -> None:
+        run.stage = "waiting"
+        self._start(partial(self._apply, run), "change-apply")
+
+    def stop(self) -> bool:
+        """Stop the run: a plan is dropped, an apply starts no new call. False if none runs."""
+        run = self.run
+        if run is None or run.stage in ("planned", "done"):
+            return False
+        run.stopped = True
+        run.stop.set()
+        if run.stage == "planning":
+            self._owner.workers.cancel_group(self._owner, "change-plan")
+            run.stage = "done"
+            self._tell(run)
+        return True
+
+    def _start(self, work: Callable[[], object], group: str) -> None:
+        self._owner.run_worker(work, name=group, group=group, exclusive=True, exit_on_error=False)
+
+    def _tell(self, run: ChangeRun) -> None:
+        self._owner.post_message(ChangeProgress(run))
+
+    # -- the plan ------------------------------------------------------------------------
+
+    async def _plan(self, run: ChangeRun, known: dict[str, FetchOutcome]) -> None:
+        request = run.request
+        outcomes = {}
+        stale = []
+        for profile in request.profiles:
+            outcome = known.get(profile.name)
+            if outcome is not None and fresh_outcome(outcome, request.wanted):
+                outcomes[profile.name] = outcome
+            else:
+                stale.append(profile)
+        run.to_fetch = len(stale)
+        self._tell(run)
+        told = time.monotonic()
+        async with contextlib.aclosing(self._fleet.fetch_each(stale)) as fetched:
+            async for outcome in fetched:
+                outcomes[outcome.profile.name] = outcome
+                run.fetched += 1
+                self._owner.post_message(FetchLanded(outcome))
+                if time.monotonic() - told >= PROGRESS_EVERY:
+                    told = time.monotonic()
+                    self._tell(run)
+        ordered = [outcomes[p.name] for p in request.profiles]
+        run.plans = await asyncio.to_thread(self._make_plans, request, ordered)
+        run.stage = "planned"
+        self._tell(run)
+
+    def _make_plans(
+        self, request: ChangeRequest, outcomes: list[FetchOutcome]
+    ) -> list[ProfilePlan]:
+        wanted = list(request.wanted)
+        plans = [
+            plan_profile(o, wanted, request.via, request.action, self.ledger) for o in outcomes
+        ]
+        for plan in plans:
+            over_limit(plan)
+        return plans
+
+    # -- the calls -----------------------------------------------------------------------
+
+    async def _apply(self, run: ChangeRun) -> None:
+        self._tell(run)
+        try:
+            with contextlib.ExitStack() as held:
+                # flock waits for another run to finish: not on the event loop.
+                await asyncio.to_thread(held.enter_context, self.ledger.locked())
+                await self._calls(run)
+        except OSError as error:
+            run.error = str(error)
+        finally:
+            run.stage = "done"
+            self._tell(run)
+
+    async def _calls(self, run: ChangeRun) -> None:
+        def landed(results: list[Change]) -> None:
+            run.calls_done += 1
+            run.results += results
+            self._tell(run)
+
+        for plan in run.plans:
+            settle(self.ledger, plan)
+            over_limit(plan, self.ledger)
+        changing = [plan for plan in run.plans if plan.calls]
+        if not changing or run.stop.is_set():
+            return
+        try:
+            confirm = await asyncio.to_thread(self._confirm)
+        except TrustError as error:
+            run.error = f"{error.message}\n{error.hint}"
+            return
+        run.stage = "applying"
+        self._tell(run)
+        self._drop_cached(changing)
+        await apply_plans(
+            self._fleet, changing, self.ledger, CONCURRENCY, landed, confirm, run.stop
+        )
+
+    def _drop_cached(self, plans: list[ProfilePlan]) -> None:
+        """The changed profiles' cached lists go out of date: drop them before the calls, so
+        a run killed halfway leaves no stale cache for the next plan to trust."""
+        if self._cache is None:
+            return
+        for plan in plans:
+            with contextlib.suppress(OSError):
+                self._cache.path(plan.profile).unlink(missing_ok=True)

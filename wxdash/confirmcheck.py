@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from wxdash.i18n import N_, _
 from wxdash.insight import parse_address
 from wxdash.wechat.body import parse_json_body
-from wxdash.wechat.errors import WxDashError
+from wxdash.wechat.errors import ResponseFormatError, WxDashError
 from wxdash.wechat.writes import CONFIRMFILE_PATH
 
 if TYPE_CHECKING:
@@ -41,9 +41,9 @@ async def confirm_file(
     answer = await client.call_with_token(api_base, CONFIRMFILE_PATH, token, parse_json_body, {})
     name, content = answer.get("file_name"), answer.get("file_content")
     if not isinstance(name, str) or not isinstance(content, str) or not name:
-        raise WxDashError(_("WeChat's answer has no usable file_name and file_content"))
+        raise ResponseFormatError(N_("WeChat's answer has no usable file_name and file_content"))
     if not plain_name(name):
-        raise WxDashError(
+        raise ResponseFormatError(
             N_("WeChat's file_name {name} is not a plain file name: refused"), name=ascii(name)
         )
     return ConfirmFile(name, content.encode("utf-8"))

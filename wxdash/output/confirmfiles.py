@@ -69,7 +69,9 @@ def files_text(outcomes: list[FileOutcome], folder: Path) -> str:
     )
     if counts["failed"]:
         failed = ngettext("{n} profile failed", "{n} profiles failed", counts["failed"])
-        summary += "; " + failed.format(n=f"{counts['failed']:,}")
+        summary = _("{written}; {failed}").format(
+            written=summary, failed=failed.format(n=f"{counts['failed']:,}")
+        )
     lines.append(summary)
     if counts["files"]:
         lines.append(

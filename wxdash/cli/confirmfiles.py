@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wxdash.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, worst
+from wxdash.cli import UsageError
 from wxdash.cli.console import write
 from wxdash.cli.options import (
     Commands,
@@ -53,10 +52,9 @@ def register(actions: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wxdash.cli.outcomes import open_fleet
+    from wxdash.cli.outcomes import exit_after, open_fleet
     from wxdash.cli.session import Session, select_profiles
     from wxdash.confirmfiles import fetch_files, write_files
-    from wxdash.output import describe_error
     from wxdash.output.confirmfiles import files_json, files_text
 
     with Session(args) as session:
@@ -72,11 +70,7 @@ def run(args: argparse.Namespace) -> int:
         outcomes = write_files(asyncio.run(work()), args.out)
     render = files_json if args.format == "json" else files_text
     write(render(outcomes, args.out))
-    failed = [o for o in outcomes if o.error is not None]
-    for outcome in failed:
-        assert outcome.error is not None
-        print(describe_error(outcome.profile.name, outcome.error), file=sys.stderr)
-    return worst(EXIT_FAILED if failed else EXIT_OK, EXIT_USAGE if config.errors else EXIT_OK)
+    return exit_after(outcomes, config)
 
 
 def _make_folder(folder: Path) -> None:

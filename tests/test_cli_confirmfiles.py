@@ -124,6 +124,20 @@ def test_a_link_planted_where_a_file_goes_is_replaced_not_followed(
     assert os.listdir(out) == [app.confirm_name]  # no temporary file left behind
 
 
+def test_a_file_that_cannot_be_written_fails_its_profile(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run, check: Any, tmp_path: Path
+) -> None:
+    a, b = shops(fake, write_config, 2)
+    (tmp_path / "out" / b.confirm_name).mkdir(parents=True)  # a folder where the file goes
+    result = check(run_cli(*confirmfiles()), 1)
+    assert f"wxdash: B: {os.path.join('out', b.confirm_name)} could not be written" in (
+        result.stderr
+    )
+    assert "hint: Check that the --out folder is one you can write to." in result.stderr
+    assert (tmp_path / "out" / a.confirm_name).read_bytes() == a.confirm.encode()
+    assert sorted(os.listdir(tmp_path / "out")) == sorted([a.confirm_name, b.confirm_name])
+
+
 @pytest.mark.parametrize("out", [None, "afile"])
 def test_without_a_usable_folder_nothing_is_asked(
     fake: FakeWeChat, write_config: Writer, run_cli: Run, check: Any, tmp_path: Path,

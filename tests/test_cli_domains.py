@@ -286,6 +286,25 @@ def test_webview_and_socket_domains_are_added_and_removed_by_the_third_party_way
     )
 
 
+def test_a_removal_sends_the_entry_as_wechat_lists_it(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run, check: Any
+) -> None:
+    write_config({"network": FAST, "profiles": [serve(fake, "A", 1)]})
+    app = fake.app("wx0000000000000001")
+    app.domains["direct_domain"]["downloaddomain"] = ["https://CDN.Example.com/"]
+    app.webview["direct_webviewdomain"] = ["https://WWW.Example.com/"]
+    result = check(run_cli("domains", "remove", "-p", "A", "--via", "direct", "--download",
+                           CDN, "--webview", "https://www.example.com", "--yes"), 0)  # fmt: skip
+    assert "downloaddomain  https://CDN.Example.com/  applied" in result.stdout
+    bodies = dict(app.write_bodies)
+    assert bodies[DIRECT]["action"] == "delete"
+    assert bodies[DIRECT]["downloaddomain"] == ["https://CDN.Example.com/"]
+    assert bodies["/wxa/setwebviewdomain_directly"] == {
+        "action": "delete", "webviewdomain": ["https://WWW.Example.com/"],
+    }  # fmt: skip
+    assert app.domains["direct_domain"]["downloaddomain"] == []
+
+
 def test_the_log_keeps_one_month_and_refuses_a_bad_one(
     two_shops: FakeWeChat, run_cli: Run, check: Any
 ) -> None:

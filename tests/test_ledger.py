@@ -1,14 +1,17 @@
 """The ledger of domain changes: where and how it is written, what a lost answer reads as,
-and the month counted in Beijing time."""
+a call's overall result, and the month counted in Beijing time."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import Run
 
 from wxdash.ledger import Ledger, ledger_path
 
@@ -57,3 +60,50 @@ def test_a_link_in_place_of_the_ledger_is_not_followed(tmp_path: Path) -> None:
         Ledger.for_user().sent(name="a", appid="wx1", via="direct", action="add",
                                kind="server", domains=[])  # fmt: skip
     assert target.read_text() == ""
+
+
+def test_a_result_line_holds_the_worst_result_of_its_domains() -> None:
+    ledger = Ledger.for_user()
+    pairs = [("requestdomain", "https://a.example.com"), ("requestdomain", "https://b.example.com")]
+    expected = {}
+    for results, overall in (
+        (("applied", "applied"), "applied"),
+        (("applied", "refused"), "refused"),
+        (("skipped", "applied"), "skipped"),
+        (("refused", "failed"), "failed"),
+        (("failed", "unknown"), "unknown"),
+    ):
+        call = ledger.sent(name="shop", appid="wx1", via="direct", action="add", kind="server",
+                           domains=pairs)  # fmt: skip
+        ledger.result(call, [{"protocol": p, "domain": d, "result": r, "errcode": None, "rid": ""}
+                             for (p, d), r in zip(pairs, results, strict=True)])  # fmt: skip
+        expected[call] = overall
+    lines = [json.loads(line) for line in ledger_path().read_text().splitlines()]
+    assert {r["id"]: r["result"] for r in lines if r["event"] == "result"} == expected
+    assert {c["id"]: c["result"] for c in Ledger.for_user().calls()} == expected
+
+
+def test_a_line_written_before_the_overall_result_reads_with_it(run_cli: Run, check: Any) -> None:
+    path = ledger_path()
+    path.parent.mkdir(parents=True, mode=0o700)
+    pairs = [{"protocol": "requestdomain", "domain": "https://a.example.com"},
+             {"protocol": "requestdomain", "domain": "https://b.example.com"}]  # fmt: skip
+    sent = {"time": "2026-12-01T08:00:00+00:00", "event": "sent", "profile": "shop",
+            "appid": "wx1", "via": "direct", "action": "add", "kind": "server",
+            "domains": pairs}  # fmt: skip
+    result = {"time": "2026-12-01T08:00:01+00:00", "event": "result", "id": "c1", "domains": [
+        {"protocol": "requestdomain", "domain": "https://a.example.com", "result": "applied",
+         "errcode": 0, "rid": ""},
+        {"protocol": "requestdomain", "domain": "https://b.example.com", "result": "refused",
+         "errcode": 0, "rid": ""},
+    ]}  # fmt: skip
+    lost = {**sent, "id": "c2", "time": "2026-12-02T08:00:00+00:00"}
+    lines = [{**sent, "id": "c1"}, result, lost]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    path.chmod(0o600)
+    text = check(run_cli("domains", "log"), 0).stdout.splitlines()
+    assert text[0] == "2026-12-01T08:00:00+00:00  shop  wx1  direct  add  refused"
+    assert text[1] == "  requestdomain  https://a.example.com  applied"
+    assert text[3] == "2026-12-02T08:00:00+00:00  shop  wx1  direct  add  unknown"
+    log = json.loads(check(run_cli("domains", "log", "-f", "json"), 0).stdout)["log"]
+    assert [(c["id"], c["result"]) for c in log] == [("c1", "refused"), ("c2", "unknown")]

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import ssl
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from wxdash.i18n import _
+from wxdash.i18n import N_, _
 from wxdash.insight import parse_address
 from wxdash.wechat.body import parse_json_body
-from wxdash.wechat.errors import WxDashError
+from wxdash.wechat.errors import ResponseFormatError, WxDashError
 from wxdash.wechat.writes import CONFIRMFILE_PATH
 
 if TYPE_CHECKING:
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from wxdash.wechat.client import TokenProvider, WeChatClient
 
 MAX_FILE = 64 * 1024  # a verification file is a few bytes; more is not it
+# A name that is a file at a domain's root and in a folder, nothing else: no folder part, no
+# hidden file, no control character, nothing a shell or Windows reads otherwise.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +40,19 @@ async def confirm_file(
     """WeChat's verification file for the token's mini program (a read: `{}` as its body)."""
     answer = await client.call_with_token(api_base, CONFIRMFILE_PATH, token, parse_json_body, {})
     name, content = answer.get("file_name"), answer.get("file_content")
-    if not isinstance(name, str) or not isinstance(content, str) or "/" in name or not name:
-        raise WxDashError(_("WeChat's answer has no usable file_name and file_content"))
+    if not isinstance(name, str) or not isinstance(content, str) or not name:
+        raise ResponseFormatError(N_("WeChat's answer has no usable file_name and file_content"))
+    if not plain_name(name):
+        raise ResponseFormatError(
+            N_("WeChat's file_name {name} is not a plain file name: refused"), name=ascii(name)
+        )
     return ConfirmFile(name, content.encode("utf-8"))
+
+
+def plain_name(name: str) -> bool:
+    """Whether `name` is safe as a file in a folder and at a domain's root: letters, digits,
+    '.', '_' and '-', not starting with '.'."""
+    return _PLAIN_NAME.fullmatch(name) is not None
 
 
 async def served(

@@ -28,6 +28,9 @@ LEDGER_NAME = "changes.jsonl"
 MONTHLY_LIMIT = 50  # WeChat's documented limit of server-domain changes a month
 BEIJING = timezone(timedelta(hours=8))  # China keeps no summer time
 RECENT = timedelta(hours=1)  # a domain applied this recently is not sent again
+# A call's result is the worst of its domains' in this order; a call without domains (or a
+# result line without them) is `skipped`: nothing was changed.
+WORST_FIRST = ("unknown", "failed", "refused", "skipped", "applied")
 _APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
 _APPEND |= getattr(os, "O_NOFOLLOW", 0)
 
@@ -41,6 +44,14 @@ def ledger_path() -> Path:
 def month_of(moment: datetime) -> str:
     """The month (YYYY-MM) in Beijing time, as WeChat counts its monthly limit."""
     return moment.astimezone(BEIJING).strftime("%Y-%m")
+
+
+def overall_result(domains: Iterable[dict[str, Any]]) -> str:
+    """The worst of the domains' results (WORST_FIRST); one not known reads `unknown`."""
+    found = {d.get("result") for d in domains}
+    if found - set(WORST_FIRST):
+        return "unknown"
+    return next((r for r in WORST_FIRST if r in found), "skipped")
 
 
 def rid_of(message: str) -> str:
@@ -106,10 +117,12 @@ class Ledger:
         return call
 
     def result(self, call: str, results: Iterable[dict[str, Any]]) -> None:
-        """The line after a call: each domain's result, errcode and rid (never a message)."""
+        """The line after a call: the call's overall result, and each domain's result,
+        errcode and rid (never a message)."""
+        domains = list(results)
         self._append({
             "time": datetime.now(UTC).isoformat(timespec="seconds"), "event": "result",
-            "id": call, "domains": list(results),
+            "id": call, "result": overall_result(domains), "domains": domains,
         })  # fmt: skip
 
     # -- reading -------------------------------------------------------------------------
@@ -140,7 +153,8 @@ class Ledger:
 
     def calls(self) -> list[dict[str, Any]]:
         """Each `sent` line with its results merged in: `result` per domain, `unknown` where
-        no result line came."""
+        no result line came, and the call's `result` (worked out from its domains for a line
+        written before wxdash wrote one)."""
         if self._calls is None:
             self._calls = self._merged()
         return self._calls
@@ -171,7 +185,12 @@ class Ledger:
                 result = got.get("result", "unknown")
                 errcode, rid = got.get("errcode"), got.get("rid", "")
                 domains.append({**entry, "result": result, "errcode": errcode, "rid": rid})
-            calls.append({**record, "domains": domains, "answered": answered is not None})
+            overall = "unknown" if answered is None else answered.get("result")
+            if overall not in WORST_FIRST:
+                overall = overall_result(domains)
+            calls.append(
+                {**record, "result": overall, "domains": domains, "answered": answered is not None}
+            )
         return calls
 
     def calls_this_month(self, appid: str, kind: str, moment: datetime | None = None) -> int:

@@ -1,5 +1,5 @@
 """`wxdash domains add|remove|log`: change server and business domains safely (plan, confirm,
-apply, a ledger), and read the ledger."""
+apply, a ledger), and read the ledger; `confirmfiles` lives in its own module."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
-from wxdash.cli import EXIT_FAILED, EXIT_OK, EXIT_PENDING, UsageError, worst
+from wxdash.cli import EXIT_FAILED, EXIT_OK, EXIT_PENDING, UsageError, confirmfiles, worst
 from wxdash.cli.console import print_notice, write
 from wxdash.cli.options import (
     Commands,
@@ -58,6 +58,7 @@ def register(commands: Commands) -> None:
     log.add_argument("--month", metavar="YYYY-MM", help=_("only this month (Beijing time)"))
     add_format_option(log, ("text", "json"))
     log.set_defaults(run=run_log)
+    confirmfiles.register(actions)
 
 
 def _change_options(parser: argparse.ArgumentParser) -> None:

@@ -6,16 +6,17 @@ import asyncio
 import contextlib
 import gc
 import sys
-from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from wxdash.cli.session import Session, no_offline_demo
 from wxdash.i18n import _
-from wxdash.profiles import Profile
+from wxdash.profiles import Config, Profile
 
 if TYPE_CHECKING:
     from wxdash.cache import ResultCache
     from wxdash.fleet import FetchOutcome, Fleet, QuotaOutcome
+    from wxdash.wechat.errors import WxDashError
 
 
 @contextlib.asynccontextmanager
@@ -186,6 +187,28 @@ def report_failures(outcomes: list[FetchOutcome], *, webview: bool = True) -> bo
         if webview and (error := webview_error(outcome)) is not None:
             print(describe_error(outcome.profile.name, error, "webview"), file=sys.stderr)
     return any(not o.ok for o in outcomes)
+
+
+class _Answered(Protocol):
+    """A profile's answer to one kind of call: a quota, a verification file."""
+
+    @property
+    def profile(self) -> Profile: ...
+
+    @property
+    def error(self) -> WxDashError | None: ...
+
+
+def exit_after(outcomes: Sequence[_Answered], config: Config) -> int:
+    """Tell each failed profile's error on stderr (with its hint); the exit code: 2 for a
+    config with errors, else 1 if a profile failed, else 0."""
+    from wxdash.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, worst
+    from wxdash.output import describe_error
+
+    failed = [(o.profile, o.error) for o in outcomes if o.error is not None]
+    for profile, error in failed:
+        print(describe_error(profile.name, error), file=sys.stderr)
+    return worst(EXIT_FAILED if failed else EXIT_OK, EXIT_USAGE if config.errors else EXIT_OK)
 
 
 def open_fleet(session: Session, concurrency: int) -> contextlib.AbstractAsyncContextManager[Fleet]:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 
-from wxdash.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, worst
 from wxdash.cli.console import write
 from wxdash.cli.options import Commands, add_common_options, add_format_option, add_profile_options
-from wxdash.cli.outcomes import quotas
+from wxdash.cli.outcomes import exit_after, quotas
 from wxdash.cli.session import Session, select_profiles
 from wxdash.i18n import _
 
@@ -32,7 +30,7 @@ def register(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wxdash.output import error_text, render_quota_json, render_quota_text
+    from wxdash.output import render_quota_json, render_quota_text
 
     with Session(args) as session:
         config = session.loaded()
@@ -40,7 +38,4 @@ def run(args: argparse.Namespace) -> int:
         outcomes = asyncio.run(quotas(session, profiles, config.concurrency))
     render = render_quota_json if args.format == "json" else render_quota_text
     write(render(outcomes))
-    failed = [o for o in outcomes if o.error is not None]
-    for outcome in failed:
-        print(error_text(outcome), file=sys.stderr)
-    return worst(EXIT_FAILED if failed else EXIT_OK, EXIT_USAGE if config.errors else EXIT_OK)
+    return exit_after(outcomes, config)

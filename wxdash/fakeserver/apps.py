@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +29,15 @@ class FakeApp:
     quota_scenario: str = "ok"
     # Writes: calls per path, and this month's accepted server-domain changes (50, then 86102).
     write_calls: Counter[str] = field(default_factory=Counter)
+    write_bodies: list[tuple[str, Any]] = field(default_factory=list)  # (path, JSON) as received
     month_changes: int = 0
     write_scenario: str = "ok"  # how the write calls misbehave (after making the change)
-    confirm_name: str = "a1b2c3d4e5.txt"
-    confirm: str = "f6e5d4c3b2a1"
+    # The webview verification file (get_webviewdomain_confirmfile): its own per appid unless
+    # given, so that which merchant needs which file can be told apart.
+    confirm_name: str = ""
+    confirm: str = ""
+
+    def __post_init__(self) -> None:
+        digest = hashlib.sha256(self.appid.encode()).hexdigest()
+        self.confirm_name = self.confirm_name or digest[:10] + ".txt"
+        self.confirm = self.confirm or digest[10:42]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wxdash.fakeserver.answers import Answer, Refused, Request, json_answer
+from wxdash.fakeserver.answers import Answer, Refused, Request
 from wxdash.fakeserver.apps import FakeApp
 from wxdash.fakeserver.datasets import PROTOCOL_KEYS
 from wxdash.fakeserver.scenarios import misbehave
@@ -52,18 +52,20 @@ def setwebviewdomain(request: Request) -> Answer:
 
 
 def webviewdomain_confirmfile(request: Request) -> Answer:
-    """The verification file a direct webview add needs at the domain's root."""
+    """The verification file a direct webview add needs at the domain's root; it misbehaves
+    as the app's webview read does (the same token, the same kind of call)."""
     app = _writer(request)
     if not request.body.strip():
         raise Refused(44002)
-    return json_answer(
-        {"errcode": 0, "errmsg": "ok", "file_name": app.confirm_name, "file_content": app.confirm}
-    )
+    answer = {"errcode": 0, "errmsg": "ok", "file_name": app.confirm_name,
+              "file_content": app.confirm}  # fmt: skip
+    return misbehave(request, app.webview_scenario, app.write_calls[request.path], answer)
 
 
 def _writer(request: Request) -> FakeApp:
     app = request.caller()
     app.write_calls[request.path] += 1
+    app.write_bodies.append((request.path, request.json()))
     return app
 
 

@@ -137,7 +137,7 @@ def log_text(calls: list[dict[str, Any]]) -> str:
         head = "  ".join(
             visible(str(call.get(k, ""))) for k in ("time", "profile", "appid", "via", "action")
         )
-        lines.append(head)
+        lines.append(f"{head}  {results.get(call.get('result'), str(call.get('result')))}")
         for d in call.get("domains", []):
             result = results.get(d.get("result"), str(d.get("result")))
             tail = f"  {d['errcode']}" if d.get("errcode") else ""

@@ -29,6 +29,8 @@ class FakeApp:
     # Writes: calls per path, and this month's accepted server-domain changes (50, then 86102).
     write_calls: Counter[str] = field(default_factory=Counter)
     month_changes: int = 0
-    write_scenario: str = "ok"  # how the write calls misbehave (after making the change)
+    # How the write calls misbehave: after making the change, but flaky's -1 (busy) before it,
+    # as WeChat's -1 says the call was not carried out.
+    write_scenario: str = "ok"
     confirm_name: str = "a1b2c3d4e5.txt"
     confirm: str = "f6e5d4c3b2a1"

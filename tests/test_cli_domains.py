@@ -130,6 +130,25 @@ def test_partial_refusal_and_failure_exit_1(
     assert "third-party platform's list" in third.stdout  # the hint
 
 
+def test_a_write_answered_busy_is_sent_again_and_applied_once(
+    fake: FakeWeChat, write_config: Writer, run_cli: Run, check: Any
+) -> None:
+    """WeChat's -1 says the call was not carried out: the write goes again, one call made."""
+    network = {**FAST, "retries": 2}
+    write_config({"network": network, "profiles": [serve(fake, "A", 1)]})
+    fake.app("wx0000000000000001").write_scenario = "flaky:1"  # -1 before any change, once
+    result = json.loads(check(run_cli(*add("--yes", "-f", "json")), 0).stdout)
+    assert [(c["name"], c["result"]) for c in result["changes"]] == [("A", "applied")]
+    assert result["summary"]["calls"] == 1
+    assert calls(fake, 1) == 2
+    assert CDN in fake.app("wx0000000000000001").domains["direct_domain"]["downloaddomain"]
+    log = json.loads(check(run_cli("domains", "log", "-f", "json"), 0).stdout)["log"]
+    assert [(c["profile"], [d["result"] for d in c["domains"]]) for c in log] == [
+        ("A", ["applied"])
+    ]
+    assert Ledger.for_user().calls_this_month("wx0000000000000001", "server") == 1
+
+
 def test_a_profile_at_the_limit_is_left_out(
     two_shops: FakeWeChat, run_cli: Run, check: Any
 ) -> None:

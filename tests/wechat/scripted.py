@@ -92,7 +92,8 @@ Start = Callable[..., Any]
 
 @contextlib.asynccontextmanager
 async def scripted_servers() -> AsyncIterator[Start]:
-    """`start(answer, tls=..., host=..., **Scripted options)` starts one; all stop at the end."""
+    """`start(answer, tls=..., host=..., port=..., **Scripted options)` starts one (on a free
+    port unless given); all stop at the end."""
     servers: list[asyncio.Server] = []
 
     async def start(
@@ -100,10 +101,11 @@ async def scripted_servers() -> AsyncIterator[Start]:
         *,
         tls: ssl.SSLContext | None = None,
         host: str = "127.0.0.1",
+        port: int = 0,
         **options: Any,
     ) -> Scripted:
         scripted = Scripted(answer, **options)
-        server = await asyncio.start_server(scripted.handle, host, 0, ssl=tls)
+        server = await asyncio.start_server(scripted.handle, host, port, ssl=tls)
         servers.append(server)
         scheme = "https" if tls else "http"
         where = f"[{host}]" if ":" in host else host

@@ -8,6 +8,7 @@ import asyncio
 import gzip
 import json
 import logging
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -16,8 +17,10 @@ import pytest
 from conftest import fast
 from scripted import ANSWER, PATIENCE, Scripted, json_answer, response, scripted_servers
 
+from wxdash.wechat.attempts import attempts_told_to
 from wxdash.wechat.client import EFFECTIVE_DOMAIN_PATH, STABLE_TOKEN_PATH, WeChatClient
 from wxdash.wechat.errors import (
+    ApiError,
     HttpStatusError,
     NetworkError,
     ResponseFormatError,
@@ -212,15 +215,88 @@ async def test_item11_a_write_is_never_sent_twice_and_its_outcome_is_unknown(
     assert len(server.requests) == 1
 
 
-async def test_item11_a_write_that_was_answered_with_an_error_is_not_sent_again(
+def errcode_answer(errcode: int, *, then_ok_from: int | None = None) -> Callable[[int], bytes]:
+    """WeChat's answer with `errcode` to each request (from request `then_ok_from` on: ok)."""
+
+    def answer(n: int) -> bytes:
+        if then_ok_from is not None and n >= then_ok_from:
+            return json_answer(n)
+        return response(json.dumps({"errcode": errcode, "errmsg": "rid: 1-2-3"}).encode())
+
+    return answer
+
+
+async def test_item11_a_write_answered_busy_is_sent_again_as_a_logged_attempt(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Errcode -1 says WeChat did not carry the call out: a write may be sent again."""
+    caplog.set_level(logging.INFO)
+    server = await serve(errcode_answer(-1, then_ok_from=2))
+    told: list[int] = []
+    async with WeChatClient(fast(max_attempts=3)) as client:
+        with attempts_told_to(told.append):
+            got = await asyncio.wait_for(
+                client.post(server.url, "/w", parse_json_body, {}, idempotent=False), PATIENCE
+            )
+    assert got["n"] == 2
+    assert len(server.requests) == 2
+    assert told == [1, 2]
+    assert "retrying /w" in caplog.text
+
+
+async def test_item11_a_write_answered_busy_every_time_stays_on_its_host_and_fails_with_1(
     serve: Serve,
 ) -> None:
-    busy = json.dumps({"errcode": -1, "errmsg": "system error"}).encode()
-    server = await serve(lambda _n: response(busy))
+    main = await serve(errcode_answer(-1))
+    backup = await serve()
+    hosts = (main.url, backup.url)
+    async with WeChatClient(fast(max_attempts=3), default_hosts=hosts) as client:
+        error = await fails(client.post(None, "/w", parse_json_body, {}, idempotent=False))
+    assert isinstance(error, ApiError)
+    assert error.errcode == -1
+    assert error.hint == "WeChat is busy; wait a moment and retry."
+    assert len(main.requests) == 3  # max_attempts
+    assert backup.requests == []
+
+
+@pytest.mark.parametrize("errcode", [85015, 45009, 45011])
+async def test_item11_a_write_answered_with_another_error_is_not_sent_again(
+    serve: Serve, errcode: int
+) -> None:
+    """Not even 45011 (too frequent), which a read retries: only -1 says "not carried out"."""
+    server = await serve(errcode_answer(errcode))
     async with WeChatClient(fast(max_attempts=3)) as client:
         error = await fails(client.post(server.url, "/w", parse_json_body, {}, idempotent=False))
-    assert error.errcode == -1
+    assert error.errcode == errcode
     assert len(server.requests) == 1
+
+
+async def test_item11_a_write_refused_before_it_was_sent_is_sent_again_to_the_same_host(
+    serve: Serve,
+) -> None:
+    # A port bound and not listening: the first connection is refused. The backoff then
+    # starts a server on that very port (SO_REUSEADDR on both: no other process can take it).
+    held = socket.socket()
+    held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    held.bind(("127.0.0.1", 0))
+    port = held.getsockname()[1]
+    backup = await serve()
+    started: list[Scripted] = []
+
+    async def listen(_delay: float) -> None:
+        started.append(await serve(port=port))
+
+    hosts = (f"http://127.0.0.1:{port}", backup.url)
+    try:
+        async with WeChatClient(fast(max_attempts=3), default_hosts=hosts, sleep=listen) as client:
+            got = await asyncio.wait_for(
+                client.post(None, "/w", parse_json_body, {}, idempotent=False), PATIENCE
+            )
+    finally:
+        held.close()
+    assert got["n"] == 1
+    assert len(started) == 1 and len(started[0].requests) == 1
+    assert backup.requests == []
 
 
 async def test_item11_a_write_never_fails_over_to_a_backup_host(serve: Serve) -> None:

@@ -31,7 +31,9 @@ class FakeApp:
     write_calls: Counter[str] = field(default_factory=Counter)
     write_bodies: list[tuple[str, Any]] = field(default_factory=list)  # (path, JSON) as received
     month_changes: int = 0
-    write_scenario: str = "ok"  # how the write calls misbehave (after making the change)
+    # How the write calls misbehave: after making the change, but flaky's -1 (busy) before it,
+    # as WeChat's -1 says the call was not carried out.
+    write_scenario: str = "ok"
     # The webview verification file (get_webviewdomain_confirmfile): its own per appid unless
     # given, so that which merchant needs which file can be told apart.
     confirm_name: str = ""

@@ -69,6 +69,14 @@ def _writer(request: Request) -> FakeApp:
     return app
 
 
+def _unless_busy(app: FakeApp, path: str) -> None:
+    """Errcode -1 before any change for the first N writes of a "flaky:N" app: WeChat's busy
+    answer says the call was not carried out, so it may be sent again."""
+    name, _, arg = app.write_scenario.partition(":")
+    if name == "flaky" and app.write_calls[path] <= int(arg):
+        raise Refused(-1)
+
+
 def _asked(request: Request) -> tuple[dict[str, Any], str]:
     asked = request.json()
     if not isinstance(asked, dict):
@@ -81,6 +89,7 @@ def _asked(request: Request) -> tuple[dict[str, Any], str]:
 
 def _modify_server(request: Request, group: str, *, third: bool) -> Answer:
     app = _writer(request)
+    _unless_busy(app, request.path)
     asked, action = _asked(request)
     if app.month_changes >= MONTHLY_CHANGES:
         raise Refused(86102)
@@ -103,6 +112,7 @@ def _modify_server(request: Request, group: str, *, third: bool) -> Answer:
 
 def _modify_webview(request: Request, group: str, *, third: bool) -> Answer:
     app = _writer(request)
+    _unless_busy(app, request.path)
     asked, action = _asked(request)
     entries = [str(e) for e in asked.get("webviewdomain") or []]
     if any(not e.startswith("https://") for e in entries):

@@ -10,8 +10,8 @@ Rules this module keeps, whatever the caller does:
 - a token rejected with 40001/40014/42001 is refreshed once when its source can refresh;
 - the whole call (attempts, failover, backoff, token refresh) ends within `retry_time`;
 - nothing is sent twice behind the caller's back: a connection lost after the request went out
-  is a counted, logged attempt, and a write (`idempotent=False`) is sent at most once, to one
-  host, its lost answer an UnknownOutcomeError.
+  is a counted, logged attempt; a write (`idempotent=False`) goes to one host, sent again only
+  if surely not carried out (refused unsent, or errcode -1): sent, its lost answer is unknown.
 """
 
 from __future__ import annotations
@@ -329,13 +329,14 @@ class WeChatClient:
         *,
         token: str | None = None,
         idempotent: bool = True,
+        resend_busy: bool = True,
         deadline: float | None = None,
     ) -> T:
         """POST with retries: every host in turn on transport errors, backoff between rounds,
         all over by `deadline` (the loop's clock; `retry_time` from now by default).
 
-        A write (`idempotent` False) goes to one host only, and is sent again only if its
-        bytes never went out (a refused connection): a lost answer is UnknownOutcomeError."""
+        A write (`idempotent` False) goes to one host, sent again only if surely not carried
+        out (never sent, or -1 if `resend_busy`): a lost answer is UnknownOutcomeError."""
         hosts = self._hosts(api_base)
         for base in hosts:
             check_base(base)
@@ -343,7 +344,7 @@ class WeChatClient:
         # The backoff is planned on the client's clock (tests give it a fake one); the
         # loop's clock ends whatever is under way at the deadline.
         left = deadline - asyncio.get_running_loop().time()
-        tries = _Tries(hosts if idempotent else hosts[:1], time.monotonic() + left)
+        tries = _Tries(hosts if idempotent else hosts[:1], time.monotonic() + left, resend_busy)
         timer = asyncio.timeout_at(deadline)
         try:
             async with timer:
@@ -448,6 +449,7 @@ class _Tries:
 
     hosts: list[str]
     deadline: float  # on the client's clock (time.monotonic)
+    resend_busy: bool  # a write answered -1 may be sent again
     index: int = 0
     attempt: int = 1
 
@@ -469,8 +471,8 @@ async def _next_try(
     network = isinstance(error, NetworkError)
     if network:
         error.failed_over = len(tries.hosts) > 1
-    if not idempotent and not (network and not error.sent):
-        # Answered, or lost once sent: a write is never sent again.
+    if not idempotent and not (error.not_carried_out and (network or tries.resend_busy)):
+        # Lost once sent, or answered with anything but "busy": a write is not sent again.
         if network and error.retryable:
             raise UnknownOutcomeError(_host_of(tries.base), error.message) from None
         raise error

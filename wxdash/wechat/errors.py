@@ -24,7 +24,7 @@ from wxdash.i18n import N_, _
 
 # Credential errors: a refreshable token source is asked again, and the call retried once.
 TOKEN_REJECTED = frozenset({40001, 40014, 42001})
-# Errors worth retrying with backoff: WeChat says it is busy.
+# Errors worth retrying with backoff: WeChat says it is busy, and did not carry the call out.
 RETRYABLE_ERRCODES = frozenset({-1})
 # Calls too frequent: retried too, after a longer backoff.
 RATE_LIMITED = frozenset({45011})
@@ -129,6 +129,12 @@ class WxDashError(Exception):
         """Whether trying again (after a pause) may succeed."""
         return False
 
+    @property
+    def not_carried_out(self) -> bool:
+        """Whether WeChat surely did not carry the request out, so that even a write may be
+        sent again: it never went out, or WeChat answered it was busy (errcode -1)."""
+        return False
+
     def same_failure(self, other: WxDashError) -> bool:
         """Whether `other` says the same thing: the same errcode (each answer has its own
         rid), or the same message (a token source fails alike for each call)."""
@@ -179,6 +185,10 @@ class ApiError(WxDashError):
     @property
     def retryable(self) -> bool:
         return self._errcode in RETRYABLE_ERRCODES or self.rate_limited
+
+    @property
+    def not_carried_out(self) -> bool:
+        return self._errcode in RETRYABLE_ERRCODES
 
     @property
     def rate_limited(self) -> bool:
@@ -241,6 +251,10 @@ class NetworkError(WxDashError):
         # Set by the client when WeChat's backup hosts were tried too.
         self.failed_over = False
         super().__init__(template, **params)
+
+    @property
+    def not_carried_out(self) -> bool:
+        return not self.sent
 
     @property
     def hint(self) -> str:

@@ -22,6 +22,7 @@ from wxdash.i18n import N_, _
 from wxdash.safetext import visible
 from wxdash.wechat import command
 from wxdash.wechat.errors import ApiError, TokenError, UnsetVariableError, WxDashError
+from wxdash.wechat.models import parse_json_body
 from wxdash.wechat.redact import MASK, mask, redact, register_secret
 
 if TYPE_CHECKING:
@@ -305,9 +306,15 @@ class StableToken(_CachedToken):
         }
         try:
             # force_refresh invalidates the token everywhere and counts against 20 a day: it
-            # is sent at most once per refresh, never again on a lost answer or errcode -1.
-            data = await self._client.post_json(
-                self._api_base, STABLE_TOKEN_PATH, payload, idempotent=not force
+            # is sent at most once per refresh, never again on a lost answer or errcode -1
+            # (whether WeChat counts a busy answer is not documented).
+            data = await self._client.post(
+                self._api_base,
+                STABLE_TOKEN_PATH,
+                parse_json_body,
+                payload,
+                idempotent=not force,
+                resend_busy=False,
             )
         except ApiError as error:
             raise TokenError(

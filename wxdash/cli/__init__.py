@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         domains,
         fetch,
         find,
+        platform,
         probe,
         profile,
         quota,
@@ -146,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("show the cached results and make no request"),
     )
     commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
-    for command in (fetch, diff, check, find, probe, quota, domains, config, profile):
+    for command in (fetch, diff, check, find, probe, quota, domains, platform, config, profile):
         command.register(commands)
     return parser
 

@@ -42,7 +42,8 @@ class FakePlatform:
     def on_list(self, kind: str, entry: str) -> bool:
         """Whether a merchant's entry (with its scheme) may be added the third-party way: its
         host on the testing or the published list; for jump, a subdomain of one as well."""
-        host = entry.strip().rstrip("/").lower().split("://", 1)[-1]
+        netloc = entry.strip().rstrip("/").lower().split("://", 1)[-1].split("/", 1)[0]
+        host = netloc.rsplit(":", 1)[0] if ":" in netloc else netloc
         listed = self.testing[kind] | self.published[kind]
         if host in listed:
             return True

@@ -28,6 +28,15 @@ def same_host(host: str) -> str:
     return host.strip().rstrip("/").lower().split("://", 1)[-1]
 
 
+def host_of(entry: str) -> str:
+    """A merchant's entry (`wss://a.example.com:8443/`) as the platform's lists name it: the
+    host alone."""
+    netloc = same_host(entry).split("/", 1)[0]
+    if netloc.startswith("["):  # an IPv6 literal (lint refuses it anyway)
+        return netloc.split("]", 1)[0] + "]"
+    return netloc.rsplit(":", 1)[0] if ":" in netloc else netloc
+
+
 @dataclass(frozen=True, slots=True)
 class PlatformList:
     """One of the platform's lists as WeChat answered: testing (what test mini programs and
@@ -45,7 +54,7 @@ class PlatformList:
     def covers(self, host: str) -> bool:
         """Whether a merchant may add `host` the third-party way: it is on the list, or (for
         business domains) under one of its domains."""
-        host = same_host(host)
+        host = host_of(host)
         listed = self.hosts()
         if host in listed:
             return True

@@ -108,6 +108,13 @@ def _wanted(args: argparse.Namespace) -> list[tuple[str, str]]:
 
 def platform_of(session: Session, config: Config) -> Platform:
     """The config's [platform]; a usage error with the section to add when there is none."""
+    if config.platform is None and any("[platform]" in p.where for p in config.errors):
+        raise UsageError(
+            _("The [platform] section of {path} cannot be used: see the errors above").format(
+                path=config.path
+            ),
+            _("Fix it, then check with: wxdash config check"),
+        )
     if config.platform is None:
         raise UsageError(
             _("No [platform] section in {path}").format(path=config.path),

@@ -66,7 +66,8 @@ def plan_text(plan: PlatformPlan) -> str:
         server=plan.calls_this_month.get("server", 0), jump=plan.calls_this_month.get("jump", 0)
     )
     calls = _("{calls} call(s)").format(calls=plan.calls)
-    lines = [f"{_('third-party platform')}  {calls}; {month}"]
+    who = _("third-party platform")
+    lines = [f"{who}  {calls}; {month}"]
     mark = "+" if plan.action == "add" else "-"
     for changes in plan.send.values():
         lines += [f"  {mark} {c.protocol}  {visible(c.domain)}" for c in changes]

@@ -1503,6 +1503,7 @@ HEADLESS = [
     (["profile", "remove", "Shop C"], 0),
     (["profile", "import", "no-such-file.csv"], 2),
     (["quota", "-p", "Shop A"], 0),
+    (["platform", "domains", "list", "--demo"], 0),
     (["fetch", "-p", "Nobody"], 2),
     (["--version"], 0),
     (["fetch", "--help"], 0),

@@ -303,5 +303,7 @@ def test_the_log_keeps_one_month_and_refuses_a_bad_one(
 def test_help_lists_the_command_and_its_exit_codes(run_cli: Run, check: Any) -> None:
     top = check(run_cli("--help"), 0).stdout
     assert "domains" in top and "add or remove domains" in top
-    assert "domains: 1 a change not applied, 3 a dry run with changes." in " ".join(top.split())
+    assert "domains and platform: 1 a change not applied, 3 a dry run with changes." in (
+        " ".join(top.split())
+    )
     assert "--via {direct,third}" in check(run_cli("domains", "add", "--help"), 0).stdout

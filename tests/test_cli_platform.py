@@ -223,3 +223,10 @@ def test_the_demo_has_a_platform(run_cli: Run, check: Any) -> None:
                                              "--yes")), 0)  # fmt: skip
     assert "cdn.example-platform.com  applied" in added.stdout
     assert not ledger_path().exists()  # the demo keeps no ledger
+
+
+def test_help_names_the_command(run_cli: Run, check: Any) -> None:
+    top = check(run_cli("--help"), 0).stdout
+    assert "the third-party platform's own domain lists" in " ".join(top.split())
+    added = check(run_cli(*domains("add", "--help")), 0).stdout
+    assert "--server HOST" in added and "--jump HOST" in added and "--published" in added

@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_(
             "Exit codes: 0 ok, 1 a profile failed, 2 usage or config error, 3 diff: changes "
             "pending, 4 check: a domain missing, 5 find: no match, 6 probe: a host failing; "
-            "domains: 1 a change not applied, 3 a dry run with changes."
+            "domains and platform: 1 a change not applied, 3 a dry run with changes."
         ),
     )
     parser.add_argument(

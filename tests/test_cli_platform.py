@@ -16,7 +16,7 @@ import pytest
 from conftest import FAST, MARKER, Run, Writer, serve
 
 from wxdash.fakeserver import FakeWeChat
-from wxdash.ledger import ledger_path
+from wxdash.ledger import Ledger, ledger_path
 
 MODIFY = "/wxa/modify_domain"
 SETWEBVIEW = "/wxa/setwebviewdomain"
@@ -230,3 +230,39 @@ def test_help_names_the_command(run_cli: Run, check: Any) -> None:
     assert "the third-party platform's own domain lists" in " ".join(top.split())
     added = check(run_cli(*domains("add", "--help")), 0).stdout
     assert "--server HOST" in added and "--jump HOST" in added and "--published" in added
+
+
+def test_a_list_at_the_limit_is_left_out_and_a_lost_answer_is_settled_later(
+    platform: FakeWeChat, run_cli: Run, check: Any
+) -> None:
+    ledger = Ledger.for_user()
+    for _ in range(50):
+        ledger.sent(name="platform", appid="", via="platform", action="add", kind="jump",
+                    domains=[], scope="platform")  # fmt: skip
+    both = domains("add", "--server", "cdn.example.com", "--jump", "shop.example.org", "--yes")
+    platform.platform.scenario = "reset"  # the change is made, the answer lost
+    result = check(run_cli(*both), 1)
+    assert "this month: 0/50 server-list calls, 50/50 jump-list calls" in result.stdout
+    assert "shop.example.org  skipped (over the limit of 50 calls this month)" in result.stdout
+    assert "cdn.example.com  unknown" in result.stdout
+    assert platform.platform.write_calls == {"server": 1}
+    assert (
+        "wxa_server_domain  cdn.example.com  unknown" in check(run_cli("domains", "log"), 0).stdout
+    )
+    platform.platform.scenario = "ok"
+    again = check(run_cli(*domains("add", "--server", "cdn.example.com", "--yes")), 0)
+    assert "(already there)" in again.stdout and platform.platform.write_calls["server"] == 1
+    log = check(run_cli("domains", "log"), 0).stdout
+    assert "wxa_server_domain  cdn.example.com  applied" in log and "unknown" not in log
+
+
+def test_saving_a_profile_keeps_the_platform_section_and_its_literal_token_is_warned_of(
+    fake: FakeWeChat, write_config: Writer, config_path: Path, run_cli: Run, check: Any
+) -> None:
+    write_config({"profiles": [{"name": "A", "appid": APPID, "token_env": "X"}],
+                  "platform": {"access_token": MARKER, "api_base": fake.url}})  # fmt: skip
+    check(run_cli("profile", "add", "B", "--appid", "wx00000000000000bb", "--token-env", "X"), 0)
+    assert f'access_token = "{MARKER}"' in config_path.read_text()
+    config_path.chmod(0o644)
+    exposed = check(run_cli("config", "check"), 0).stderr
+    assert "holds a literal access_token that other users can read" in exposed

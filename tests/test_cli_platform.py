@@ -147,6 +147,9 @@ def test_without_a_platform_section_the_hint_shows_one(
     assert "[platform]\n    token_command = " in result.stderr
     bad = check(run_cli(*domains("add", "--server", "https://cdn.example.com")), 2)
     assert "not a host name: https://cdn.example.com" in bad.stderr
+    ip = check(run_cli(*domains("add", "--server", "10.0.0.1", "--jump", "api.weixin.qq.com")), 2)
+    assert "WeChat would refuse these hosts: 10.0.0.1: an IP address" in ip.stderr
+    assert "api.weixin.qq.com: " in ip.stderr
 
 
 @pytest.mark.parametrize(

@@ -103,7 +103,28 @@ def _wanted(args: argparse.Namespace) -> list[tuple[str, str]]:
             _("not a host name: {hosts}").format(hosts=", ".join(visible(h) for h in bad)),
             _("Give the host alone, without scheme, port or path: --server api.example.com"),
         )
-    return [(kind, host.lower()) for kind, host in args.wanted]
+    wanted = [(kind, host.lower()) for kind, host in args.wanted]
+    _lint(wanted)
+    return wanted
+
+
+def _lint(wanted: list[tuple[str, str]]) -> None:
+    """Refuse, before any call, a host WeChat would refuse: an IP, localhost, its own API."""
+    from wxdash.changes import lint_refusals
+    from wxdash.wechat.models import Protocol
+
+    as_urls = [
+        (Protocol.REQUEST if k == "server" else Protocol.WEBVIEW, f"https://{h}") for k, h in wanted
+    ]
+    refused = lint_refusals(as_urls)
+    if refused:
+        listed = "; ".join(
+            f"{visible((w.domain or '').removeprefix('https://'))}: {w.message}" for w in refused
+        )
+        raise UsageError(
+            _("WeChat would refuse these hosts: {listed}").format(listed=listed),
+            _("Give a domain name: no IP, localhost or WeChat's own API."),
+        )
 
 
 def platform_of(session: Session, config: Config) -> Platform:

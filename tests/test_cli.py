@@ -1504,6 +1504,7 @@ HEADLESS = [
     (["profile", "import", "no-such-file.csv"], 2),
     (["quota", "-p", "Shop A"], 0),
     (["domains", "confirmfiles", "-p", "Shop A", "--out", "files"], 0),
+    (["platform", "domains", "list", "--demo"], 0),
     (["fetch", "-p", "Nobody"], 2),
     (["--version"], 0),
     (["fetch", "--help"], 0),

@@ -61,6 +61,7 @@ class ProfilePlan:
     action: str
     send: dict[str, list[Change]] = field(default_factory=dict)  # "server"/"webview" -> changes
     skipped: list[Change] = field(default_factory=list)
+    refused: list[Change] = field(default_factory=list)  # before any call (the platform's list)
     calls_this_month: dict[str, int] = field(default_factory=dict)
     mixed: bool = False  # the profile already uses the other way
     view: DomainReport | None = None
@@ -238,18 +239,18 @@ async def _call(
         fleet.client, profile.api_base, fleet.source(profile), via=plan.via,
         action=plan.action, lists=lists,
     )  # fmt: skip
-    ledger.result(call, [_ledger_row(r) for r in results])
-    return [_merge(c, r) for c, r in zip(changes, results, strict=True)]
+    ledger.result(call, [ledger_row(r) for r in results])
+    return [merged(c, r) for c, r in zip(changes, results, strict=True)]
 
 
-def _ledger_row(result: DomainResult) -> dict[str, Any]:
+def ledger_row(result: DomainResult) -> dict[str, Any]:
     return {
         "protocol": result.protocol, "domain": result.domain, "result": result.result,
         "errcode": result.errcode, "rid": rid_of(result.message),
     }  # fmt: skip
 
 
-def _merge(change: Change, result: DomainResult) -> Change:
+def merged(change: Change, result: DomainResult) -> Change:
     return _with(
         change, result.result, errcode=result.errcode, message=result.message, hint=result.hint
     )

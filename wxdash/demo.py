@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wxdash import fakeserver
-from wxdash.profiles import Config, Profile
+from wxdash.profiles import Config, Platform, Profile
 from wxdash.wechat.tokens import TokenKind, TokenSpec
 
 if TYPE_CHECKING:
@@ -19,6 +19,12 @@ if TYPE_CHECKING:
     from wxdash.probes import HostMap, Trust
 
 DEMO_LATENCY = 0.15
+DEMO_PLATFORM_TOKEN = "demo-component-token"
+# The demo platform's own lists (testing and published): what its merchants may add --via third.
+DEMO_PLATFORM = {
+    "server": {"api.example-platform.com", "analytics.example-platform.com"},
+    "jump": {"example-platform.com"},
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +97,13 @@ class Demo:
                     api_base=self.server.url,
                 )
             )
-        return Config(path=Path("(demo)"), profiles=tuple(profiles))
+        fake = self.server.platform
+        fake.token = DEMO_PLATFORM_TOKEN
+        for kind, hosts in DEMO_PLATFORM.items():
+            fake.testing[kind].update(hosts)
+            fake.published[kind].update(hosts)
+        platform = Platform(TokenSpec(TokenKind.ACCESS_TOKEN, DEMO_PLATFORM_TOKEN), self.server.url)
+        return Config(path=Path("(demo)"), profiles=tuple(profiles), platform=platform)
 
     def probe_hosts(self) -> tuple[HostMap, Trust]:
         """The host map and trust a probe of the demo uses: its merchants' hosts served on

@@ -105,13 +105,15 @@ class Ledger:
         kind: str,
         domains: Iterable[tuple[str, str]],
         when: datetime | None = None,
+        **extra: Any,
     ) -> str:
-        """The line before a call; returns its id for the result line."""
+        """The line before a call; returns its id for the result line. `extra` keys (the
+        platform's `scope` and `published`) go into the line as they are."""
         call = secrets.token_hex(8)
         self._append({
             "time": (when or datetime.now(UTC)).isoformat(timespec="seconds"),
             "event": "sent", "id": call, "profile": name, "appid": appid, "via": via,
-            "action": action, "kind": kind,
+            "action": action, "kind": kind, **extra,
             "domains": [{"protocol": p, "domain": d} for p, d in domains],
         })  # fmt: skip
         return call

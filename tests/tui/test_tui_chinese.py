@@ -52,7 +52,10 @@ ALLOWED = {
     "api_base", "name", "errcode", "errmsg", "rid", "modify_domain", "modify_domain_directly",
     "get_effective_domain", "get_effective_webviewdomain",
     "wx",  # an appid's start, where a modal screen covers the rest
-    "stable_token", "lang", "ui", "null",
+    "stable_token", "lang", "ui", "null", "POST",
+    # the API's list names and its actions, in a plan's call and its lines
+    "requestdomain", "wsrequestdomain", "uploaddomain", "downloaddomain", "udpdomain",
+    "tcpdomain", "webviewdomain", "action", "add", "delete",
     # the protocols, as the console names them (request合法域名) and as users type them
     "request", "socket", "uploadFile", "downloadFile", "udp", "tcp",
     "ws", "upload", "download", "req", "up", "down",  # the toggles' short names

@@ -374,7 +374,7 @@ async def test_plus_on_a_tab_wxdash_cannot_change_says_where_to_go(
 
 
 async def test_the_plan_and_its_results_in_chinese(fake: FakeWeChat, write_config: Writer) -> None:
-    app = start(write_config, serve(fake, "Shop A", 1, domains=lists()), lang="zh")
+    app = start(write_config, serve(fake, "甲店", 1, domains=lists()), lang="zh")
     async with running(app) as pilot:
         await to_tab(pilot, "direct")
         screen = await plan_add(pilot, CDN)

@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         domains,
         fetch,
         find,
+        platform,
         probe,
         profile,
         quota,
@@ -127,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_(
             "Exit codes: 0 ok, 1 a profile failed, 2 usage or config error, 3 diff: changes "
             "pending, 4 check: a domain missing, 5 find: no match, 6 probe: a host failing; "
-            "domains: 1 a change not applied, 3 a dry run with changes."
+            "domains and platform: 1 a change not applied, 3 a dry run with changes."
         ),
     )
     parser.add_argument(
@@ -146,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("show the cached results and make no request"),
     )
     commands = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
-    for command in (fetch, diff, check, find, probe, quota, domains, config, profile):
+    for command in (fetch, diff, check, find, probe, quota, domains, platform, config, profile):
         command.register(commands)
     return parser
 

@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from wxdash.cli import EXIT_FAILED, EXIT_OK, EXIT_PENDING, UsageError, confirmfiles, worst
-from wxdash.cli.console import print_notice, write
+from wxdash.cli.console import print_error, print_notice, write
 from wxdash.cli.options import (
     Commands,
     add_common_options,
@@ -27,11 +27,13 @@ if TYPE_CHECKING:
     from wxdash.cli.session import Session
     from wxdash.confirmcheck import ConfirmCheck
     from wxdash.ledger import Ledger
+    from wxdash.platform_changes import PlatformCheck
     from wxdash.wechat.models import Protocol
 
 # --option -> the protocol's short name
 PROTOCOL_OPTIONS = ("request", "ws", "upload", "download", "udp", "tcp", "webview")
 CACHE_AGE = 300.0  # a cached result younger than this may serve the plan
+THIRD_ADD = ("third", "add")  # the one change the platform's own list is checked for
 
 
 def register(commands: Commands) -> None:
@@ -130,23 +132,57 @@ def run(args: argparse.Namespace) -> int:
         config = session.loaded()
         profiles = select_profiles(config, args.profiles, args.all)
         _only_demo_server(session, profiles)
+        check = _platform_check(session, wanted) if (args.via, args.action) == THIRD_ADD else None
         args.offline = False
         outcomes = gather(session, profiles, max_age=None if args.demo else CACHE_AGE)
         ledger = Ledger.for_user(demo=session.demo is not None)
         plans = [plan_profile(o, wanted, args.via, args.action, ledger) for o in outcomes]
         for plan in plans:
+            if check is not None:
+                check.refuse(plan)
             over_limit(plan)
         fetch_failed = report_failures(outcomes, webview=False)
+        refused = any(plan.refused for plan in plans)
         calls = sum(plan.calls for plan in plans)
         if args.dry_run:
-            write(plan_json(plans) if args.format == "json" else plan_text(plans))
-            return worst(EXIT_FAILED if fetch_failed else EXIT_OK, EXIT_PENDING if calls else 0)
+            write(plan_json(plans, check) if args.format == "json" else plan_text(plans, check))
+            failed = EXIT_FAILED if fetch_failed or refused else EXIT_OK
+            return worst(failed, EXIT_PENDING if calls else 0)
         if args.format == "text":
-            write(plan_text(plans))
-        if calls and not _confirmed(args, calls, sum(1 for p in plans if p.calls)):
+            write(plan_text(plans, check))
+        if calls and not confirmed(args, _question(calls, plans)):
             return EXIT_FAILED
         changes = _apply(session, plans, ledger, args)
     return _report(args, plans, changes)
+
+
+def _question(calls: int, plans: list[ProfilePlan]) -> str:
+    changing = sum(1 for p in plans if p.calls)
+    return _("{make}, to change {profiles}? [y/N] ").format(
+        make=make_calls(calls),
+        profiles=ngettext("{n} profile", "{n} profiles", changing).format(n=f"{changing:,}"),
+    )
+
+
+def _platform_check(session: Session, wanted: list[tuple[Protocol, str]]) -> PlatformCheck:
+    """The platform's lists a third-party add needs (server, jump), read once for the run; or
+    why they could not be."""
+    from wxdash.cli.platform import platform_of, read_lists
+    from wxdash.platform_changes import PlatformCheck
+    from wxdash.wechat.errors import WxDashError
+
+    config = session.config_read
+    assert config is not None
+    if config.platform is None:
+        return PlatformCheck(unchecked="no_section")
+    platform = platform_of(session, config)
+    kinds = sorted({"server" if protocol.is_server else "jump" for protocol, _d in wanted})
+    try:
+        lists = asyncio.run(read_lists(config, platform, kinds))
+    except WxDashError as error:
+        print_error(error.message, error.hint)
+        return PlatformCheck(unchecked="unreadable", detail=error.message)
+    return PlatformCheck(lists)
 
 
 def _only_demo_server(session: Session, profiles: list) -> None:
@@ -158,7 +194,12 @@ def _only_demo_server(session: Session, profiles: list) -> None:
         raise UsageError(_("--demo sends changes only to its own fake server"))
 
 
-def _confirmed(args: argparse.Namespace, calls: int, profiles: int) -> bool:
+def make_calls(calls: int) -> str:
+    return ngettext("Make {n} call", "Make {n} calls", calls).format(n=f"{calls:,}")
+
+
+def confirmed(args: argparse.Namespace, question: str) -> bool:
+    """--yes, or the user's yes to `question` on the terminal (none there: a usage error)."""
     if args.yes:
         return True
     if not sys.stdin.isatty():
@@ -166,10 +207,6 @@ def _confirmed(args: argparse.Namespace, calls: int, profiles: int) -> bool:
             _("No terminal to confirm the changes on"),
             _("Check the plan with --dry-run, then run again with --yes."),
         )
-    question = _("{make}, to change {profiles}? [y/N] ").format(
-        make=ngettext("Make {n} call", "Make {n} calls", calls).format(n=f"{calls:,}"),
-        profiles=ngettext("{n} profile", "{n} profiles", profiles).format(n=f"{profiles:,}"),
-    )
     print(question, end="", file=sys.stderr, flush=True)
     answer = sys.stdin.readline().strip().lower()
     if answer in ("y", "yes", _("y"), _("yes")):
@@ -242,7 +279,7 @@ def _drop_cache(plans: list[ProfilePlan]) -> None:
 def _report(args: argparse.Namespace, plans: list[ProfilePlan], changes: list[Change]) -> int:
     from wxdash.output.changes import change_line, changes_json, summary_text
 
-    skipped = [c for plan in plans for c in plan.skipped]
+    skipped = [c for plan in plans for c in (*plan.skipped, *plan.refused)]
     calls = sum(1 for plan in plans for changes_ in plan.send.values() if changes_)
     everything = changes + skipped
     if args.format == "json":
@@ -250,7 +287,7 @@ def _report(args: argparse.Namespace, plans: list[ProfilePlan], changes: list[Ch
     else:
         write("".join(change_line(c) + "\n" for c in skipped if c.reason != "present"))
         write(summary_text(everything, calls))
-    bad = any(c.result in ("refused", "failed", "unknown") for c in changes)
+    bad = any(c.result in ("refused", "failed", "unknown") for c in everything)
     bad = bad or any(c.reason in ("limit", "fetch") for c in skipped)
     return EXIT_FAILED if bad else EXIT_OK
 

@@ -11,6 +11,7 @@
 #   routes.py     the route table: path -> endpoint
 #   endpoints.py  one small function per endpoint: Request -> Answer
 #   writes.py     the write endpoints (modify_domain..., setwebviewdomain...), a release hook
+#   platform.py   the third-party platform: its own lists (component/modify_wxa_*_domain)
 #   answers.py    Request, Answer, and WeChat's errors (errmsg, rid)
 #   scenarios.py  the misbehaviours an app can be given
 #   hostile.py    those that break HTTP itself: dripped, endless, contradictory framing

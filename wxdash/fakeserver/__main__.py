@@ -43,7 +43,11 @@ def main() -> None:
         server.add_app(
             appid, token=f"token-{appid}", domains=domains, webview=webview, scenario=scenario
         )
-    print(f"fake WeChat on {server.url} with {args.apps} apps; token of appid X is token-X")
+    server.platform.token = "component-token"
+    print(
+        f"fake WeChat on {server.url} with {args.apps} apps; token of appid X is token-X; "
+        "the platform's component_access_token is component-token"
+    )
     server.start()
     try:
         while True:

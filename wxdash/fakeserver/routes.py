@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wxdash.fakeserver import endpoints, writes
+from wxdash.fakeserver import endpoints, platform, writes
 from wxdash.fakeserver.answers import Answer, Request
 
 Endpoint = Callable[[Request], Answer]
@@ -23,6 +23,8 @@ ROUTES: dict[str, Endpoint] = {
     "/wxa/setwebviewdomain_directly": writes.setwebviewdomain_directly,
     "/wxa/setwebviewdomain": writes.setwebviewdomain,
     "/wxa/get_webviewdomain_confirmfile": writes.webviewdomain_confirmfile,
+    platform.SERVER_PATH: platform.modify_wxa_server_domain,
+    platform.JUMP_PATH: platform.modify_wxa_jump_domain,
 }
 
 

@@ -11,6 +11,7 @@ from wxdash.fakeserver.answers import Refused
 from wxdash.fakeserver.apps import FakeApp
 from wxdash.fakeserver.datasets import empty_webview, sample_domains
 from wxdash.fakeserver.handler import LoopbackServer
+from wxdash.fakeserver.platform import FakePlatform
 
 
 class FakeWeChat:
@@ -25,9 +26,8 @@ class FakeWeChat:
         self.domain_calls = 0
         # Every app's token expires when the domain calls reach this number (see expire_all_at).
         self._expire_all_at: int | None = None
-        # The third-party platform's own lists (hosts, lower case) that 方式一 adds must be on.
-        self.platform_domains: set[str] = set()
-        self.platform_webview: set[str] = set()
+        # The third-party platform: its own lists, which 方式一 adds must be on.
+        self.platform = FakePlatform()
         self._server = LoopbackServer((host, port), self)
         self._thread: threading.Thread | None = None
 
@@ -57,6 +57,16 @@ class FakeWeChat:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def platform_domains(self) -> set[str]:
+        """The platform's testing server list (hosts, lower case); tests add to it."""
+        return self.platform.testing["server"]
+
+    @property
+    def platform_webview(self) -> set[str]:
+        """The platform's testing jump (business) domain list."""
+        return self.platform.testing["jump"]
 
     # -- apps ----------------------------------------------------------------------------
 

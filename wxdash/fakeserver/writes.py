@@ -26,11 +26,6 @@ def same_host(entry: str) -> str:
     return entry.strip().rstrip("/").lower()
 
 
-def _on_list(entry: str, listed: set[str]) -> bool:
-    """Whether the entry's host is on a platform list (hosts without scheme)."""
-    return same_host(entry).split("://", 1)[-1] in listed
-
-
 def modify_domain_directly(request: Request) -> Answer:
     """方式二: add or delete server domains in the app's direct_domain."""
     return _modify_server(request, "direct_domain", third=False)
@@ -98,8 +93,8 @@ def _modify_server(request: Request, group: str, *, third: bool) -> Answer:
     for key, entries in asked_lists.items():
         if any(not e.startswith(_SCHEMES[key]) for e in entries):
             raise Refused(86100)
-        listed = request.fake.platform_domains
-        if third and action == "add" and not all(_on_list(e, listed) for e in entries):
+        listed = request.fake.platform
+        if third and action == "add" and not all(listed.on_list("server", e) for e in entries):
             raise Refused(85018)
     changed, refused = 0, []
     for key, entries in asked_lists.items():
@@ -117,8 +112,8 @@ def _modify_webview(request: Request, group: str, *, third: bool) -> Answer:
     entries = [str(e) for e in asked.get("webviewdomain") or []]
     if any(not e.startswith("https://") for e in entries):
         raise Refused(86100)
-    listed = request.fake.platform_webview
-    if third and action == "add" and not all(_on_list(e, listed) for e in entries):
+    listed = request.fake.platform
+    if third and action == "add" and not all(listed.on_list("jump", e) for e in entries):
         raise Refused(89021)
     current = (app.webview if app.webview is not None else {}).setdefault(group, [])
     changed, refused = _apply(current, entries, action)

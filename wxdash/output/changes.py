@@ -12,11 +12,12 @@ from wxdash.safetext import visible
 
 if TYPE_CHECKING:
     from wxdash.changes import Change, ProfilePlan
+    from wxdash.platform_changes import PlatformCheck
 
 SUMMARY_KEYS = ("applied", "refused", "failed", "skipped", "unknown")
 
 
-def _reasons() -> dict[str, str]:
+def reasons() -> dict[str, str]:
     return {
         "present": _("already there"),
         "absent": _("already absent"),
@@ -24,6 +25,7 @@ def _reasons() -> dict[str, str]:
         "limit": _("over the limit of 50 calls this month"),
         "fetch": _("its current lists could not be fetched"),
         "cancelled": _("not sent: stopped before its turn"),
+        "platform": _("not on the platform's own list: WeChat would refuse it; not sent"),
     }
 
 
@@ -37,9 +39,11 @@ def _results() -> dict[str, str]:
     }
 
 
-def plan_json(plans: Iterable[ProfilePlan]) -> str:
+def plan_json(plans: Iterable[ProfilePlan], platform: PlatformCheck | None = None) -> str:
+    """The plan; with `platform` (a third-party add), what the platform's list said."""
     planned: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
     for plan in plans:
         for kind, changes in plan.send.items():
             for change in changes:
@@ -48,22 +52,37 @@ def plan_json(plans: Iterable[ProfilePlan]) -> str:
                 row["calls_this_month"] = plan.calls_this_month.get(kind, 0)
                 planned.append(row)
         skipped += [_skipped_json(c) for c in plan.skipped]
-    return dumps({"plan": planned, "skipped": skipped}) + "\n"
+        refused += [{**_skipped_json(c), "hint": c.hint} for c in plan.refused]
+    found: dict[str, Any] = {"plan": planned, "skipped": skipped, "refused": refused}
+    if platform is not None:
+        found["platform_list"] = platform.to_json()
+    return dumps(found) + "\n"
 
 
 def _skipped_json(change: Change) -> dict[str, Any]:
     return {**change.to_json(), "reason": change.reason}
 
 
-def plan_text(plans: Iterable[ProfilePlan]) -> str:
-    lines: list[str] = []
-    reasons = _reasons()
-    plans = list(plans)
-    if any(plan.via == "third" and plan.calls for plan in plans):
-        lines.append(
-            _("note: the platform's own list was not checked (wxdash cannot read it yet); "
-              "WeChat refuses a domain not on it with 85018 (89021 for webview)")
-        )  # fmt: skip
+def _platform_note(platform: PlatformCheck | None) -> list[str]:
+    """What a third-party add was checked against, in a line or two."""
+    if platform is None:
+        return []
+    if not platform.unchecked:
+        return [_("note: checked against the platform's own lists, read just now")]
+    if platform.unchecked == "no_section":
+        why = _("there is no [platform] section in the config")
+    else:
+        why = _("it could not be read: {error}").format(error=visible(platform.detail))
+    return [
+        _("note: the platform's own list was not checked ({why}); WeChat refuses a domain not "
+          "on it with 85018 (89021 for webview)").format(why=why)
+    ]  # fmt: skip
+
+
+def plan_text(plans: Iterable[ProfilePlan], platform: PlatformCheck | None = None) -> str:
+    lines: list[str] = _platform_note(platform)
+    why_of = reasons()
+    refused = False
     for plan in plans:
         profile = plan.profile
         month = _("this month: {server}/50 server-domain calls, {webview} webview calls").format(
@@ -76,8 +95,14 @@ def plan_text(plans: Iterable[ProfilePlan]) -> str:
         for changes in plan.send.values():
             lines += [f"  {mark} {c.protocol}  {visible(c.domain)}" for c in changes]
         for change in plan.skipped:
-            why = reasons.get(change.reason, change.reason)
+            why = why_of.get(change.reason, change.reason)
             lines.append(f"  = {change.protocol}  {visible(change.domain)}  ({why})")
+        for change in plan.refused:
+            why = _("not on the platform's own list: WeChat would answer {errcode}").format(
+                errcode=change.errcode
+            )
+            lines.append(f"  ! {change.protocol}  {visible(change.domain)}  ({why})")
+            refused = True
         if plan.mixed:
             other = _("third-party") if plan.via == "direct" else _("direct")
             lines.append(
@@ -85,6 +110,11 @@ def plan_text(plans: Iterable[ProfilePlan]) -> str:
                 + _("warning: this profile already has {other} domains; WeChat advises one "
                     "way per mini program").format(other=other)
             )  # fmt: skip
+    if refused:
+        lines.append(
+            _("hint: add it to the platform's list first (wxdash platform domains add --server "
+              "HOST, or --jump HOST for webview), or use --via direct")
+        )  # fmt: skip
     return "\n".join(lines) + "\n" if lines else ""
 
 
@@ -101,14 +131,16 @@ def changes_json(changes: list[Change], calls: int) -> str:
     return dumps({"changes": rows, "summary": summary(changes, calls)}) + "\n"
 
 
+def _actions() -> dict[str, str]:
+    return {"add": _("add"), "remove": _("remove")}
+
+
 def change_line(change: Change) -> str:
     result = _results().get(change.result, change.result)
-    line = (
-        f"{visible(change.name)}  {change.action} {change.protocol}  {visible(change.domain)}"
-        f"  {result}"
-    )
+    action = _actions().get(change.action, change.action)
+    line = f"{visible(change.name)}  {action} {change.protocol}  {visible(change.domain)}  {result}"
     if change.reason:
-        line += f" ({_reasons().get(change.reason, change.reason)})"
+        line += f" ({reasons().get(change.reason, change.reason)})"
     elif change.result == "refused":
         line += f" ({visible(change.message)})"
     elif change.errcode or change.result in ("failed", "unknown"):
@@ -137,6 +169,12 @@ def log_text(calls: list[dict[str, Any]]) -> str:
         head = "  ".join(
             visible(str(call.get(k, ""))) for k in ("time", "profile", "appid", "via", "action")
         )
+        if call.get("scope") == "platform":  # no appid: which list, and whether published too
+            head = "  ".join(
+                [visible(str(call.get("time", ""))), _("third-party platform"),
+                 visible(str(call.get("kind", ""))), visible(str(call.get("action", "")))]
+            )  # fmt: skip
+            head += ("  " + _("(published too)")) if call.get("published") else ""
         lines.append(f"{head}  {results.get(call.get('result'), str(call.get('result')))}")
         for d in call.get("domains", []):
             result = results.get(d.get("result"), str(d.get("result")))

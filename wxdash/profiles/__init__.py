@@ -12,10 +12,12 @@ changes a save applies, `saving` writes the bytes, and `store` ties them to one 
 from wxdash.profiles.checking import APPID_PATTERN, check_api_base, check_appid, check_profile
 from wxdash.profiles.config import (
     DEFAULT_CONCURRENCY,
+    PLATFORM_KEYS,
     PROFILE_KEYS,
     TOKEN_KEYS,
     Config,
     ConfigError,
+    Platform,
     Problem,
     Profile,
 )
@@ -48,11 +50,13 @@ __all__ = [
     "DEFAULT_KEYS",
     "MAX_CONCURRENCY",
     "NETWORK_KEYS",
+    "PLATFORM_KEYS",
     "PROFILE_KEYS",
     "TOKEN_KEYS",
     "Change",
     "Config",
     "ConfigError",
+    "Platform",
     "Problem",
     "Profile",
     "ProfileStore",

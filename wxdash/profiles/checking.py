@@ -9,7 +9,14 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from wxdash.i18n import _
-from wxdash.profiles.config import PROFILE_KEYS, TOKEN_KEYS, Problem, Profile
+from wxdash.profiles.config import (
+    PLATFORM_KEYS,
+    PROFILE_KEYS,
+    TOKEN_KEYS,
+    Platform,
+    Problem,
+    Profile,
+)
 from wxdash.profiles.location import CONFIG_FILENAME
 from wxdash.safetext import quoted, visible
 from wxdash.wechat.client import is_loopback
@@ -108,6 +115,45 @@ def profile_from_table(
         api_base=api_base,
         inherited=frozenset(inherited),
     )
+
+
+def platform_from_table(checker: Checker, table: Any) -> Platform | None:
+    """The [platform] table: a token source as a profile's (not inherited from [defaults],
+    whose token is the merchants'), and an optional api_base; None if it has an error."""
+    where = "[platform]"
+    if not isinstance(table, dict):
+        checker.add(
+            "error",
+            checker.where(where),
+            _("expected a table, got {value}").format(value=quoted(table)),
+        )
+        return None
+    mark = len(checker.problems)
+    for key in table:
+        if key not in PLATFORM_KEYS:
+            checker.add(
+                "warning",
+                checker.where(where, visible(str(key))),
+                _("unknown key, ignored (known keys: {keys})").format(
+                    keys=", ".join(PLATFORM_KEYS)
+                ),
+            )
+    token = _token(checker, where, table, {})
+    api_base = _api_base(checker, where, table, {})
+    if token is not None and token.kind in (TokenKind.APPSECRET, TokenKind.APPSECRET_ENV):
+        checker.add(
+            "error",
+            checker.where(where, token.kind.value),
+            _(
+                "a component_access_token cannot be had for an appsecret: WeChat gives it only "
+                "for the component_verify_ticket it pushes to the platform's server; use "
+                "token_command (your platform's token service), token_env or access_token"
+            ),
+            "token",
+        )
+    if checker.errors_since(mark) or token is None:
+        return None
+    return Platform(token=token, api_base=api_base)
 
 
 def _profile_where(index: int | None, table: Any) -> str:

@@ -17,6 +17,8 @@ DEFAULT_CONCURRENCY = 16
 
 PROFILE_KEYS = ("name", "appid", *(k.value for k in TokenKind), "api_base")
 TOKEN_KEYS = tuple(k.value for k in TokenKind)
+# A [platform] table: the third-party platform's own token source (component_access_token).
+PLATFORM_KEYS = (*TOKEN_KEYS, "api_base")
 
 
 class ConfigError(WxDashError):
@@ -55,6 +57,15 @@ class Profile:
 
 
 @dataclass(frozen=True, slots=True)
+class Platform:
+    """The third-party platform itself ([platform]): where its component_access_token comes
+    from, and (optionally) its own API host."""
+
+    token: TokenSpec
+    api_base: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong in the config file, located as precisely as possible."""
 
@@ -80,6 +91,7 @@ class Config:
     lang: str | None = None
     theme: str | None = None
     defaults: dict[str, str] = field(default_factory=dict)  # [defaults]' token and api_base
+    platform: Platform | None = None  # [platform], for `platform domains` and --via third
     problems: tuple[Problem, ...] = ()
     exists: bool = False
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from wxdash.files import NotRegularFileError, read_regular
 from wxdash.i18n import LANGUAGES, N_, _
-from wxdash.profiles.checking import Checker, profile_from_table
+from wxdash.profiles.checking import Checker, platform_from_table, profile_from_table
 from wxdash.profiles.config import (
     DEFAULT_CONCURRENCY,
     TOKEN_KEYS,
@@ -23,7 +23,7 @@ from wxdash.safetext import quoted, visible
 from wxdash.wechat.client import NetworkSettings
 
 MAX_CONCURRENCY = 256
-SECTIONS = ("profiles", "defaults", "network", "ui")
+SECTIONS = ("profiles", "defaults", "network", "ui", "platform")
 # Keys a [defaults] table may give every profile.
 DEFAULT_KEYS = (*TOKEN_KEYS, "api_base")
 NETWORK_KEYS = {
@@ -99,7 +99,9 @@ def build_config(path: Path, doc: Mapping[str, Any] | None) -> Config:
             checker.add(
                 "warning",
                 checker.where(visible(str(key))),
-                _("unknown top-level key, ignored (known: profiles, defaults, network, ui)"),
+                _("unknown top-level key, ignored (known: {keys})").format(
+                    keys=", ".join(SECTIONS)
+                ),
             )
     defaults = _defaults(checker, doc)
     numbers = _network_numbers(checker, doc)
@@ -115,6 +117,7 @@ def build_config(path: Path, doc: Mapping[str, Any] | None) -> Config:
         lang=lang,
         theme=_theme(checker, ui),
         defaults={k: v for k, v in defaults.items() if isinstance(v, str)},
+        platform=platform_from_table(checker, doc["platform"]) if "platform" in doc else None,
         problems=tuple(checker.problems),
         exists=True,
     )

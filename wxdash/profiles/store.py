@@ -86,7 +86,9 @@ class ProfileStore:
 def secrets_exposed(config: Config) -> Problem | None:
     """A warning if the file holds a literal access_token or appsecret and other users may
     read it (group or others have read permission), with the chmod that fixes it."""
-    keys = sorted({p.token.kind.value for p in config.profiles if p.token.kind.secret})
+    tokens = [p.token for p in config.profiles]
+    tokens += [config.platform.token] if config.platform is not None else []
+    keys = sorted({t.kind.value for t in tokens if t.kind.secret})
     if not keys or not config.exists or os.name == "nt":  # Windows has no such mode bits
         return None
     try:

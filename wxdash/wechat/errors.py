@@ -65,8 +65,8 @@ _HINTS: dict[int, str] = {
     85016: N_("Too many domains: at most 200 per protocol; remove some first."),
     85017: N_("Nothing to change: the domains are already there (or already absent)."),
     85018: N_(
-        "The domain is not on your third-party platform's list: add it there first, "
-        "or use --via direct."
+        "The domain is not on your third-party platform's list: add it there first "
+        "(wxdash platform domains add --server HOST), or use --via direct."
     ),
     85301: N_("A domain breaks WeChat's domain rules; nothing was changed."),
     85302: N_("A domain has no ICP filing; nothing was changed."),
@@ -85,7 +85,8 @@ _HINTS: dict[int, str] = {
     89020: N_("Your third-party platform has no business domains yet: add them there first."),
     89021: N_(
         "The business domain is not on your third-party platform's list (or under one of "
-        "its domains): add it there first, or use --via direct."
+        "its domains): add it there first (wxdash platform domains add --jump HOST), or use "
+        "--via direct."
     ),
     89029: N_("Too many business domains: remove some first."),
     89231: N_("Personal mini programs cannot set business domains."),

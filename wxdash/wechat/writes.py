@@ -58,18 +58,22 @@ async def change_domains(
         answer = await client.call_with_token(
             api_base, path_for(via, webview), token, parse_json_body, payload, idempotent=False
         )
-    except UnknownOutcomeError as error:
+    except WxDashError as error:
+        return error_results(error, sent)
+    return results_of(answer, sent)
+
+
+def error_results(error: WxDashError, sent: Sequence[tuple[str, str]]) -> list[DomainResult]:
+    """Every sent domain's result when the call as a whole did not succeed: `unknown` for a
+    lost answer, `skipped` for "nothing to change", else `failed` with WeChat's errmsg."""
+    if isinstance(error, UnknownOutcomeError):
         return [DomainResult(k, d, "unknown", None, error.message, error.hint) for k, d in sent]
-    except ApiError as error:
+    if isinstance(error, ApiError):
         result = "skipped" if error.errcode in NOTHING_TO_CHANGE else "failed"
         return [
             DomainResult(k, d, result, error.errcode, error.errmsg, error.hint) for k, d in sent
         ]
-    except WxDashError as error:
-        return [
-            DomainResult(k, d, "failed", error.errcode, error.message, error.hint) for k, d in sent
-        ]
-    return results_of(answer, sent)
+    return [DomainResult(k, d, "failed", error.errcode, error.message, error.hint) for k, d in sent]
 
 
 def refusals(answer: Mapping[str, Any]) -> dict[str, str]:

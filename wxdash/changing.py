@@ -24,6 +24,7 @@ from wxdash.changes import Change, ProfilePlan, apply_plans, over_limit, plan_pr
 from wxdash.fetching import FetchLanded
 from wxdash.fleet import FetchOutcome, now
 from wxdash.ledger import Ledger
+from wxdash.platform_changes import PlatformCheck, check_platform
 from wxdash.probes.trust import TrustError
 from wxdash.wechat.models import Protocol
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from wxdash.cache import ResultCache
     from wxdash.confirmcheck import ConfirmCheck
     from wxdash.fleet import Fleet
-    from wxdash.profiles import Profile
+    from wxdash.profiles import Platform, Profile
 
 # What the dashboard holds may serve a plan if fetched this recently (seconds), as for the CLI.
 FRESH = 300.0
@@ -61,6 +62,7 @@ class ChangeRun:
     fetched: int = 0  # profiles whose lists were fetched for the plan, of `to_fetch`
     to_fetch: int = 0
     plans: list[ProfilePlan] = field(default_factory=list)
+    check: PlatformCheck | None = None  # a third-party add's, against the platform's lists
     calls_done: int = 0
     results: list[Change] = field(default_factory=list)
     error: str | None = None  # the run could not go on (the lock, the verification check)
@@ -79,7 +81,8 @@ class ChangeRun:
 
     @property
     def skipped(self) -> list[Change]:
-        return [change for plan in self.plans for change in plan.skipped]
+        """What is not sent: nothing to do, over the limit, and (ahead of time) refused."""
+        return [change for plan in self.plans for change in (*plan.refused, *plan.skipped)]
 
 
 class ChangeProgress(Message):
@@ -112,12 +115,14 @@ class Changing:
         *,
         cache: ResultCache | None,
         confirm: Callable[[], ConfirmCheck | None],
+        platform: Callable[[], Platform | None],
     ) -> None:
         self._owner = owner
         self._fleet = fleet
         self.ledger = ledger
         self._cache = cache
         self._confirm = confirm
+        self._platform = platform
         self.run: ChangeRun | None = None
 
     @property
@@ -178,19 +183,25 @@ class Changing:
                 if time.monotonic() - told >= PROGRESS_EVERY:
                     told = time.monotonic()
                     self._tell(run)
+        if (request.via, request.action) == ("third", "add"):
+            run.check = await check_platform(
+                self._fleet.client, self._platform(), request.wanted, self._fleet.command_timeout
+            )
         ordered = [outcomes[p.name] for p in request.profiles]
-        run.plans = await asyncio.to_thread(self._make_plans, request, ordered)
+        run.plans = await asyncio.to_thread(self._make_plans, request, ordered, run.check)
         run.stage = "planned"
         self._tell(run)
 
     def _make_plans(
-        self, request: ChangeRequest, outcomes: list[FetchOutcome]
+        self, request: ChangeRequest, outcomes: list[FetchOutcome], check: PlatformCheck | None
     ) -> list[ProfilePlan]:
         wanted = list(request.wanted)
         plans = [
             plan_profile(o, wanted, request.via, request.action, self.ledger) for o in outcomes
         ]
         for plan in plans:
+            if check is not None:
+                check.refuse(plan)
             over_limit(plan)
         return plans
 

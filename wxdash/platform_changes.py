@@ -5,7 +5,7 @@ before any call."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,10 @@ from wxdash.wechat.platform import FIELDS, PlatformList, change_list, host_of, s
 
 if TYPE_CHECKING:
     from wxdash.changes import ProfilePlan
+    from wxdash.profiles import Platform
     from wxdash.wechat.client import TokenProvider, WeChatClient
+    from wxdash.wechat.models import Protocol
+    from wxdash.wechat.tokens import TokenSource
 
 # How the platform's calls are named in the ledger: no merchant has an empty appid.
 PLATFORM_NAME = "platform"
@@ -146,6 +149,7 @@ class PlatformCheck:
     lists: Mapping[str, PlatformList] = field(default_factory=dict)
     unchecked: str = ""
     detail: str = ""
+    hint: str = ""
 
     def refuse(self, plan: ProfilePlan) -> None:
         """Move each planned add whose host the platform's list lacks to `plan.refused`, with
@@ -163,6 +167,40 @@ class PlatformCheck:
 
     def to_json(self) -> dict[str, Any]:
         return {"checked": not self.unchecked, "reason": self.unchecked or None}
+
+
+def platform_source(
+    client: WeChatClient, platform: Platform, command_timeout: float
+) -> TokenSource:
+    """The platform's token source; a token_command runs with WXDASH_PROFILE=platform."""
+    from wxdash.wechat.tokens import make_source
+
+    return make_source(
+        platform.token, appid=PLATFORM_APPID, profile=PLATFORM_NAME, client=client,
+        api_base=platform.api_base, command_timeout=command_timeout,
+    )  # fmt: skip
+
+
+async def check_platform(
+    client: WeChatClient,
+    platform: Platform | None,
+    wanted: Iterable[tuple[Protocol, str]],
+    command_timeout: float,
+) -> PlatformCheck:
+    """What a third-party add of `wanted` is checked against: the platform's lists it needs
+    (server, jump), read now; or why they could not be."""
+    from wxdash.wechat.errors import WxDashError
+    from wxdash.wechat.platform import read_list
+
+    if platform is None:
+        return PlatformCheck(unchecked="no_section")
+    kinds = sorted({NEEDS["server" if p.is_server else "webview"][0] for p, _d in wanted})
+    token = platform_source(client, platform, command_timeout)
+    try:
+        lists = {kind: await read_list(client, platform.api_base, token, kind) for kind in kinds}
+    except WxDashError as error:
+        return PlatformCheck(unchecked="unreadable", detail=error.message, hint=error.hint)
+    return PlatformCheck(lists)
 
 
 def _refused(change: Change, errcode: int) -> Change:

@@ -70,8 +70,10 @@ def plan_screen(app: WxDashApp) -> ChangePlanScreen:
 
 
 def box(app: WxDashApp) -> str:
-    """The plan screen's box, its lines joined into one (wrapped lines read as one)."""
-    return " ".join(widget_text(app, "#plan-box").split())
+    """The plan screen's box, its lines joined into one without its borders (wrapped lines
+    read as one)."""
+    lines = [line.strip().strip("│").strip() for line in widget_text(app, "#plan-box").split("\n")]
+    return " ".join(" ".join(lines).split())
 
 
 async def to_tab(pilot: Pilot[Any], tab: str) -> None:
@@ -218,6 +220,35 @@ async def test_a_failed_call_shows_its_error_and_hint(
     assert calls(fake, 1, THIRD) == 1
     [call] = Ledger.for_user().calls()
     assert call["domains"][0]["errcode"] == 85018
+
+
+async def test_a_third_party_add_off_the_platforms_list_is_refused_before_any_call(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    fake.platform.token = f"{MARKER}-platform"
+    fake.platform.testing["server"].add("api.example.com")
+    path = write_config({
+        **config(serve(fake, "Shop A", 1, domains=lists())),
+        "platform": {"access_token": fake.platform.token, "api_base": fake.url},
+    })  # fmt: skip
+    app = WxDashApp(config_file=str(path))
+    async with running(app) as pilot:
+        await to_tab(pilot, "third")
+        await plan_add(pilot, f"{CDN} https://api.example.com")
+        text = box(app)
+        assert "checked against the platform's own lists" in text
+        why = "not on the platform's own list: WeChat would answer 85018"
+        assert f"! requestdomain {CDN} ({why})" in text
+        assert "+ requestdomain https://api.example.com" in text
+        screen = plan_screen(app)
+        result = await applied(pilot, screen.run)
+        assert "applied 1, refused 1" in result
+        assert f"requestdomain {CDN} refused" in result
+        shown = screen_text(app)
+    assert fake.app(APPID_1).write_bodies == [
+        (THIRD, {"action": "add", "requestdomain": ["https://api.example.com"]})
+    ]
+    assert_no_marker([shown], [ledger_path().parent])
 
 
 async def test_a_profile_at_the_monthly_limit_is_left_out_without_a_call(

@@ -167,22 +167,22 @@ def _question(calls: int, plans: list[ProfilePlan]) -> str:
 def _platform_check(session: Session, wanted: list[tuple[Protocol, str]]) -> PlatformCheck:
     """The platform's lists a third-party add needs (server, jump), read once for the run; or
     why they could not be."""
-    from wxdash.cli.platform import platform_of, read_lists
-    from wxdash.platform_changes import PlatformCheck
-    from wxdash.wechat.errors import WxDashError
+    from wxdash.cli.platform import platform_of
+    from wxdash.platform_changes import check_platform
+    from wxdash.wechat.client import WeChatClient
 
     config = session.config_read
     assert config is not None
-    if config.platform is None:
-        return PlatformCheck(unchecked="no_section")
-    platform = platform_of(session, config)
-    kinds = sorted({"server" if protocol.is_server else "jump" for protocol, _d in wanted})
-    try:
-        lists = asyncio.run(read_lists(config, platform, kinds))
-    except WxDashError as error:
-        print_error(error.message, error.hint)
-        return PlatformCheck(unchecked="unreadable", detail=error.message)
-    return PlatformCheck(lists)
+    platform = platform_of(session, config) if config.platform is not None else None
+
+    async def read() -> PlatformCheck:
+        async with WeChatClient(config.network) as client:
+            return await check_platform(client, platform, wanted, config.token_command_timeout)
+
+    check = asyncio.run(read())
+    if check.unchecked == "unreadable":
+        print_error(check.detail, check.hint)
+    return check
 
 
 def _only_demo_server(session: Session, profiles: list) -> None:

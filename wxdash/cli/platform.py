@@ -21,9 +21,7 @@ if TYPE_CHECKING:
     from wxdash.ledger import Ledger
     from wxdash.platform_changes import PlatformPlan
     from wxdash.profiles import Config, Platform
-    from wxdash.wechat.client import WeChatClient
     from wxdash.wechat.platform import PlatformList
-    from wxdash.wechat.tokens import TokenSource
 
 # A host as the platform's lists take it: no scheme, path, port, space or `;` (the separator).
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
@@ -152,22 +150,13 @@ async def read_lists(
     config: Config, platform: Platform, kinds: list[str]
 ) -> dict[str, PlatformList]:
     """The platform's lists of these kinds, read one after the other."""
+    from wxdash.platform_changes import platform_source
     from wxdash.wechat.client import WeChatClient
     from wxdash.wechat.platform import read_list
 
     async with WeChatClient(config.network) as client:
-        token = _source(client, config, platform)
+        token = platform_source(client, platform, config.token_command_timeout)
         return {kind: await read_list(client, platform.api_base, token, kind) for kind in kinds}
-
-
-def _source(client: WeChatClient, config: Config, platform: Platform) -> TokenSource:
-    """The platform's token source; a token_command runs with WXDASH_PROFILE=platform."""
-    from wxdash.wechat.tokens import make_source
-
-    return make_source(
-        platform.token, appid="", profile="platform", client=client,
-        api_base=platform.api_base, command_timeout=config.token_command_timeout,
-    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -237,7 +226,7 @@ def _apply(
     ledger: Ledger,
 ) -> list[Change]:  # fmt: skip
     from wxdash.output.changes import change_line
-    from wxdash.platform_changes import apply_platform, over_limit, settle
+    from wxdash.platform_changes import apply_platform, over_limit, platform_source, settle
     from wxdash.wechat.client import WeChatClient
 
     config = session.config_read
@@ -249,7 +238,7 @@ def _apply(
 
     async def work() -> list[Change]:
         async with WeChatClient(config.network) as client:
-            token = _source(client, config, platform)
+            token = platform_source(client, platform, config.token_command_timeout)
             return await apply_platform(client, platform.api_base, token, plan, ledger, done)
 
     with ledger.locked():  # the budget check and the calls, one run at a time

@@ -83,11 +83,11 @@ def body_text(run: ChangeRun) -> str:
     if run.stage in ("planning",):
         return ""
     if run.stage in ("planned", "waiting"):
-        lines = plan_text(run.plans).splitlines()
+        lines = plan_text(run.plans, run.check).splitlines()
     else:
         done = sorted(run.results, key=lambda c: c.result not in BAD)
         if run.stage == "done":
-            done += [c for c in run.skipped if c.reason != "present"]
+            done += [c for c in run.skipped if c.reason not in ("present", "absent")]
         lines = [line for change in done for line in change_line(change).splitlines()]
     if len(lines) > MAX_LINES:
         more = len(lines) - MAX_LINES

@@ -149,8 +149,9 @@ class DashboardScreen(
         self.probing = Probing(self, app.probe_setup, app.probe_settings, app.probe_store)
         ledger = Ledger.for_user(demo=app.demo)  # the demo keeps none
         self.changing = Changing(
-            self, self.fetching.fleet, ledger, cache=app.cache, confirm=self.confirm_check
-        )
+            self, self.fetching.fleet, ledger, cache=app.cache, confirm=self.confirm_check,
+            platform=lambda: self.app.config.platform,
+        )  # fmt: skip
 
     # -- layout --------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from wxdash.profiles import (
 from wxdash.profiles import set_language as save_language
 from wxdash.profiles import set_theme as save_theme
 from wxdash.safetext import visible
+from wxdash.screens.confirm import ConfirmScreen
 from wxdash.screens.dashboard import DashboardScreen
 from wxdash.screens.help import HelpScreen
 from wxdash.textual_words import TranslatedTextual, translate_bindings
@@ -114,6 +115,24 @@ class WxDashApp(TranslatedTextual[int]):
         """The screen beneath any dialog (kept after quitting, for what it last showed)."""
         assert self._dashboard is not None, "the app has not started"
         return self._dashboard
+
+    async def action_quit(self) -> None:
+        """Quit; while domain changes are being applied, only once the user says so: the
+        calls under way would end `unknown` (the next run settles them)."""
+        changing = self._dashboard.changing if self._dashboard is not None else None
+        if changing is None or not changing.busy or isinstance(self.screen, ConfirmScreen):
+            self.exit()
+            return
+        self.push_screen(
+            ConfirmScreen(
+                _("Quit while changes are applied?"),
+                _("Calls to WeChat are under way. Quitting now leaves them unknown in the "
+                  "ledger until the next run settles them; escape on the plan stops the rest "
+                  "cleanly."),
+                _("Quit"),
+            ),
+            lambda yes: self.exit() if yes else None,
+        )  # fmt: skip
 
     def get_default_screen(self) -> Screen[Any]:
         self._dashboard = DashboardScreen(start=self._initial_profile(), offline=self.offline)

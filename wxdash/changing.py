@@ -221,10 +221,15 @@ class Changing:
             self._tell(run)
 
     async def _calls(self, run: ChangeRun) -> None:
+        told = time.monotonic()
+
         def landed(results: list[Change]) -> None:
+            nonlocal told
             run.calls_done += 1
             run.results += results
-            self._tell(run)
+            if time.monotonic() - told >= PROGRESS_EVERY:  # the end is told at once anyway
+                told = time.monotonic()
+                self._tell(run)
 
         for plan in run.plans:
             settle(self.ledger, plan)

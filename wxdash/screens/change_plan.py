@@ -4,6 +4,7 @@ refusals included. The same plan and the same words as `wxdash domains`."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -14,9 +15,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.widgets import Button, Static
 
+from wxdash.changes import Change
 from wxdash.changing import ChangeRun
 from wxdash.i18n import _, ngettext
-from wxdash.output.changes import change_line, plan_text, summary_text
+from wxdash.output.changes import change_line, plan_text, reasons, summary_text
 from wxdash.screens.dialog import Dialog
 from wxdash.styles import stylesheet
 from wxdash.wechat.writes import ACTIONS, path_for
@@ -24,6 +26,8 @@ from wxdash.wechat.writes import ACTIONS, path_for
 # The plan or the results beyond this many lines are left to `wxdash domains log`.
 MAX_LINES = 400
 BAD = ("failed", "unknown", "refused")
+# Why a change was not sent that the user should see first: not "nothing to do".
+LEFT_OUT = ("limit", "fetch", "cancelled", "platform")
 
 
 def _calls_phrase(run: ChangeRun) -> str:
@@ -45,6 +49,17 @@ def _apis(run: ChangeRun) -> str:
     )
 
 
+def _left_out(run: ChangeRun) -> list[str]:
+    """`Not sent: 83 (its current lists could not be fetched)`, a line per reason, so that a
+    fleet's plan says what it leaves out before its thousand lines."""
+    counts = Counter(c.reason for c in run.skipped if c.reason in LEFT_OUT)
+    why = reasons()
+    return [
+        _("Not sent: {n} ({why})").format(n=f"{n:,}", why=why.get(reason, reason))
+        for reason, n in counts.most_common()
+    ]
+
+
 def head_text(run: ChangeRun) -> str:
     """What the run is doing, in a line or three."""
     if run.stage == "planning":
@@ -54,11 +69,14 @@ def head_text(run: ChangeRun) -> str:
             )
         return _("Planning…")
     if run.stage == "planned":
+        left = _left_out(run)
         if not run.calls:
-            return _("Nothing to send: every domain is already as asked, or cannot be sent.")
+            nothing = _("Nothing to send: every domain is already as asked, or cannot be sent.")
+            return "\n".join((nothing, *left))
         return "\n".join(
             (
                 _calls_phrase(run),
+                *left,
                 _apis(run),
                 _("WeChat counts every server-domain change against the month's 50 per mini "
                   "program, whatever its result."),
@@ -85,9 +103,7 @@ def body_text(run: ChangeRun) -> str:
     if run.stage in ("planned", "waiting"):
         lines = plan_text(run.plans, run.check).splitlines()
     else:
-        done = sorted(run.results, key=lambda c: c.result not in BAD)
-        if run.stage == "done":
-            done += [c for c in run.skipped if c.reason not in ("present", "absent")]
+        done = _results_in_order(run)
         lines = [line for change in done for line in change_line(change).splitlines()]
     if len(lines) > MAX_LINES:
         more = len(lines) - MAX_LINES
@@ -102,6 +118,18 @@ def body_text(run: ChangeRun) -> str:
     return "\n".join(lines)
 
 
+def _results_in_order(run: ChangeRun) -> list[Change]:
+    """What came back, the problems first: refused, failed or unknown; then (once done) what
+    was left out; then what was applied. Nothing-to-do skips are not listed."""
+    bad = [c for c in run.results if c.result in BAD]
+    fine = [c for c in run.results if c.result not in BAD]
+    left: list[Change] = []
+    if run.stage == "done":
+        left = [c for c in run.skipped if c.reason in LEFT_OUT]
+        fine += [c for c in run.skipped if c.reason == "recent"]
+    return bad + left + fine
+
+
 class ChangePlanScreen(Dialog[None]):
     """Shows `run` as it goes (`show`); `y` applies a plan with calls to make, `n`/escape
     cancels it, stops an apply (the calls under way finish), or closes the results."""
@@ -111,6 +139,13 @@ class ChangePlanScreen(Dialog[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "apply", show=False),
         Binding("n,escape", "back", show=False),
+        # The plan of a fleet is long: it scrolls whatever has the focus.
+        Binding("up,k", "scroll('up')", show=False),
+        Binding("down,j", "scroll('down')", show=False),
+        Binding("pageup", "scroll('page_up')", show=False),
+        Binding("pagedown,space", "scroll('page_down')", show=False),
+        Binding("home", "scroll('home')", show=False),
+        Binding("end", "scroll('end')", show=False),
     ]
 
     def __init__(
@@ -146,7 +181,9 @@ class ChangePlanScreen(Dialog[None]):
         except NoMatches:
             return  # not composed yet: on_mount draws it
         head.update(head_text(run))
-        self.query_one("#plan-body", Static).update(body_text(run))
+        body = body_text(run)
+        self.query_one("#plan-body", Static).update(body)
+        self.query_one("#plan-scroll").display = bool(body)
         self.set_class(run.stage == "done" and any(c.result in BAD for c in run.results), "bad")
         apply = self.query_one("#apply", Button)
         apply.display = run.stage == "planned" and run.calls > 0
@@ -157,6 +194,10 @@ class ChangePlanScreen(Dialog[None]):
             "waiting": _("Stop (escape)"),
             "done": _("Close (escape)"),
         }.get(run.stage, _("Cancel (escape)"))
+
+    def action_scroll(self, how: str) -> None:
+        scroll = self.query_one("#plan-scroll", VerticalScroll)
+        getattr(scroll, f"scroll_{how}")(animate=False)
 
     def action_apply(self) -> None:
         if self.run.stage == "planned" and self.run.calls:

@@ -18,8 +18,8 @@ import pytest
 from conftest import FAST, MARKER, Run, Writer, serve
 
 from wxdash import fakeserver
+from wxdash.changes.ledger import Ledger, ledger_path
 from wxdash.fakeserver import FakeWeChat
-from wxdash.ledger import Ledger, ledger_path
 
 DIRECT = "/wxa/modify_domain_directly"
 CDN = "https://cdn.example.com"

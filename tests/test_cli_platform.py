@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from conftest import FAST, MARKER, Run, Writer, serve
 
+from wxdash.changes.ledger import Ledger, ledger_path
 from wxdash.fakeserver import FakeWeChat
-from wxdash.ledger import Ledger, ledger_path
 
 MODIFY = "/wxa/modify_domain"
 SETWEBVIEW = "/wxa/setwebviewdomain"

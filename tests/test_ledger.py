@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import Run
 
-from wxdash.ledger import Ledger, ledger_path
+from wxdash.changes.ledger import Ledger, ledger_path
 
 
 def test_the_ledger_is_private_and_a_sent_line_without_result_reads_unknown() -> None:

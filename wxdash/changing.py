@@ -20,17 +20,18 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 from textual.widget import Widget
 
-from wxdash.changes import Change, ProfilePlan, apply_plans, over_limit, plan_profile, settle
+from wxdash.changes.apply import apply_plans
+from wxdash.changes.ledger import Ledger
+from wxdash.changes.plan import Change, ProfilePlan, over_limit, plan_profile, settle
+from wxdash.changes.platform import PlatformCheck, check_platform
 from wxdash.fetching import FetchLanded
 from wxdash.fleet import FetchOutcome, now
-from wxdash.ledger import Ledger
-from wxdash.platform_changes import PlatformCheck, check_platform
 from wxdash.probes.trust import TrustError
 from wxdash.wechat.models import Protocol
 
 if TYPE_CHECKING:
     from wxdash.cache import ResultCache
-    from wxdash.confirmcheck import ConfirmCheck
+    from wxdash.changes.confirmcheck import ConfirmCheck
     from wxdash.fleet import Fleet
     from wxdash.profiles import Platform, Profile
 

@@ -29,9 +29,9 @@ from tuikit import (
 )
 
 from wxdash.app import WxDashApp
+from wxdash.changes.ledger import Ledger, ledger_path
 from wxdash.changing import ChangeRun
 from wxdash.fakeserver import PROTOCOL_KEYS, FakeWeChat
-from wxdash.ledger import Ledger, ledger_path
 from wxdash.screens.change_plan import ChangePlanScreen
 from wxdash.screens.domain_form import DomainFormScreen
 

@@ -21,7 +21,7 @@ from wxdash.i18n import _
 from wxdash.safetext import visible
 
 if TYPE_CHECKING:
-    from wxdash.confirmfiles import FileOutcome
+    from wxdash.changes.confirmfiles import FileOutcome
 
 
 def register(actions: Commands) -> None:
@@ -52,9 +52,9 @@ def register(actions: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wxdash.changes.confirmfiles import fetch_files, write_files
     from wxdash.cli.outcomes import exit_after, open_fleet
     from wxdash.cli.session import Session, select_profiles
-    from wxdash.confirmfiles import fetch_files, write_files
     from wxdash.output.confirmfiles import files_json, files_text
 
     with Session(args) as session:

@@ -23,11 +23,11 @@ from wxdash.i18n import _, ngettext
 from wxdash.safetext import visible
 
 if TYPE_CHECKING:
-    from wxdash.changes import Change, ProfilePlan
+    from wxdash.changes.confirmcheck import ConfirmCheck
+    from wxdash.changes.ledger import Ledger
+    from wxdash.changes.plan import Change, ProfilePlan
+    from wxdash.changes.platform import PlatformCheck
     from wxdash.cli.session import Session
-    from wxdash.confirmcheck import ConfirmCheck
-    from wxdash.ledger import Ledger
-    from wxdash.platform_changes import PlatformCheck
     from wxdash.wechat.models import Protocol
 
 # --option -> the protocol's short name
@@ -101,7 +101,7 @@ def _change_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _wanted(args: argparse.Namespace) -> list[tuple[Protocol, str]]:
-    from wxdash.changes import lint_refusals
+    from wxdash.changes.plan import lint_refusals
     from wxdash.wechat.models import Protocol
 
     wanted = [(Protocol.parse(name), url.strip()) for name, url in args.wanted]
@@ -121,10 +121,10 @@ def _wanted(args: argparse.Namespace) -> list[tuple[Protocol, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wxdash.changes import over_limit, plan_profile
+    from wxdash.changes.ledger import Ledger
+    from wxdash.changes.plan import over_limit, plan_profile
     from wxdash.cli.outcomes import gather, report_failures
     from wxdash.cli.session import Session, select_profiles
-    from wxdash.ledger import Ledger
     from wxdash.output.changes import plan_json, plan_text
 
     wanted = _wanted(args)
@@ -167,8 +167,8 @@ def _question(calls: int, plans: list[ProfilePlan]) -> str:
 def _platform_check(session: Session, wanted: list[tuple[Protocol, str]]) -> PlatformCheck:
     """The platform's lists a third-party add needs (server, jump), read once for the run; or
     why they could not be."""
+    from wxdash.changes.platform import check_platform
     from wxdash.cli.platform import platform_of
-    from wxdash.platform_changes import check_platform
     from wxdash.wechat.client import WeChatClient
 
     config = session.config_read
@@ -218,7 +218,8 @@ def confirmed(args: argparse.Namespace, question: str) -> bool:
 def _apply(
     session: Session, plans: list[ProfilePlan], ledger: Ledger, args: argparse.Namespace
 ) -> list[Change]:
-    from wxdash.changes import apply_plans, over_limit, settle
+    from wxdash.changes.apply import apply_plans
+    from wxdash.changes.plan import over_limit, settle
     from wxdash.cli.outcomes import open_fleet
     from wxdash.output.changes import change_line
 
@@ -251,8 +252,8 @@ def _confirm_check(session: Session, args: argparse.Namespace) -> ConfirmCheck |
     up) or with --no-confirm-check."""
     if session.demo is not None or args.no_confirm_check:
         return None
+    from wxdash.changes.confirmcheck import ConfirmCheck
     from wxdash.cli.probe import host_map
-    from wxdash.confirmcheck import ConfirmCheck
     from wxdash.wechat.transport import WireError, default_tls, load_tls
 
     config = session.config_read
@@ -293,7 +294,7 @@ def _report(args: argparse.Namespace, plans: list[ProfilePlan], changes: list[Ch
 
 
 def run_log(args: argparse.Namespace) -> int:
-    from wxdash.ledger import Ledger, month_of, parse_time
+    from wxdash.changes.ledger import Ledger, month_of, parse_time
     from wxdash.output.changes import log_json, log_text
 
     if args.demo:

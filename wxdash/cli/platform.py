@@ -16,10 +16,10 @@ from wxdash.i18n import _
 from wxdash.safetext import visible
 
 if TYPE_CHECKING:
-    from wxdash.changes import Change
+    from wxdash.changes.ledger import Ledger
+    from wxdash.changes.plan import Change
+    from wxdash.changes.platform import PlatformPlan
     from wxdash.cli.session import Session
-    from wxdash.ledger import Ledger
-    from wxdash.platform_changes import PlatformPlan
     from wxdash.profiles import Config, Platform
     from wxdash.wechat.platform import PlatformList
 
@@ -108,7 +108,7 @@ def _wanted(args: argparse.Namespace) -> list[tuple[str, str]]:
 
 def _lint(wanted: list[tuple[str, str]]) -> None:
     """Refuse, before any call, a host WeChat would refuse: an IP, localhost, its own API."""
-    from wxdash.changes import lint_refusals
+    from wxdash.changes.plan import lint_refusals
     from wxdash.wechat.models import Protocol
 
     as_urls = [
@@ -150,7 +150,7 @@ async def read_lists(
     config: Config, platform: Platform, kinds: list[str]
 ) -> dict[str, PlatformList]:
     """The platform's lists of these kinds, read one after the other."""
-    from wxdash.platform_changes import platform_source
+    from wxdash.changes.platform import platform_source
     from wxdash.wechat.client import WeChatClient
     from wxdash.wechat.platform import read_list
 
@@ -160,9 +160,9 @@ async def read_lists(
 
 
 def run(args: argparse.Namespace) -> int:
+    from wxdash.changes.ledger import Ledger
+    from wxdash.changes.platform import plan_platform
     from wxdash.cli.session import Session
-    from wxdash.ledger import Ledger
-    from wxdash.platform_changes import plan_platform
     from wxdash.wechat.errors import WxDashError
     from wxdash.wechat.platform import KINDS
 
@@ -225,8 +225,8 @@ def _apply(
     args: argparse.Namespace, session: Session, platform: Platform, plan: PlatformPlan,
     ledger: Ledger,
 ) -> list[Change]:  # fmt: skip
+    from wxdash.changes.platform import apply_platform, over_limit, platform_source, settle
     from wxdash.output.changes import change_line
-    from wxdash.platform_changes import apply_platform, over_limit, platform_source, settle
     from wxdash.wechat.client import WeChatClient
 
     config = session.config_read

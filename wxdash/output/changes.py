@@ -11,8 +11,8 @@ from wxdash.output.formats import dumps
 from wxdash.safetext import visible
 
 if TYPE_CHECKING:
-    from wxdash.changes import Change, ProfilePlan
-    from wxdash.platform_changes import PlatformCheck
+    from wxdash.changes.plan import Change, ProfilePlan
+    from wxdash.changes.platform import PlatformCheck
 
 SUMMARY_KEYS = ("applied", "refused", "failed", "skipped", "unknown")
 

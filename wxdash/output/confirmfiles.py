@@ -12,7 +12,7 @@ from wxdash.output.formats import dumps, pad, width
 from wxdash.safetext import visible
 
 if TYPE_CHECKING:
-    from wxdash.confirmfiles import FileOutcome
+    from wxdash.changes.confirmfiles import FileOutcome
 
 
 def _row(outcome: FileOutcome) -> dict[str, Any]:

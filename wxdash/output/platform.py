@@ -13,7 +13,7 @@ from wxdash.safetext import visible
 from wxdash.wechat.platform import FIELDS, same_host
 
 if TYPE_CHECKING:
-    from wxdash.platform_changes import PlatformPlan
+    from wxdash.changes.platform import PlatformPlan
     from wxdash.wechat.platform import PlatformList
 
 

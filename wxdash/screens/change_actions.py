@@ -20,7 +20,7 @@ from wxdash.widgets.domain_tabs import active_group
 from wxdash.widgets.profile_list import ProfileList
 
 if TYPE_CHECKING:
-    from wxdash.confirmcheck import ConfirmCheck
+    from wxdash.changes.confirmcheck import ConfirmCheck
     from wxdash.profiles import Profile
     from wxdash.screens.dashboard import DashboardScreen as _Dashboard
 else:
@@ -149,7 +149,7 @@ class ChangeActions(_Dashboard):
         thread: loading the trusted certificates takes a while. TrustError if they cannot be."""
         if self.app.demo:
             return None
-        from wxdash.confirmcheck import ConfirmCheck
+        from wxdash.changes.confirmcheck import ConfirmCheck
 
         hosts, trust = self.app.probe_setup()
         trust.load()

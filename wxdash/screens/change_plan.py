@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.widgets import Button, Static
 
-from wxdash.changes import Change
+from wxdash.changes.plan import Change
 from wxdash.changing import ChangeRun
 from wxdash.i18n import _, ngettext
 from wxdash.output.changes import change_line, plan_text, reasons, summary_text

@@ -23,10 +23,10 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Static, TabbedContent
 
+from wxdash.changes.ledger import Ledger
 from wxdash.changing import Changing
 from wxdash.fetching import Fetching
 from wxdash.i18n import N_, ngettext
-from wxdash.ledger import Ledger
 from wxdash.probing import Probing
 from wxdash.profiles import Profile
 from wxdash.quota import QuotaBook

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Input, Label, Select, Static
 
-from wxdash.changes import REFUSING
+from wxdash.changes.plan import REFUSING
 from wxdash.i18n import _
 from wxdash.insight import lint_domain
 from wxdash.safetext import visible

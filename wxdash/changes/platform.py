@@ -9,14 +9,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from wxdash.changes import Change, ledger_row, merged
+from wxdash.changes.apply import ledger_row, merged
+from wxdash.changes.ledger import MONTHLY_LIMIT, Ledger
+from wxdash.changes.plan import Change
 from wxdash.i18n import _
-from wxdash.ledger import MONTHLY_LIMIT, Ledger
 from wxdash.wechat.errors import hint_for
 from wxdash.wechat.platform import FIELDS, PlatformList, change_list, host_of, same_host
 
 if TYPE_CHECKING:
-    from wxdash.changes import ProfilePlan
+    from wxdash.changes.plan import ProfilePlan
     from wxdash.profiles import Platform
     from wxdash.wechat.client import TokenProvider, WeChatClient
     from wxdash.wechat.models import Protocol

@@ -1,22 +1,19 @@
-"""Domain changes: the plan per profile (what a call would change, what it costs this month)
-and its application, one call per profile and API, recorded in the ledger."""
+"""The plan of a domain change, per profile: what a call would change against the `via`
+group's current lists, what it costs this month, and (after a killed run) what an earlier
+call's `unknown` turned out to be. Pure but for the ledger it reads."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from wxdash.changes.ledger import MONTHLY_LIMIT, Ledger
 from wxdash.insight import lint_domain, parse_address
-from wxdash.ledger import MONTHLY_LIMIT, Ledger, rid_of
 from wxdash.wechat.models import Group, ParseWarning, Protocol
-from wxdash.wechat.writes import DomainResult, change_domains
 
 if TYPE_CHECKING:
-    from wxdash.confirmcheck import ConfirmCheck
-    from wxdash.fleet import FetchOutcome, Fleet
+    from wxdash.fleet import FetchOutcome
     from wxdash.profiles import Profile
     from wxdash.wechat.models import DomainReport
 
@@ -128,10 +125,10 @@ def over_limit(plan: ProfilePlan, ledger: Ledger | None = None) -> None:
         recent = ledger.recently_applied(plan.profile.appid, plan.via, plan.action)
         for kind, changes in list(plan.send.items()):
             done = [c for c in changes if (c.protocol, c.domain) in recent]
-            plan.skipped += [_with(c, "skipped", reason="recent") for c in done]
+            plan.skipped += [replaced(c, "skipped", reason="recent") for c in done]
             plan.send[kind] = [c for c in changes if c not in done]
     if plan.send.get("server") and plan.calls_this_month["server"] >= MONTHLY_LIMIT:
-        plan.skipped += [_with(c, "skipped", reason="limit") for c in plan.send.pop("server")]
+        plan.skipped += [replaced(c, "skipped", reason="limit") for c in plan.send.pop("server")]
 
 
 def _change(
@@ -144,7 +141,7 @@ def _change(
     )  # fmt: skip
 
 
-def _with(change: Change, result: str, **values: Any) -> Change:
+def replaced(change: Change, result: str, **values: Any) -> Change:
     return dataclasses.replace(change, result=result, **values)
 
 
@@ -171,86 +168,3 @@ def settle(ledger: Ledger, plan: ProfilePlan) -> None:
                             "result": "applied" if made else "skipped", "errcode": None,
                             "rid": "", "settled": True})  # fmt: skip
         ledger.result(call["id"], settled)
-
-
-async def apply_plans(
-    fleet: Fleet,
-    plans: list[ProfilePlan],
-    ledger: Ledger,
-    concurrency: int,
-    done: Callable[[list[Change]], None] | None = None,
-    confirm: ConfirmCheck | None = None,
-    stop: asyncio.Event | None = None,
-) -> list[Change]:
-    """Make each plan's calls, `concurrency` at once, each between a `sent` and a result line.
-    With `confirm`, a direct webview add is sent only for domains that serve WeChat's file.
-    Once `stop` is set, no call starts (those under way finish): the rest are skipped."""
-    limit = asyncio.Semaphore(concurrency)
-
-    async def one(plan: ProfilePlan, kind: str, changes: list[Change]) -> list[Change]:
-        async with limit:
-            if stop is not None and stop.is_set():
-                results = [_with(c, "skipped", reason="cancelled") for c in changes]
-            else:
-                results = await _checked_call(fleet, plan, kind, changes, ledger, confirm)
-        if done is not None:
-            done(results)
-        return results
-
-    tasks = [
-        one(plan, kind, changes) for plan in plans for kind, changes in plan.send.items() if changes
-    ]
-    found: list[Change] = []
-    for results in await asyncio.gather(*tasks):
-        found += results
-    return found
-
-
-async def _checked_call(
-    fleet: Fleet,
-    plan: ProfilePlan,
-    kind: str,
-    changes: list[Change],
-    ledger: Ledger,
-    confirm: ConfirmCheck | None,
-) -> list[Change]:
-    """The call, after (with `confirm`, for a direct webview add) checking the domains serve
-    WeChat's file: those that do not are failed, never sent."""
-    failed: list[Change] = []
-    if confirm is not None and (kind, plan.via, plan.action) == ("webview", "direct", "add"):
-        token = fleet.source(plan.profile)
-        changes, failed = await confirm.split(fleet.client, plan.profile, token, changes)
-    if not changes:
-        return failed
-    return await _call(fleet, plan, kind, changes, ledger) + failed
-
-
-async def _call(
-    fleet: Fleet, plan: ProfilePlan, kind: str, changes: list[Change], ledger: Ledger
-) -> list[Change]:
-    profile = plan.profile
-    pairs = [(c.protocol, c.domain) for c in changes]
-    call = ledger.sent(name=profile.name, appid=profile.appid, via=plan.via,
-                       action=plan.action, kind=kind, domains=pairs)  # fmt: skip
-    lists: dict[str, list[str]] = {}
-    for protocol, domain in pairs:
-        lists.setdefault(protocol, []).append(domain)
-    results = await change_domains(
-        fleet.client, profile.api_base, fleet.source(profile), via=plan.via,
-        action=plan.action, lists=lists,
-    )  # fmt: skip
-    ledger.result(call, [ledger_row(r) for r in results])
-    return [merged(c, r) for c, r in zip(changes, results, strict=True)]
-
-
-def ledger_row(result: DomainResult) -> dict[str, Any]:
-    return {
-        "protocol": result.protocol, "domain": result.domain, "result": result.result,
-        "errcode": result.errcode, "rid": rid_of(result.message),
-    }  # fmt: skip
-
-
-def merged(change: Change, result: DomainResult) -> Change:
-    return _with(
-        change, result.result, errcode=result.errcode, message=result.message, hint=result.hint
-    )

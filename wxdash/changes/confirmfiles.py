@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wxdash.confirmcheck import ConfirmFile, confirm_file
+from wxdash.changes.confirmcheck import ConfirmFile, confirm_file
 from wxdash.files import replace_file
 from wxdash.i18n import N_, _
 from wxdash.wechat.errors import WxDashError
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from wxdash.fleet import Fleet
     from wxdash.profiles import Profile
 
-log = logging.getLogger("wxdash.confirmfiles")
+log = logging.getLogger("wxdash.changes.confirmfiles")
 
 FILE_MODE = 0o644  # a file to upload to a web server, not a secret
 SHOWN_NAMES = 3  # the other merchants a conflict names before it counts the rest

@@ -17,7 +17,7 @@ from wxdash.wechat.errors import ResponseFormatError, WxDashError
 from wxdash.wechat.writes import CONFIRMFILE_PATH
 
 if TYPE_CHECKING:
-    from wxdash.changes import Change
+    from wxdash.changes.plan import Change
     from wxdash.probes import HostMap
     from wxdash.profiles import Profile
     from wxdash.wechat.client import TokenProvider, WeChatClient

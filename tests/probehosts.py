@@ -7,10 +7,12 @@ SSL_CERT_FILE.
 from __future__ import annotations
 
 import ssl
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import trustme
 
 from wxdash.fakeserver.tls import TlsHosts
@@ -105,3 +107,18 @@ class ProbeHosts:
 
     def stop(self) -> None:
         self.servers.stop()
+
+
+def hosts_for_a_test(
+    folder: Path, monkeypatch: pytest.MonkeyPatch | None = None
+) -> Iterator[ProbeHosts]:
+    """For a fixture to `yield from`: hosts whose files are in `folder`, stopped after the test,
+    which then fails if a probe sent them more than a handshake. With `monkeypatch`, the test's
+    own process trusts their CA too (probes run in it, as the dashboard's do); a `wxdash` in a
+    subprocess is given `env`."""
+    made = ProbeHosts(folder)
+    if monkeypatch is not None:
+        monkeypatch.setenv("SSL_CERT_FILE", str(made.ca_file))
+    yield made
+    made.stop()
+    assert bytes(made.servers.received) == b"", "a probe sent more than a handshake"

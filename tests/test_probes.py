@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import APPID, FAST, MARKER, Run, Writer, profile
-from probehosts import CASES, ProbeHosts
+from probehosts import CASES, ProbeHosts, hosts_for_a_test
 
 from wxdash.fakeserver import PROTOCOL_KEYS, FakeWeChat
 
@@ -40,10 +40,7 @@ PROFILE_KEYS = ["name", "appid", "ok", "error", "hosts", "failing", "warning"]
 
 @pytest.fixture
 def hosts(tmp_path: Path) -> Iterator[ProbeHosts]:
-    made = ProbeHosts(tmp_path)
-    yield made
-    made.stop()
-    assert bytes(made.servers.received) == b"", "a probe sent more than a handshake"
+    yield from hosts_for_a_test(tmp_path)
 
 
 @pytest.fixture

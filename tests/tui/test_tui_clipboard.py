@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import screen_text
-from textual.drivers.headless_driver import HeadlessDriver
 from tuikit import (
     APPID_A,
     Writer,
@@ -25,6 +23,8 @@ from tuikit import (
 
 from wxdash.fakeserver import FakeWeChat
 
+pytest_plugins = ["headless_terminal"]
+
 EFFECTIVE_A = [
     "https://api.shopa.com",
     "https://pay.shopa.com",
@@ -37,22 +37,7 @@ EFFECTIVE_A = [
 
 
 @pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Everything the app writes to the (headless) terminal."""
-    written: list[str] = []
-    monkeypatch.setattr(HeadlessDriver, "write", lambda self, data: written.append(data))
-    yield written
-
-
-@pytest.fixture
-def no_native_clipboard(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A machine with no clipboard tool to run (as over SSH)."""
-    for name in ("DISPLAY", "WAYLAND_DISPLAY", "WSL_DISTRO_NAME", "WSL_INTEROP"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def xclip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def xclip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_native_clipboard: None) -> Path:
     """A fake `xclip` first on PATH, with an X display: it saves its stdin and arguments."""
     folder = tmp_path / "bin"
     folder.mkdir()
@@ -60,8 +45,6 @@ def xclip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     tool = folder / "xclip"
     tool.write_text(f'#!/bin/sh\necho "$@" > "{out}.args"\ncat > "{out}"\n', encoding="utf-8")
     tool.chmod(0o755)
-    for name in ("WAYLAND_DISPLAY", "WSL_DISTRO_NAME", "WSL_INTEROP"):
-        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DISPLAY", ":99")
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ.get('PATH', '')}")
     return out

@@ -5,12 +5,9 @@ the next release changes it; the filters, the match count and the copies; narrow
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from conftest import screen_text
-from textual.drivers.headless_driver import HeadlessDriver
 from tuikit import (
     APPID_A,
     Writer,
@@ -29,6 +26,8 @@ from tuikit import (
 
 from wxdash.fakeserver import FakeWeChat, missing_groups_domains, shop_domains
 from wxdash.widgets.compare_tree import CompareTree
+
+pytest_plugins = ["headless_terminal"]
 
 WIDE = (140, 40)
 HEADS = "Effective MP Third-party Direct  Pending"
@@ -56,16 +55,6 @@ COMPARE_A = [
     " ├─ https://m.shopa.com                         ✓     ✓       ·        ·",
     " └─ https://events.shopa.com                    ·     ✓       ·        ·     + at next release (mp)",  # noqa: E501
 ]
-
-
-@pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Everything the app writes to the (headless) terminal; no native clipboard tool."""
-    for name in ("DISPLAY", "WAYLAND_DISPLAY", "WSL_DISTRO_NAME", "WSL_INTEROP"):
-        monkeypatch.delenv(name, raising=False)
-    written: list[str] = []
-    monkeypatch.setattr(HeadlessDriver, "write", lambda self, data: written.append(data))
-    yield written
 
 
 def lines(tree: str) -> list[str]:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import Writer, screen_text
-from probehosts import CASES, ProbeHosts
+from probehosts import CASES, ProbeHosts, hosts_for_a_test
 from rich.cells import cell_len
 from test_tui_chinese import assert_chinese
 from textual.pilot import Pilot
@@ -61,11 +61,7 @@ SETTINGS = ProbeSettings(timeout=1.5)
 
 @pytest.fixture
 def hosts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ProbeHosts]:
-    made = ProbeHosts(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", str(made.ca_file))
-    yield made
-    made.stop()
-    assert bytes(made.servers.received) == b"", "a probe sent more than a handshake"
+    yield from hosts_for_a_test(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from conftest import Run, screen_text
-from textual.drivers.headless_driver import HeadlessDriver
 from tuikit import (
     APPID_A,
     APPID_B,
@@ -38,6 +35,8 @@ from tuikit import (
 from wxdash.fakeserver import FakeWeChat, lint_domains, shop_domains, shop_webview
 from wxdash.screens.find import FindScreen
 
+pytest_plugins = ["headless_terminal"]
+
 # Shop A's pending changes (shop_domains and shop_webview with pending=True), as the tab shows
 # them: per protocol, what takes effect first, then what drops; the notes in one column, two
 # cells after the longest domain shown.
@@ -52,16 +51,6 @@ PENDING_A = [
     " ▼ webview (1)",
     " └─ + https://events.shopa.com   takes effect at next release (mp)",
 ]
-
-
-@pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Everything the app writes to the (headless) terminal; no native clipboard tool."""
-    for name in ("DISPLAY", "WAYLAND_DISPLAY", "WSL_DISTRO_NAME", "WSL_INTEROP"):
-        monkeypatch.delenv(name, raising=False)
-    written: list[str] = []
-    monkeypatch.setattr(HeadlessDriver, "write", lambda self, data: written.append(data))
-    yield written
 
 
 def lines(tree: str) -> list[str]:

@@ -1,0 +1,287 @@
+"""Attacks on the dashboard's domain changes: keys pressed in bursts while a plan is made or
+applied, `-` after a switch of profile, hostile write answers, a ledger that cannot be written
+or is held by another run, a small terminal in Chinese, --offline and --demo. Each ends in a
+clear message on screen, no call sent twice and none without its ledger line.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from typing import Any
+
+import pytest
+from conftest import Writer, screen_text, serve
+from test_tui_domains import CDN, DIRECT, box, calls, lists, plan_add, plan_screen, start, to_tab
+from tuikit import hold_slow_answers, notices, paste, running, settle, wait_until
+
+from wxdash import changing as changing_module
+from wxdash.changes.ledger import Ledger, ledger_path
+from wxdash.fakeserver import FakeWeChat
+from wxdash.screens.change_plan import ChangePlanScreen
+from wxdash.screens.domain_form import DomainFormScreen
+
+
+def plans_open(app: Any) -> int:
+    return sum(isinstance(s, ChangePlanScreen) for s in app.screen_stack)
+
+
+# -- key storms -----------------------------------------------------------------------------
+
+
+async def test_keys_in_a_burst_while_applying_send_one_call_and_the_screen_still_closes(
+    fake: FakeWeChat, write_config: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = hold_slow_answers(monkeypatch)
+    app = start(write_config, serve(fake, "Shop A", 1, domains=lists()),
+                serve(fake, "Shop B", 2, domains=lists()))  # fmt: skip
+    try:
+        async with running(app) as pilot:
+            await to_tab(pilot, "direct")
+            screen = await plan_add(pilot, CDN)
+            fake.app("wx0000000000000001").write_scenario = "slow:1"
+            await pilot.press("y", "y", "y", "n", "y")
+            await wait_until(pilot, lambda: calls(fake, 1) == 1, "the call sent")
+            await pilot.press("plus", "minus", "right_square_bracket", "p", "enter", "R", "f")
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await paste(pilot, "Add a domain")
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("escape", "escape", "q", "n", "ctrl+q", "n")
+            await pilot.pause()
+            assert plans_open(app) == 1
+            assert not isinstance(app.screen, DomainFormScreen)
+            assert app.is_running
+            gate.set()
+            await wait_until(pilot, lambda: screen.run.stage == "done", "the call back")
+            await settle(pilot)
+            for _ in range(4):
+                if not isinstance(app.screen, ChangePlanScreen):
+                    break
+                await pilot.press("escape")
+                await pilot.pause()
+            assert plans_open(app) == 0
+    finally:
+        gate.set()
+    assert calls(fake, 1) == 1 and calls(fake, 2) == 0
+    assert len(Ledger.for_user().calls()) == 1
+
+
+async def test_keys_in_a_burst_while_planning_send_nothing_and_leave_no_run(
+    fake: FakeWeChat, write_config: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(changing_module, "FRESH", -1.0)  # every plan fetches first
+    gate = hold_slow_answers(monkeypatch)
+    app = start(write_config, serve(fake, "Shop A", 1, domains=lists()))
+    try:
+        async with running(app) as pilot:
+            await to_tab(pilot, "direct")
+            fake.app("wx0000000000000001").scenario = "slow:1"
+            await pilot.press("plus")
+            await wait_until(pilot, lambda: isinstance(app.screen, DomainFormScreen), "form")
+            await paste(pilot, CDN)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChangePlanScreen), "plan")
+            run = plan_screen(app).run
+            await pilot.press("y", "y", "escape", "escape", "y")
+            await pilot.pause()
+            assert plans_open(app) == 0
+            assert run.stage == "done" and run.stopped
+            gate.set()
+            await settle(pilot)
+            fake.app("wx0000000000000001").scenario = "ok"
+            screen = await plan_add(pilot, CDN)  # the next plan is made as if nothing happened
+            assert "Make 1 call" in box(app)
+            await pilot.press("n")
+            await pilot.pause()
+            assert screen.run.stage == "planned"
+    finally:
+        gate.set()
+    assert calls(fake, 1) == 0
+
+
+async def test_the_palette_under_a_plan_opens_no_second_plan(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = start(write_config, serve(fake, "Shop A", 1, domains=lists()))
+    async with running(app) as pilot:
+        await to_tab(pilot, "direct")
+        screen = await plan_add(pilot, CDN)
+        for command in ("Add a domain to the shown profiles", "Add a domain to this profile"):
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await paste(pilot, command)
+            await pilot.press("enter")
+            await pilot.pause()
+            if isinstance(app.screen, DomainFormScreen):
+                await paste(pilot, "https://other.example.com")
+                await pilot.press("enter")
+                await pilot.pause()
+            await settle(pilot)
+        assert plans_open(app) == 1
+        assert app.screen is screen
+        assert any("Close the domain change on screen first" in n for n in notices(app))
+        assert app.dashboard.changing.run is screen.run
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.run.stage == "done", "the call back")
+        await settle(pilot)
+    assert fake.app("wx0000000000000001").write_bodies == [
+        (DIRECT, {"action": "add", "requestdomain": [CDN]})
+    ]
+
+
+# -- minus after a switch -------------------------------------------------------------------
+
+
+async def test_minus_after_a_switch_removes_from_the_profile_shown_only(
+    fake: FakeWeChat, write_config: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = "https://old.example.com"
+    gate = hold_slow_answers(monkeypatch)
+    app = start(write_config, serve(fake, "Shop A", 1, domains=lists((old,))),
+                serve(fake, "Shop B", 2, domains=lists((old,))))  # fmt: skip
+    try:
+        async with running(app) as pilot:
+            await to_tab(pilot, "direct")
+            tree = app.dashboard.tree()
+            tree.focus()
+            assert tree.focus_domain("requestdomain", old)
+            await pilot.pause()
+            fake.app("wx0000000000000002").scenario = "slow:1"
+            app.dashboard.switch_to("Shop B")  # its lists are on the way
+            await pilot.pause()
+            await pilot.press("minus")
+            await pilot.pause()
+            if isinstance(app.screen, ChangePlanScreen):
+                run = app.screen.run
+                assert [p.name for p in run.request.profiles] == ["Shop B"]
+            gate.set()
+            await settle(pilot)
+            if isinstance(app.screen, ChangePlanScreen):
+                await pilot.press("y")
+                await wait_until(pilot, lambda: app.screen.run.stage == "done", "done")
+                await settle(pilot)
+    finally:
+        gate.set()
+    assert calls(fake, 1) == 0
+
+
+# -- local faults ---------------------------------------------------------------------------
+
+
+ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+FAULTS = [
+    pytest.param("folder-000", marks=pytest.mark.skipif(ROOT, reason="root reads any folder")),
+    "directory",
+    "symlink",
+]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_a_ledger_that_cannot_be_used_ends_in_a_message_and_no_call(
+    fake: FakeWeChat, write_config: Writer, tmp_path: Any, fault: str
+) -> None:
+    path = ledger_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    app = start(write_config, serve(fake, "Shop A", 1, domains=lists()))
+    try:
+        async with running(app) as pilot:
+            await to_tab(pilot, "direct")
+            if fault == "folder-000":
+                path.parent.chmod(0)
+            elif fault == "directory":
+                path.mkdir()
+            else:
+                target = tmp_path / "elsewhere"
+                target.write_text("")
+                path.symlink_to(target)
+            await pilot.press("plus")
+            await wait_until(pilot, lambda: isinstance(app.screen, DomainFormScreen), "form")
+            await paste(pilot, CDN)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChangePlanScreen), "plan")
+            run = plan_screen(app).run
+            await wait_until(pilot, lambda: run.stage in ("planned", "done"), "planned or done")
+            if run.stage == "planned":
+                await pilot.press("y")
+                await wait_until(pilot, lambda: run.stage == "done", "done")
+            await settle(pilot)
+            text = box(app)
+            assert "The change ledger cannot be used" in text, text
+            assert "changes.jsonl" in text
+            await pilot.press("escape")
+            await pilot.pause()
+            assert plans_open(app) == 0
+    finally:
+        path.parent.chmod(0o700)
+    assert calls(fake, 1) == 0
+
+
+async def test_another_run_holding_the_ledger_makes_the_plan_wait_and_escape_leaves(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    path = ledger_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    held = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    app = start(write_config, serve(fake, "Shop A", 1, domains=lists()))
+    try:
+        async with running(app) as pilot:
+            await to_tab(pilot, "direct")
+            screen = await plan_add(pilot, CDN)
+            await pilot.press("y")
+            await wait_until(pilot, lambda: "Waiting for another wxdash run" in box(app), "wait")
+            assert calls(fake, 1) == 0
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: screen.run.stage == "done", "stopped")
+            await settle(pilot)
+            assert "Stopped" in box(app)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert plans_open(app) == 0
+    finally:
+        os.close(held)
+    assert calls(fake, 1) == 0
+
+
+async def test_the_ledger_freed_while_waiting_lets_the_call_go(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    path = ledger_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    held = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    app = start(write_config, serve(fake, "Shop A", 1, domains=lists()))
+    try:
+        async with running(app) as pilot:
+            await to_tab(pilot, "direct")
+            screen = await plan_add(pilot, CDN)
+            await pilot.press("y")
+            await wait_until(pilot, lambda: "Waiting for another wxdash run" in box(app), "wait")
+            assert calls(fake, 1) == 0
+            os.close(held)
+            held = -1
+            await wait_until(pilot, lambda: screen.run.stage == "done", "applied")
+            await settle(pilot)
+            assert "applied 1" in box(app)
+    finally:
+        if held >= 0:
+            os.close(held)
+    assert calls(fake, 1) == 1
+    assert len(Ledger.for_user().calls()) == 1
+
+
+# -- offline, demo --------------------------------------------------------------------------
+
+
+async def test_plus_and_minus_offline_say_so(fake: FakeWeChat, write_config: Writer) -> None:
+    app = start(write_config, serve(fake, "Shop A", 1, domains=lists()), offline=True)
+    async with running(app) as pilot:
+        await to_tab(pilot, "direct")
+        await pilot.press("plus")
+        await pilot.pause()
+        assert not isinstance(app.screen, DomainFormScreen)
+        assert notices(app), screen_text(app)
+        assert any("offline" in n.lower() for n in notices(app)), notices(app)
+    assert calls(fake, 1) == 0

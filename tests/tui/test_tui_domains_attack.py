@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 import pytest
-from conftest import Writer, screen_text, serve
+from conftest import MARKER, Writer, assert_no_marker, screen_text, serve
 from test_tui_domains import CDN, DIRECT, box, calls, lists, plan_add, plan_screen, start, to_tab
 from tuikit import hold_slow_answers, notices, paste, running, settle, wait_until
 
@@ -285,3 +285,115 @@ async def test_plus_and_minus_offline_say_so(fake: FakeWeChat, write_config: Wri
         assert notices(app), screen_text(app)
         assert any("offline" in n.lower() for n in notices(app)), notices(app)
     assert calls(fake, 1) == 0
+
+
+# -- hostile write answers ------------------------------------------------------------------
+
+CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def shown_safely(app: Any) -> str:
+    """The screen and the notifications, checked free of terminal controls and the token."""
+    shown = "\n".join((screen_text(app), *notices(app)))
+    assert not any(c in shown for c in CONTROLS), repr(shown)
+    assert_no_marker(shown)
+    return shown
+
+
+@pytest.mark.parametrize(
+    ("scenario", "result"),
+    [
+        ("escapes", "failed 1"),
+        ("junk", "1 call:"),
+        ("invalid", "1 call:"),
+        ("truncated", "1 call:"),
+        ("reset", "unknown 1"),
+        ("html502", "1 call:"),
+    ],
+)
+async def test_a_hostile_write_answer_is_shown_safely_and_never_sent_again(
+    fake: FakeWeChat, write_config: Writer, scenario: str, result: str
+) -> None:
+    app = start(write_config, serve(fake, "Shop A", 1, domains=lists()))
+    async with running(app) as pilot:
+        await to_tab(pilot, "direct")
+        screen = await plan_add(pilot, CDN)
+        fake.app("wx0000000000000001").write_scenario = scenario
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.run.stage == "done", "the call back")
+        await settle(pilot)
+        assert result in box(app), box(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert any("Domain changes in 1 call" in n for n in notices(app))
+        shown_safely(app)
+    assert calls(fake, 1) == 1
+    [call] = Ledger.for_user().calls()
+    assert (call["result"] == "unknown") == (scenario == "reset")  # a lost answer: not resent
+    assert MARKER not in ledger_path().read_text()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"invalid_requestdomain": CDN},  # not a list
+        {"invalid_requestdomain": ["https://not-asked.example.com"]},
+        {"invalid_requestdomain": [f"https://{n}.example.com" for n in range(20_000)]},
+        {"invalid_requestdomain": [None, 7, {"a": 1}, CDN.upper() + "/"]},
+        {"errmsg": "ok [bold]x[/bold] \x1b[2J\u202e", "no_icp_domain": {"x": 1}},
+    ],
+    ids=["not-a-list", "not-asked", "huge", "odd-entries", "odd-errmsg"],
+)
+async def test_an_odd_errcode_0_answer_reads_as_what_it_says(
+    fake: FakeWeChat, write_config: Writer, monkeypatch: pytest.MonkeyPatch, extra: dict[str, Any]
+) -> None:
+    from wxdash.fakeserver import writes
+
+    right = writes._answer
+    monkeypatch.setattr(writes, "_answer", lambda *a, **k: {**right(*a, **k), **extra})
+    app = start(write_config, serve(fake, "Shop A", 1, domains=lists()))
+    async with running(app) as pilot:
+        await to_tab(pilot, "direct")
+        screen = await plan_add(pilot, CDN)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.run.stage == "done", "the call back")
+        await settle(pilot)
+        text = box(app)
+        refused = "odd-entries" if CDN.upper() + "/" in str(extra) else ""
+        if refused:
+            assert f"requestdomain {CDN} refused (invalid_requestdomain)" in text, text
+        else:
+            assert f"requestdomain {CDN} applied" in text, text
+        assert len(text) < 5_000  # what was not asked is not listed
+        await pilot.press("escape")
+        await settle(pilot)
+        shown_safely(app)
+    assert calls(fake, 1) == 1
+
+
+async def test_a_ledger_broken_between_the_plan_and_y_sends_nothing(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = start(write_config, serve(fake, "Shop A", 1, domains=lists()),
+                serve(fake, "Shop B", 2, domains=lists()))  # fmt: skip
+    async with running(app) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await paste(pilot, "Add a domain to the shown profiles")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DomainFormScreen), "form")
+        await paste(pilot, CDN)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChangePlanScreen), "plan")
+        run = plan_screen(app).run
+        await wait_until(pilot, lambda: run.stage == "planned", "planned")
+        ledger_path().mkdir(parents=True)  # another tool put a folder where the file goes
+        await pilot.press("y")
+        await wait_until(pilot, lambda: run.stage == "done", "done")
+        await settle(pilot)
+        assert "The change ledger cannot be used" in box(app)
+        assert not app.dashboard.changing.busy
+        await pilot.press("escape")
+        await pilot.pause()
+        assert plans_open(app) == 0
+    assert calls(fake, 1) == calls(fake, 2) == 0

@@ -16,6 +16,7 @@ from test_tui_domains import CDN, DIRECT, box, calls, lists, plan_add, plan_scre
 from tuikit import hold_slow_answers, notices, paste, running, settle, wait_until
 
 from wxdash import changing as changing_module
+from wxdash.app import WxDashApp
 from wxdash.changes.ledger import Ledger, ledger_path
 from wxdash.fakeserver import FakeWeChat
 from wxdash.screens.change_plan import ChangePlanScreen
@@ -397,3 +398,62 @@ async def test_a_ledger_broken_between_the_plan_and_y_sends_nothing(
         await pilot.pause()
         assert plans_open(app) == 0
     assert calls(fake, 1) == calls(fake, 2) == 0
+
+
+# -- a small terminal in Chinese, --demo ----------------------------------------------------
+
+
+async def test_the_form_and_the_plan_fit_80x24_in_chinese(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    app = start(write_config, serve(fake, "甲店", 1, domains=lists()), lang="zh")
+    async with running(app, size=(80, 24)) as pilot:
+        await to_tab(pilot, "direct")
+        await pilot.press("plus")
+        await wait_until(pilot, lambda: isinstance(app.screen, DomainFormScreen), "form")
+        form = screen_text(app)
+        assert "为 甲店 添加域名" in form and "取消" in form and "计划" in form
+        await paste(pilot, f"{CDN} https://noicp.example.com")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChangePlanScreen), "plan")
+        screen = plan_screen(app)
+        await wait_until(pilot, lambda: screen.run.stage == "planned", "planned")
+        await settle(pilot)
+        text = box(app)
+        assert "调用 1 次，修改 1 个档案。" in text
+        assert "1 次调用；本月：" in text
+        assert "执行 (y)" in screen_text(app)  # the button is on screen, not cut off
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.run.stage == "done", "done")
+        await settle(pilot)
+        text = box(app)
+        assert "1 次调用：已修改 1，被拒绝 1，失败 0" in text, text
+        assert "关闭 (escape)" in screen_text(app)
+
+
+async def test_the_demo_writes_to_its_own_fake_server_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = WxDashApp(demo=True, lang="en")
+    async with running(app) as pilot:
+        demo = app._demo_server
+        assert demo is not None
+        own = demo.server.url
+        await to_tab(pilot, "direct")
+        monkeypatch.setattr(WxDashApp, "demo_url", property(lambda _self: "http://elsewhere"))
+        await pilot.press("plus")
+        await wait_until(pilot, lambda: isinstance(app.screen, DomainFormScreen), "form")
+        await paste(pilot, CDN)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ChangePlanScreen)
+        assert any("--demo sends changes only to its own fake server" in n for n in notices(app))
+        assert not any(a.write_calls for a in demo.server._apps.values())
+        monkeypatch.setattr(WxDashApp, "demo_url", property(lambda _self: own))
+        screen = await plan_add(pilot, CDN)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.run.stage == "done", "done")
+        await settle(pilot)
+        assert "applied 1" in box(app)
+        assert sum(sum(a.write_calls.values()) for a in demo.server._apps.values()) == 1
+    assert not ledger_path().exists()  # the demo keeps no ledger

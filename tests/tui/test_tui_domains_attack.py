@@ -154,17 +154,27 @@ async def test_minus_after_a_switch_removes_from_the_profile_shown_only(
             await pilot.pause()
             await pilot.press("minus")
             await pilot.pause()
-            if isinstance(app.screen, ChangePlanScreen):
-                run = app.screen.run
-                assert [p.name for p in run.request.profiles] == ["Shop B"]
+            # The tree no longer shows Shop A's domain under the cursor: nothing to remove.
+            assert not isinstance(app.screen, ChangePlanScreen)
+            assert any("Put the cursor on a domain" in n for n in notices(app))
             gate.set()
             await settle(pilot)
-            if isinstance(app.screen, ChangePlanScreen):
-                await pilot.press("y")
-                await wait_until(pilot, lambda: app.screen.run.stage == "done", "done")
-                await settle(pilot)
+            tree = app.dashboard.tree()
+            tree.focus()
+            assert tree.focus_domain("requestdomain", old)
+            await pilot.pause()
+            await pilot.press("minus")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChangePlanScreen), "plan")
+            screen = plan_screen(app)
+            await wait_until(pilot, lambda: screen.run.stage == "planned", "planned")
+            assert [p.name for p in screen.run.request.profiles] == ["Shop B"]
+            assert "Remove a domain from Shop B" in box(app)
+            await pilot.press("y")
+            await wait_until(pilot, lambda: screen.run.stage == "done", "done")
+            await settle(pilot)
     finally:
         gate.set()
+    assert calls(fake, 2) == 1
     assert calls(fake, 1) == 0
 
 
@@ -457,3 +467,27 @@ async def test_the_demo_writes_to_its_own_fake_server_only(
         assert "applied 1" in box(app)
         assert sum(sum(a.write_calls.values()) for a in demo.server._apps.values()) == 1
     assert not ledger_path().exists()  # the demo keeps no ledger
+
+
+async def test_quitting_while_waiting_for_the_ledger_quits_and_sends_nothing(
+    fake: FakeWeChat, write_config: Writer
+) -> None:
+    path = ledger_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    held = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    app = start(write_config, serve(fake, "Shop A", 1, domains=lists()))
+    try:
+        async with running(app) as pilot:
+            await to_tab(pilot, "direct")
+            await plan_add(pilot, CDN)
+            await pilot.press("y")
+            await wait_until(pilot, lambda: "Waiting for another wxdash run" in box(app), "wait")
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: "Quit while changes" in screen_text(app), "asked")
+            await pilot.press("y")
+        # Left the `async with`: the app ended though the other run still holds the lock.
+    finally:
+        os.close(held)
+    assert calls(fake, 1) == 0
+    assert not path.exists() or not Ledger.for_user().calls()

@@ -21,12 +21,14 @@ from textual.message import Message
 from textual.widget import Widget
 
 from wxdash.changes.apply import apply_plans
-from wxdash.changes.ledger import Ledger
+from wxdash.changes.ledger import Ledger, LockGivenUp
 from wxdash.changes.plan import Change, ProfilePlan, over_limit, plan_profile, settle
 from wxdash.changes.platform import PlatformCheck, check_platform
 from wxdash.fetching import FetchLanded
 from wxdash.fleet import FetchOutcome, now
+from wxdash.i18n import _
 from wxdash.probes.trust import TrustError
+from wxdash.safetext import visible
 from wxdash.wechat.models import Protocol
 
 if TYPE_CHECKING:
@@ -104,6 +106,15 @@ def fresh_outcome(outcome: FetchOutcome, wanted: Sequence[tuple[Protocol, str]])
     return (now() - outcome.fetched_at).total_seconds() < FRESH
 
 
+def ledger_trouble(error: OSError) -> str:
+    """What the user reads when the ledger cannot be read, locked or written."""
+    return "\n".join((
+        _("The change ledger cannot be used: {error}").format(error=visible(str(error))),
+        _("wxdash sends no change it cannot record: make changes.jsonl a regular file of "
+          "yours in a folder you can write, then plan again."),
+    ))  # fmt: skip
+
+
 class Changing:
     """Plans and applies domain changes as workers of `owner`, which gets `ChangeProgress`
     (and `FetchLanded` for the lists fetched on the way)."""
@@ -164,6 +175,14 @@ class Changing:
     # -- the plan ------------------------------------------------------------------------
 
     async def _plan(self, run: ChangeRun, known: dict[str, FetchOutcome]) -> None:
+        try:
+            await self._planned(run, known)
+        except OSError as error:  # the ledger (its budget and recent calls) cannot be read
+            run.error = ledger_trouble(error)
+            run.stage = "done"
+            self._tell(run)
+
+    async def _planned(self, run: ChangeRun, known: dict[str, FetchOutcome]) -> None:
         request = run.request
         outcomes = {}
         stale = []
@@ -212,11 +231,18 @@ class Changing:
         self._tell(run)
         try:
             with contextlib.ExitStack() as held:
-                # flock waits for another run to finish: not on the event loop.
-                await asyncio.to_thread(held.enter_context, self.ledger.locked())
+                # flock waits for another run to finish: not on the event loop, and given up
+                # once the run is stopped (escape, or the app quitting).
+                lock = self.ledger.locked(run.stop.is_set)
+                await asyncio.to_thread(held.enter_context, lock)
                 await self._calls(run)
+        except LockGivenUp:
+            pass  # stopped while waiting: nothing was sent
         except OSError as error:
-            run.error = str(error)
+            run.error = ledger_trouble(error)
+        except asyncio.CancelledError:
+            run.stop.set()  # the thread waiting for the lock gives up too
+            raise
         finally:
             run.stage = "done"
             self._tell(run)

@@ -44,7 +44,11 @@ async def apply_plans(
         one(plan, kind, changes) for plan in plans for kind, changes in plan.send.items() if changes
     ]
     found: list[Change] = []
-    for results in await asyncio.gather(*tasks):
+    # Every call under way ends before a failure (the ledger's) is raised: none is left
+    # running behind a run that says it is over.
+    for results in await asyncio.gather(*tasks, return_exceptions=True):
+        if isinstance(results, BaseException):
+            raise results
         found += results
     return found
 

@@ -16,7 +16,8 @@ import json
 import os
 import secrets
 import stat
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ LEDGER_NAME = "changes.jsonl"
 MONTHLY_LIMIT = 50  # WeChat's documented limit of server-domain changes a month
 BEIJING = timezone(timedelta(hours=8))  # China keeps no summer time
 RECENT = timedelta(hours=1)  # a domain applied this recently is not sent again
+# Seconds between two tries of a lock another run holds, when the wait may be given up.
+LOCK_POLL = 0.05
 # A call's result is the worst of its domains' in this order; a call without domains (or a
 # result line without them) is `skipped`: nothing was changed.
 WORST_FIRST = ("unknown", "failed", "refused", "skipped", "applied")
@@ -220,9 +223,10 @@ class Ledger:
         return found
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
+    def locked(self, give_up: Callable[[], bool] | None = None) -> Iterator[None]:
         """Hold `changes.jsonl.lock` exclusively (flock, waiting for another run to finish);
-        released by the system if the holder dies. No lock in memory or without flock."""
+        released by the system if the holder dies. No lock in memory or without flock. With
+        `give_up`, the wait asks it often and ends in LockGivenUp once it says so."""
         try:
             import fcntl
         except ImportError:
@@ -235,11 +239,33 @@ class Ledger:
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         fd = os.open(lock, flags, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            if give_up is None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            else:
+                _flock_unless(fd, give_up)
             self._forget()  # read again: another run may have written while we waited
             yield
         finally:
             os.close(fd)
+
+
+class LockGivenUp(Exception):
+    """The wait for another run's lock was given up: nothing was sent."""
+
+
+def _flock_unless(fd: int, give_up: Callable[[], bool]) -> None:
+    """flock `fd`, asking `give_up` while another process holds it (a blocking flock could
+    not be interrupted: the dashboard's stop and quit would wait for the other run)."""
+    import fcntl
+
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if give_up():
+                raise LockGivenUp from None
+            time.sleep(LOCK_POLL)
 
 
 def parse_time(text: Any) -> datetime | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from wxdash.i18n import _, ngettext
+from wxdash.i18n import _, ngettext, pgettext
 from wxdash.output.formats import dumps
 from wxdash.safetext import visible
 
@@ -90,7 +90,8 @@ def plan_text(plans: Iterable[ProfilePlan], platform: PlatformCheck | None = Non
             webview=plan.calls_this_month.get("webview", 0),
         )
         calls = ngettext("{n} call", "{n} calls", plan.calls).format(n=plan.calls)
-        lines.append(f"{visible(profile.name)}  {visible(profile.appid)}  {calls}; {month}")
+        budget = _("{calls}; {month}").format(calls=calls, month=month)
+        lines.append(f"{visible(profile.name)}  {visible(profile.appid)}  {budget}")
         mark = "+" if plan.action == "add" else "-"
         for changes in plan.send.values():
             lines += [f"  {mark} {c.protocol}  {visible(c.domain)}" for c in changes]
@@ -155,7 +156,8 @@ def summary_text(changes: list[Change], calls: int) -> str:
     results = _results()
     parts = [f"{results[k]} {counts[k]}" for k in SUMMARY_KEYS]
     made = ngettext("{n} call", "{n} calls", calls).format(n=f"{calls:,}")
-    return f"{made}: {', '.join(parts)}\n"
+    counts_text = pgettext("counts separator", ", ").join(parts)
+    return _("{calls}: {results}").format(calls=made, results=counts_text) + "\n"
 
 
 def log_json(calls: list[dict[str, Any]]) -> str:

@@ -97,10 +97,14 @@ class ChangeActions(_Dashboard):
         if self.changing.busy:
             self.notify(_("Wait for the changes being applied to finish."), severity="warning")
             return False
+        # The palette reaches these under a plan or a form: one plan at a time.
+        if any(isinstance(s, ChangePlanScreen | DomainFormScreen) for s in self.app.screen_stack):
+            self.notify(_("Close the domain change on screen first."), severity="warning")
+            return False
         return True
 
     def _wished(self, profiles: list[Profile], wish: DomainWish | None) -> None:
-        if wish is None:
+        if wish is None or not self._may_change(wish[0]):
             return
         via, protocol, domains = wish
         count = len(profiles)

@@ -421,3 +421,37 @@ async def test_the_plan_and_its_results_in_chinese(fake: FakeWeChat, write_confi
     assert json.loads(ledger_path().read_text().splitlines()[-1])["domains"][0]["result"] == (
         "applied"
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "change_keys", "find_keys", "palette"),
+    [
+        ("en", "+ Add - Remove", "F Find h Probe", "▏^p palette"),
+        ("zh", "+ 添加 - 删除", "F 查找 h 探测", "▏^p 命令面板"),
+    ],
+)
+async def test_the_footer_fits_80_columns_beside_plus_and_minus(
+    fake: FakeWeChat,
+    write_config: Writer,
+    lang: str,
+    change_keys: str,
+    find_keys: str,
+    palette: str,
+) -> None:
+    """At 80 columns the Direct tab's footer gives find and probe's room to + and -: a footer
+    wider than the screen ran under the palette key and left a cut letter beside it. With
+    room, every key shows."""
+    app = start(write_config, serve(fake, "Shop A", 1, domains=lists()), lang=lang)
+    async with running(app, size=(80, 24)) as pilot:
+
+        def footer() -> str:
+            return screen_text(app).splitlines()[-1].rstrip()
+
+        assert find_keys in footer() and footer().endswith(palette)
+        await to_tab(pilot, "direct")
+        await wait_until(pilot, lambda: change_keys in footer(), "+ and - in the footer")
+        assert footer().endswith(palette)
+        assert find_keys not in footer()
+        await pilot.resize_terminal(120, 40)
+        await wait_until(pilot, lambda: find_keys.split()[0] in footer(), "F in the footer")
+        assert change_keys.replace(" -", "  -") in footer() and footer().endswith(palette)

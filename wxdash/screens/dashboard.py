@@ -196,8 +196,10 @@ class DashboardScreen(
 
     def _layout_for(self, width: int) -> None:
         self.set_class(width < NARROW, "narrow")
-        # Narrow, the footer's keys go closer together: at 80 columns they fit, in Chinese too.
+        # Narrow, the footer's keys go closer together and fewer: at 80 columns they fit, in
+        # Chinese too.
         self.query_one(Footer).compact = width < NARROW
+        self.show_footer_keys(width)
         self.call_after_refresh(self._relabel_tabs)
         if not self.sidebar_shown() and isinstance(self.focused, ProfileList | None):
             # Keys must not drive a list nobody can see.
@@ -331,7 +333,7 @@ class DashboardScreen(
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self) -> None:
         self._draw_active_tree()
-        self.show_change_keys()
+        self.show_footer_keys(self.size.width)
         if self.focused is None and self.is_active:
             # The tree that had the focus is hidden with its tab: the keys go on to the
             # tree shown, not nowhere (nor, after a dialog, to a folded-away list).

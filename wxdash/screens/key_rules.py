@@ -25,6 +25,10 @@ else:
 
 # The keys that change domains: in the footer on the tabs of the lists they change.
 CHANGE_KEYS = ("plus", "minus")
+# Keys the footer leaves to `?` and the palette where it has no room for them (a footer wider
+# than the screen runs under the palette key, and its cut letters show beside it): the columns
+# each needs, elsewhere and beside + and -, in English and in Chinese.
+FOOTER_ROOM = {"F": (0, 120), "h": (0, 120), "H": (100, 120)}
 
 
 class KeyRules(_Dashboard):
@@ -42,11 +46,15 @@ class KeyRules(_Dashboard):
         """`a` joins the footer on the welcome screen: it is the way on from there."""
         self._show_keys(("a",), shown)
 
-    def show_change_keys(self) -> None:
+    def show_footer_keys(self, width: int) -> None:
         """`+` and `-` show in the footer on the Direct and Third-party tabs, whose lists they
         change. Elsewhere they still work, to say where to go: a key typed right after `]`
-        reaches the screen before the tab has changed."""
-        self._show_keys(CHANGE_KEYS, self.changing_way() is not None)
+        reaches the screen before the tab has changed. Find, probe and health show where the
+        footer has room for them, in English and in Chinese."""
+        changing = self.changing_way() is not None
+        self._show_keys(CHANGE_KEYS, changing)
+        for key, (elsewhere, beside_change_keys) in FOOTER_ROOM.items():
+            self._show_keys((key,), width >= (beside_change_keys if changing else elsewhere))
 
     def _show_keys(self, keys: Iterable[str], shown: bool) -> None:
         bindings = self._bindings.key_to_bindings

@@ -40,6 +40,7 @@ from tuikit import (
 from wxdash.app import WxDashApp
 from wxdash.fakeserver import PROTOCOL_KEYS, FakeWeChat
 from wxdash.probes import HostMap, HostResult, ProbeSettings, ProbeStore, Problem
+from wxdash.probing import ProbeProgress
 from wxdash.widgets.compare_tree import CompareTree
 
 # What the tree says after each case's domain (CASES names its host).
@@ -197,6 +198,30 @@ async def test_h_marks_the_compare_tabs_rows_and_the_header_says_them_in_full(
         assert "⚠ the certificate expires in 10 days, on" in header(app)
 
 
+async def test_a_compare_row_never_probed_shows_no_mark_beside_probed_ones(
+    fake: FakeWeChat, write_config: Writer, hosts: ProbeHosts
+) -> None:
+    # An http:// domain is never probed (no TLS): its row has the Health column, empty. Such a
+    # row once crashed the dashboard when drawn (its empty mark's style lay past its end).
+    good = hosts.serve("valid")
+    domains = live(f"https://{good}", "http://plain.shop-a.com")
+    app = make_app(write_config, closed_map(hosts), shop(fake, "Shop A", APPID_A, domains=domains))
+    async with running(app, (140, 40)) as pilot:
+        await pilot.press("h")
+        await wait_until(pilot, lambda: not app.dashboard.probing.runs, "the probe ended")
+        await pilot.click("#tabs #--content-tab-tab-compare")
+        await settle(pilot)
+        lines = tree_text(app).splitlines()
+        title = next(line for line in lines if "request (2)" in line)
+        column = title.index("Health")
+        (probed,) = [line for line in lines if f"https://{good} " in line]
+        (plain,) = [line for line in lines if "http://plain.shop-a.com " in line]
+        assert probed[column:] == "✓"
+        # The same group marks as the probed row, and nothing under Health.
+        assert plain.split()[2:] == probed.split()[2:-1] == ["✓", "✓", "·", "·"]
+        assert len(plain.rstrip()) < column
+
+
 # -- the next start: marks from probes.json, with their age --------------------------------
 
 LONG = "https://a-rather-long-subdomain-for-the-cut-to-show.probe.test"
@@ -346,6 +371,27 @@ async def test_a_fleet_probe_shows_its_progress_and_escape_stops_it(
         await pilot.press("escape")  # and now closes it
         await wait_until(pilot, lambda: app.screen is app.dashboard, "the dashboard is back")
         assert "✓" in tree_text(app)
+
+
+async def test_the_health_screen_opened_as_a_probe_moves_on_shows_its_progress(
+    fake: FakeWeChat, write_config: Writer, hosts: ProbeHosts
+) -> None:
+    # Progress told between H and the screen's first frame (a busy fleet probe does it often)
+    # once crashed the dashboard: the screen had nothing to draw it in yet.
+    good, silent = hosts.serve("valid"), hosts.serve("silent")
+    domains = live(f"https://{good}", f"https://{silent}")
+    app = make_app(write_config, closed_map(hosts), shop(fake, "Shop A", APPID_A, domains=domains))
+    app.probe_settings = ProbeSettings(timeout=600)
+    async with running(app) as pilot:
+        await pilot.press("h")
+        await wait_for_text(pilot, "⌁ 1/2  ✓ 1  ⚠ 0  ✗ 0")
+        dashboard = app.dashboard
+        dashboard.action_health()  # as H does; the progress lands before the screen is drawn
+        dashboard.on_probe_progress(ProbeProgress(dashboard.probing.runs[-1]))
+        await wait_for_text(pilot, "Domain health")
+        assert len(host_lines(app)) == 1 and good in host_lines(app)[0]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is app.dashboard, "the dashboard is back")
 
 
 async def test_escape_stops_a_profiles_probe_and_keeps_what_landed(

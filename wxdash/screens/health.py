@@ -151,9 +151,11 @@ class HealthScreen(Dialog[str]):
         """A probe moved on or ended: show its progress, and the hosts as they are now."""
         if run.profile is None:
             self._run = run
-            self.query_one(FleetProgressLine).show(run)
         if run.ended:
             self._users = users_of(self._states)
+        if not self.is_mounted:
+            return  # pushed but not composed yet: on_mount draws it, with this run
+        self.query_one(FleetProgressLine).show(self._run)
         self._fill()
 
     def _fill(self) -> None:

@@ -205,4 +205,6 @@ class _RowDrawer:
             parts.append(sign + note)
             spans.append(Span(at, at + len(sign), sign_style))
             spans.append(Span(at + len(sign), at + len(sign) + len(note), note_style))
-        return Text("".join(parts).rstrip(), spans=spans)
+        text = Text("".join(parts), spans=spans)
+        text.rstrip()  # and the spans with it: a row not probed ends in an empty Health mark
+        return text

@@ -97,6 +97,17 @@ def make_app(write_config: Writer, hosts: HostMap, *profiles: dict[str, Any], **
     return WxDashApp(config_file=str(path), hosts=hosts, probe_settings=SETTINGS, **keys)
 
 
+def held_open(
+    fake: FakeWeChat, write_config: Writer, hosts: ProbeHosts
+) -> tuple[WxDashApp, str, str]:
+    """Shop A with a valid host and a silent one, whose handshake holds its probe open."""
+    good, silent = hosts.serve("valid"), hosts.serve("silent")
+    domains = live(f"https://{good}", f"https://{silent}")
+    app = make_app(write_config, closed_map(hosts), shop(fake, "Shop A", APPID_A, domains=domains))
+    app.probe_settings = ProbeSettings(timeout=600)
+    return app, good, silent
+
+
 def header(app: WxDashApp) -> str:
     return " ".join(widget_text(app, "#header").split())
 
@@ -343,10 +354,7 @@ async def test_the_health_screen_lists_hosts_worst_first_and_goes_to_a_profile(
 async def test_a_fleet_probe_shows_its_progress_and_escape_stops_it(
     fake: FakeWeChat, write_config: Writer, hosts: ProbeHosts, probes_file: Path
 ) -> None:
-    good, silent = hosts.serve("valid"), hosts.serve("silent")
-    domains = live(f"https://{good}", f"https://{silent}")
-    app = make_app(write_config, closed_map(hosts), shop(fake, "Shop A", APPID_A, domains=domains))
-    app.probe_settings = ProbeSettings(timeout=600)  # the silent host holds the probe open
+    app, good, _ = held_open(fake, write_config, hosts)
     async with running(app) as pilot:
         await pilot.press("ctrl+p")  # the palette's way in, as H is
         await paste(pilot, "Domain health")
@@ -378,10 +386,7 @@ async def test_the_health_screen_opened_as_a_probe_moves_on_shows_its_progress(
 ) -> None:
     # Progress told between H and the screen's first frame (a busy fleet probe does it often)
     # once crashed the dashboard: the screen had nothing to draw it in yet.
-    good, silent = hosts.serve("valid"), hosts.serve("silent")
-    domains = live(f"https://{good}", f"https://{silent}")
-    app = make_app(write_config, closed_map(hosts), shop(fake, "Shop A", APPID_A, domains=domains))
-    app.probe_settings = ProbeSettings(timeout=600)
+    app, good, _ = held_open(fake, write_config, hosts)
     async with running(app) as pilot:
         await pilot.press("h")
         await wait_for_text(pilot, "⌁ 1/2  ✓ 1  ⚠ 0  ✗ 0")
@@ -397,10 +402,7 @@ async def test_the_health_screen_opened_as_a_probe_moves_on_shows_its_progress(
 async def test_escape_stops_a_profiles_probe_and_keeps_what_landed(
     fake: FakeWeChat, write_config: Writer, hosts: ProbeHosts
 ) -> None:
-    good, silent = hosts.serve("valid"), hosts.serve("silent")
-    domains = live(f"https://{good}", f"https://{silent}")
-    app = make_app(write_config, closed_map(hosts), shop(fake, "Shop A", APPID_A, domains=domains))
-    app.probe_settings = ProbeSettings(timeout=600)
+    app, good, silent = held_open(fake, write_config, hosts)
     async with running(app) as pilot:
         await pilot.press("h")
         await wait_for_text(pilot, "Probing 2 hosts of Shop A…", "⌁ 1/2  ✓ 1  ⚠ 0  ✗ 0")

@@ -102,6 +102,14 @@ class TranslatedCommandPalette(DismissOnce, CommandPalette):
         super().__init__(*args, placeholder=placeholder or _("Search for commands…"), **kwargs)
         translate_bindings(self)
 
+    def _gather_commands(self, search_value: str) -> Any:
+        # A letter typed just after escape can reach the field as the palette closes (the
+        # field had it queued). Textual would search for it anyway, and a search that ends
+        # after the palette is gone fails on its missing list, taking the app down with it.
+        if self._dismissed:
+            return None
+        return super()._gather_commands(search_value)
+
     def _start_no_matches_countdown(self, search_value: str) -> None:
         # Textual's own version adds the option in English.
         self._stop_no_matches_countdown()

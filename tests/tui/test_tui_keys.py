@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
@@ -11,6 +12,8 @@ from types import SimpleNamespace
 import pytest
 from conftest import profile, screen_text
 from textual import events
+from textual.command import CommandInput, Hits
+from textual.widgets import Input
 from tuikit import (
     APPID_A,
     APPID_B,
@@ -28,12 +31,14 @@ from tuikit import (
     toggle_is_struck,
     tree_text,
     wait_for_text,
+    wait_until,
     widget_strips,
     widget_text,
 )
 
 from wxdash import fakeserver
 from wxdash.app import WxDashApp
+from wxdash.commands import ProfileCommands
 from wxdash.fakeserver import FakeWeChat, big_domains, shop_domains
 from wxdash.screens.confirm import ConfirmScreen
 from wxdash.screens.picker import PickerScreen
@@ -459,6 +464,36 @@ async def test_command_palette_offers_the_actions(fake: FakeWeChat, write_config
         await pilot.press("enter")
         await settle(pilot)
         assert fake.app(APPID_B).domain_calls == 1
+
+
+async def test_a_letter_right_after_escape_leaves_the_palette_closed_and_the_app_running(
+    fake: FakeWeChat, write_config: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A letter typed just after escape can reach the palette's field as the palette closes
+    # (the field had it queued). Its search, slow to answer, once outlived the palette and
+    # took the app down with it.
+    gate = asyncio.Event()
+    search = ProfileCommands.search
+
+    async def slow_search(self: ProfileCommands, query: str) -> Hits:
+        await gate.wait()
+        async for hit in search(self, query):
+            yield hit
+
+    monkeypatch.setattr(ProfileCommands, "search", slow_search)
+    app = make_app(write_config, shop(fake, "Shop A", APPID_A))
+    async with running(app) as pilot:
+        await pilot.press("ctrl+p")
+        await wait_for_text(pilot, "Search for commands")
+        palette = app.screen
+        field = palette.query_one(CommandInput)
+        palette.dismiss()  # as escape does; then what the letter queued in its field says
+        palette.post_message(Input.Changed(field, "h"))
+        await wait_until(pilot, lambda: not palette.is_attached, "the palette is gone")
+        gate.set()
+        await settle(pilot)
+        assert app.is_running and app.screen is app.dashboard
+        assert "Search for commands" not in screen_text(app)
 
 
 # -- help and quitting -----------------------------------------------------------------------

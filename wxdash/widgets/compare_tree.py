@@ -205,6 +205,8 @@ class _RowDrawer:
             parts.append(sign + note)
             spans.append(Span(at, at + len(sign), sign_style))
             spans.append(Span(at + len(sign), at + len(sign) + len(note), note_style))
-        text = Text("".join(parts), spans=spans)
-        text.rstrip()  # and the spans with it: a row not probed ends in an empty Health mark
-        return text
+        plain = "".join(parts).rstrip()
+        # A style that would start past the row's end (the empty Health mark of a row not
+        # probed, an empty note) is left out: rich cannot draw one.
+        end = len(plain)
+        return Text(plain, spans=[span for span in spans if span.start < end])
